@@ -1,0 +1,5 @@
+import sys
+
+from selfrep.cli import main
+
+sys.exit(main())
