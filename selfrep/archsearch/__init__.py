@@ -1,0 +1,1 @@
+"""Architecture search, prediction and self-modification on DigitsMLP-Bench (chapter 6)."""
