@@ -356,6 +356,23 @@ def run_e3(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E3Result:
     return E3Result(curve, cs.reset_index(), prox, ps.reset_index(), ex, es.reset_index(), vals)
 
 
+def with_pp(values: Mapping[str, float]) -> dict[str, float]:
+    """`values` plus, for every accuracy difference or SD (keys containing minus/gain/sd/curse/mae, numeric),
+    a `<key>_pp` copy in percentage points, for prose."""
+    out = dict(values)
+    for k, v in values.items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and any(
+            t in k for t in ("minus", "gain", "_sd", "curse", "mae")
+        ) and not k.endswith(("_ratio", "_ms")) and "loss" not in k and "n_for" not in k:
+            out[f"{k}_pp"] = 100.0 * float(v)
+    return out
+
+
+def verdict_values(values: Mapping[str, float]) -> dict[str, str]:
+    """`verdict_C1_1` ... : the verdict of each claim, for prose."""
+    return {f"verdict_{c.id.replace('.', '_')}": c.decide(values)[1] for c in CLAIMS}
+
+
 # --- claims ----------------------------------------------------------------------------------------
 def _verdict(ok: bool, partly: bool = False) -> str:
     return "holds" if ok else ("partly" if partly else "differs")
@@ -541,3 +558,25 @@ def decide_claims(values: Mapping[str, float], scale: str | None = None) -> pd.D
             row["expected"] = c.expected.get(scale, "")
         rows.append(row)
     return pd.DataFrame(rows).set_index("id")
+
+
+# The closing table's one-word answers: (glue name, claim ids that must all hold, words for yes/partly/no).
+ANSWERS: tuple[tuple[str, tuple[str, ...], tuple[str, str, str]], ...] = (
+    ("answer_nas_vs_random", ("C1.1", "C1.2"), ("Yes, at this scale", "Partly", "No")),
+    ("answer_space", ("C2.1", "C2.2"), ("Yes", "Partly", "No")),
+    ("answer_self_l2", ("C2.5",), ("Not by itself", "Only partly", "It can")),
+    ("answer_few_matter", ("C2.4", "C2.3"), ("Yes", "Partly", "No")),
+    ("answer_extrapolation", ("C3.4",), ("It ranks, but is miscalibrated", "Partly", "Not here")),
+    ("answer_meta_meta", ("C3.5",), ("Its own hyperparameters decide whether it works", "Partly", "Not here")),
+)
+
+
+def answer_values(values: Mapping[str, float]) -> dict[str, str]:
+    """One-word answers for the closing table, from the claims' verdicts: all hold -> first word; none
+    differs -> second; otherwise the third."""
+    verdicts = {c.id: c.decide(values)[1] for c in CLAIMS}
+    out = {}
+    for name, ids, (yes, partly, no) in ANSWERS:
+        vs = [verdicts[i] for i in ids]
+        out[name] = yes if all(v == "holds" for v in vs) else (partly if "differs" not in vs else no)
+    return out
