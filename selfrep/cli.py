@@ -12,6 +12,7 @@ import sys
 
 # Modules that contribute subcommands, in the order `selfrep --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
+    "selfrep.bench",
     "selfrep.archsearch.cli",
 )
 
