@@ -132,3 +132,14 @@ def test_summary_and_curves(bench):
     assert np.isfinite(d) and se > 0
     with pytest.raises(ValueError, match="method"):
         run_repeats(obj, "bayes", 5, 2)
+
+
+def test_optuna_cross_check_is_deterministic_when_installed(bench):
+    pytest.importorskip("optuna")
+    from selfrep.archsearch.search import optuna_search
+
+    obj = TableObjective(bench)
+    a = optuna_search(obj, 15, 0, "tpe")
+    assert a.same_as(optuna_search(obj, 15, 0, "tpe")) and a.evaluations == 15
+    with pytest.raises(ValueError, match="sampler"):
+        optuna_search(obj, 5, 0, "cmaes")

