@@ -1,10 +1,12 @@
-"""Figures of chapter 6: data in, matplotlib Figure out (never saved or shown here)."""
+"""Figures of chapter 6: data in, matplotlib Figure out (never saved or shown here).
+
+Figures are built on `matplotlib.figure.Figure` directly, not through pyplot, so a notebook shows each one once
+(as the cell's value) and no global pyplot state is touched."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -29,7 +31,8 @@ def landscape(bench: Bench) -> Figure:
     (c) mean and max validation accuracy by depth and activation."""
     df = bench.frame()
     df = df[df["canonical"]]
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig = Figure(figsize=(15, 4.2), layout="tight")
+    ax = fig.subplots(1, 3)
     bins = np.linspace(0, 1, 51)
     ax[0].hist([df.loc[df["activation"] == a, "val_acc"] for a in ACTIVATIONS], bins=bins, stacked=True,
                color=[ACT_COLORS[a] for a in ACTIVATIONS], label=list(ACTIVATIONS))
@@ -57,7 +60,6 @@ def landscape(bench: Bench) -> Figure:
     ax[2].set(xlabel="depth (hidden layers)", ylabel="validation accuracy", title="(c) by depth and activation",
               xticks=sorted(df["depth"].unique()))
     ax[2].legend(frameon=False, fontsize=7, ncol=2)
-    fig.tight_layout()
     return fig
 
 
@@ -71,7 +73,8 @@ def _band(ax, x, g: pd.DataFrame, value: str, method: str, label: str | None = N
 def anytime(curves: pd.DataFrame, reference: dict[str, float], n_seconds: int = 60) -> Figure:
     """Median and IQR (over repeats) of the incumbent's test accuracy against evaluations and against charged
     training CPU seconds; the oracle and the random-average architecture as reference lines."""
-    fig, ax = plt.subplots(1, 2, figsize=(13, 4.3), sharey=True)
+    fig = Figure(figsize=(13, 4.3), layout="tight")
+    ax = fig.subplots(1, 2, sharey=True)
     smax = curves.groupby(["method", "seed"])["charged_s"].max().median()
     grid = np.linspace(0, smax, n_seconds)  # runs that stopped earlier keep their last incumbent
     for m, g in curves.groupby("method", sort=False):
@@ -91,13 +94,13 @@ def anytime(curves: pd.DataFrame, reference: dict[str, float], n_seconds: int = 
     ax[0].legend(frameon=False, fontsize=8)
     lo = curves.groupby("method")["test_acc"].quantile(0.25).min()
     ax[0].set_ylim(max(lo - 0.01, 0), reference["oracle_test"] + 0.004)
-    fig.tight_layout()
     return fig
 
 
 def regret_ecdf(curves: pd.DataFrame, reference: dict[str, float], budget: int) -> Figure:
     """ECDF over repeats of the test regret (oracle - incumbent test accuracy) after `budget` evaluations."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig = Figure(figsize=(6.5, 4.2), layout="tight")
+    ax = fig.subplots()
     at = curves[curves["evals"] == budget]
     for m, g in at.groupby("method", sort=False):
         r = np.sort(100 * (reference["oracle_test"] - g["test_acc"].to_numpy()))
@@ -107,26 +110,26 @@ def regret_ecdf(curves: pd.DataFrame, reference: dict[str, float], budget: int) 
            title="regret distribution")
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
     return fig
 
 
 def space_vs_strategy(summary: pd.DataFrame) -> Figure:
     """Mean ± SE incumbent test accuracy against budget for each (space, strategy)."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig = Figure(figsize=(6.5, 4.2), layout="tight")
+    ax = fig.subplots()
     for m, g in summary.groupby("method", sort=False):
         ax.errorbar(g["budget"], g["mean"], yerr=g["se"], marker="o", capsize=3, label=m)
     ax.set(xlabel="evaluations", ylabel="incumbent test accuracy (mean ± SE)", title="space vs strategy")
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
     return fig
 
 
 def hpo_scatter(trials: pd.DataFrame, importance: pd.Series) -> Figure:
     """Validation accuracy of every live trial against each hyperparameter (grid vs random), and the
     variance share of each hyperparameter's main effect."""
-    fig, ax = plt.subplots(1, 4, figsize=(16, 3.8), gridspec_kw={"width_ratios": [1, 1, 1, 0.8]})
+    fig = Figure(figsize=(16, 3.8), layout="tight")
+    ax = fig.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1, 1, 0.8]})
     for j, (h, log) in enumerate((("lr", True), ("weight_decay", True), ("dropout", False))):
         for m, mk, c in (("grid", "s", "#9467bd"), ("random", "o", "#444444")):
             g = trials[trials["method"] == m]
@@ -138,13 +141,13 @@ def hpo_scatter(trials: pd.DataFrame, importance: pd.Series) -> Figure:
     ax[3].bar(importance.index, importance.values, color=["#1f77b4", "#aec7e8", "#aec7e8"])
     ax[3].set(ylabel="variance share (main effect)", title="which one matters")
     ax[3].tick_params(axis="x", labelrotation=20)
-    fig.tight_layout()
     return fig
 
 
 def l2_curves(history: pd.DataFrame) -> Figure:
     """(a) the L2 coefficient over training per mode (log scale; mean over seeds); (b) validation loss."""
-    fig, ax = plt.subplots(1, 2, figsize=(12, 4))
+    fig = Figure(figsize=(12, 4), layout="tight")
+    ax = fig.subplots(1, 2)
     colors = {"none": "#444444", "fixed": "#9467bd", "trainable": "#d62728", "hypergradient": "#1f77b4"}
     for m, g in history.groupby("mode", sort=False):
         mean = g.groupby("epoch")[["lam", "val_loss"]].mean()
@@ -156,7 +159,6 @@ def l2_curves(history: pd.DataFrame) -> Figure:
     for a in ax:
         a.grid(alpha=0.3)
         a.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
     return fig
 
 
@@ -164,16 +166,19 @@ def predictor_curves(curve_summary: pd.DataFrame, proxy_summary: pd.DataFrame,
                      proxies: Sequence[str] = ("n_params", "val_acc_e2", "naswot", "seed0_val")) -> Figure:
     """Kendall tau (all; top 20 %) and MAE against the number of training architectures, per predictor, with
     the zero-cost proxies and the seed-0 noise ceiling as horizontal lines."""
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig = Figure(figsize=(15, 4.2), layout="tight")
+    ax = fig.subplots(1, 3)
     ps = proxy_summary.set_index("proxy")
     pcolors = {"n_params": "#7f7f7f", "val_acc_e2": "#bcbd22", "naswot": "#e377c2", "seed0_val": "k"}
+    plabels = {"n_params": "parameter count", "val_acc_e2": "epoch-2 accuracy", "naswot": "NASWOT-like",
+               "seed0_val": "one full training run"}
     for m, g in curve_summary.groupby("model", sort=False):
         ax[0].plot(g["n"], g["tau"], "o-", label=m)
         ax[1].plot(g["n"], g["tau_top20"], "o-", label=m)
         ax[2].plot(g["n"], 100 * g["mae"], "o-", label=m)
     for p in proxies:
         if p in ps.index:
-            ax[0].axhline(ps.loc[p, "tau"], color=pcolors.get(p), ls=":", lw=1, label=f"proxy: {p}")
+            ax[0].axhline(ps.loc[p, "tau"], color=pcolors.get(p), ls=":", lw=1, label=plabels.get(p, p))
             ax[1].axhline(ps.loc[p, "tau_top20"], color=pcolors.get(p), ls=":", lw=1)
     ax[2].axhline(1.0, color="k", ls=":", lw=0.8, label="1 pp")
     ax[0].set(xscale="log", xlabel="training architectures N", ylabel="Kendall tau", title="(a) ranking, all")
@@ -185,13 +190,13 @@ def predictor_curves(curve_summary: pd.DataFrame, proxy_summary: pd.DataFrame,
         a.grid(alpha=0.3)
     ax[0].legend(frameon=False, fontsize=7)
     ax[2].legend(frameon=False, fontsize=7)
-    fig.tight_layout()
     return fig
 
 
 def extrapolation_bars(summary: pd.DataFrame) -> Figure:
     """Kendall tau and MAE of each predictor when extrapolating (shallow -> deep) vs interpolating."""
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig = Figure(figsize=(10, 3.8), layout="tight")
+    ax = fig.subplots(1, 2)
     piv_t = summary.pivot(index="model", columns="setting", values="tau")
     piv_m = summary.pivot(index="model", columns="setting", values="mae") * 100
     piv_t.plot.bar(ax=ax[0], rot=0, color=["#d62728", "#1f77b4"])
@@ -201,5 +206,4 @@ def extrapolation_bars(summary: pd.DataFrame) -> Figure:
     for a in ax:
         a.grid(alpha=0.3, axis="y")
         a.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
     return fig
