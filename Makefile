@@ -28,7 +28,7 @@ bench: install
 	$(BIN)/selfrep bench
 
 archsearch-bench: install  ## rebuild the shipped DigitsMLP-Bench table (~1,600 CPU-s; resumable)
-	nice -n 10 $(BIN)/selfrep archsearch build-bench --workers 2
+	nice -n 10 $(BIN)/selfrep archsearch build-bench --workers 2 --force
 
 lint: install
 	$(BIN)/ruff check selfrep tests

@@ -380,7 +380,8 @@ SUMMARY_NAMES = {"se": "SE", "median_se": "SE (median)", "regret": "test regret"
 
 def strategy_table(summary: pd.DataFrame) -> pd.DataFrame:
     """`search.summarize` output formatted for display, indexed by (method, budget)."""
-    return format_table(summary, SUMMARY_FORMATS, SUMMARY_NAMES).set_index(["method", "budget"])
+    table = format_table(summary.drop(columns="repeats"), SUMMARY_FORMATS, SUMMARY_NAMES)
+    return table.set_index(["method", "budget"])
 
 
 def with_pp(values: Mapping[str, float]) -> dict[str, float]:
