@@ -568,6 +568,8 @@ def report_markdown(results: Mapping[str, Mapping[str, Any]], chapters: list[str
     from selfrep.claims import all_claims, assess_all, check_column
 
     present = [c for c in chapters if c in results]
+    if not present:
+        return "No chapter has been executed yet (`selfrep run`), so there is nothing to report.\n"
     out: list[str] = []
     scales = sorted({str(results[c]["scale"]) for c in present})
     seeds = sorted({int(results[c]["seed"]) for c in present})

@@ -123,6 +123,7 @@ def test_check_toc_names_unlisted_and_unbuilt_pages(tmp_path):
 # ---------------------------------------------------------------------------- executing fixtures
 
 
+@pytest.mark.book
 def test_run_writes_executed_notebooks_and_results(fixture_book):
     layout, runs = fixture_book
     assert [r.chapter for r in runs] == ["noparams", "ok"]
@@ -155,6 +156,7 @@ def test_run_writes_executed_notebooks_and_results(fixture_book):
     assert leftovers == []
 
 
+@pytest.mark.book
 def test_unchanged_chapter_is_cached_and_force_reexecutes(fixture_book):
     layout, _ = fixture_book
     executed = layout.executed_book / "noparams.ipynb"
@@ -173,6 +175,7 @@ def bad_book(tmp_path_factory):
     return Layout.at(make_fixture_root(tmp_path_factory.mktemp("bad"), ["fail", "badglue", "ok"]))
 
 
+@pytest.mark.book
 def test_failing_chapter_fails_loudly_naming_chapter_and_cell(bad_book, capsys):
     # a stale result must not survive a failed run
     bad_book.results.mkdir(parents=True, exist_ok=True)
@@ -191,6 +194,7 @@ def test_failing_chapter_fails_loudly_naming_chapter_and_cell(bad_book, capsys):
     assert not (bad_book.results / "ok.json").exists()  # stopped at the first failure
 
 
+@pytest.mark.book
 def test_non_scalar_glue_fails_the_chapter(bad_book):
     with pytest.raises(ChapterFailed, match="glue: 'pair'"):
         run_chapter(bad_book, "badglue")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,15 @@ def test_real_site_renders_in_chromium(real_site, tmp_path):
         pytest.skip("no chapter with figures in the book yet (the fixture site covers this)")
     dom = dump_dom(html / f"{with_figures[0]}.html")
     assert re.search(r"<img[^>]+src=\"[^\"]*_images/", dom), f"{with_figures[0]}: no figure"
+
+
+def test_a_sphinx_warning_fails_the_build(tmp_path):
+    """-W is in force: an unknown citation (a warning) makes build_site fail, not pass silently."""
+    root = tmp_path / "root"
+    (root / "book").mkdir(parents=True)
+    (root / "book" / "intro.md").write_text("# Intro\n\nSee {cite:p}`no_such_key`.\n")
+    shutil.copy2(REPO / "book" / "references.bib", root / "book" / "references.bib")
+    shutil.copy2(REPO / "_config.yml", root / "_config.yml")
+    (root / "_toc.yml").write_text("format: jb-book\nroot: book/intro\n")
+    with pytest.raises(RuntimeError, match="jupyter-book build failed"):
+        build_site(Layout.at(root), quiet=True)
