@@ -670,6 +670,25 @@ def report_markdown(results: Mapping[str, Mapping[str, Any]], chapters: list[str
     return "\n".join(out) + "\n"
 
 
+def source_commit(root: Path) -> str | None:
+    """Short git commit of `root` (noting uncommitted changes to tracked files), or None."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    head = subprocess.run(
+        [git, "rev-parse", "--short=12", "HEAD"], cwd=root, text=True, capture_output=True
+    )
+    if head.returncode != 0:
+        return None
+    dirty = subprocess.run(
+        [git, "status", "--porcelain", "--untracked-files=no"],
+        cwd=root,
+        text=True,
+        capture_output=True,
+    ).stdout.strip()
+    return f"`{head.stdout.strip()}`" + (" (with uncommitted changes)" if dirty else "")
+
+
 def write_report(layout: Layout) -> Path | None:
     """Fill the marker of book/reproducibility.md from the results files, into the staging dir."""
     from selfrep.results import load_results
@@ -686,6 +705,9 @@ def write_report(layout: Layout) -> Path | None:
     except FileNotFoundError:
         results = {}
     text = template.replace(REPORT_MARKER, report_markdown(results, chapters))
+    commit = source_commit(layout.root)
+    if commit:
+        text += f"\nThe site was built from commit {commit} of the repository.\n"
     dst = layout.executed_book / src.name
     write_atomic(dst, text)
     return dst
