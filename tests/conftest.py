@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from book_helpers import REPO, make_fixture_root
 
 from selfrep.book import ChapterFailed, ChapterRun, Layout, chapter_stems, run_chapter, run_chapters
+from tests.book_helpers import REPO, make_fixture_root
 
 
 class BookRun:

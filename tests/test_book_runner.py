@@ -6,7 +6,6 @@ import json
 import os
 
 import pytest
-from book_helpers import make_fixture_root
 
 from selfrep import book
 from selfrep.book import (
@@ -21,6 +20,7 @@ from selfrep.book import (
 )
 from selfrep.cli import main
 from selfrep.results import REQUIRED_KEYS, load_results
+from tests.book_helpers import make_fixture_root
 
 # ---------------------------------------------------------------------------- pure functions
 

@@ -7,11 +7,11 @@ import math
 
 import pytest
 import yaml
-from book_helpers import REPO
 
 from selfrep.book import chapter_stems, declared_parameters, toc_files
 from selfrep.chapters import CHAPTERS
 from selfrep.claims import all_claims, assess
+from tests.book_helpers import REPO
 
 BOOK = REPO / "book"
 STEMS = chapter_stems(BOOK)

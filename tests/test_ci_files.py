@@ -6,7 +6,8 @@ import os
 import subprocess
 
 import yaml
-from book_helpers import REPO
+
+from tests.book_helpers import REPO
 
 
 def test_pages_workflow_is_valid_and_uses_make_targets():

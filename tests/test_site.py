@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from book_helpers import (
+
+from selfrep.book import Layout, build_site, figure_count, read_toc
+from tests.book_helpers import (
     REPO,
     chromium,
     dump_dom,
     external_resources,
     images,
 )
-
-from selfrep.book import Layout, build_site, figure_count, read_toc
 
 pytestmark = pytest.mark.book
 
