@@ -125,9 +125,7 @@ def resolve_chapters(names: Iterable[str], book_dir: Path) -> list[str]:
         if key in stems:
             match = [key]
         else:
-            match = [s for s in stems if s.startswith(key + "_")] or [
-                s for s in stems if s.startswith(key)
-            ]
+            match = [s for s in stems if s.startswith(key + "_")] or [s for s in stems if s.startswith(key)]
         if len(match) != 1:
             known = ", ".join(stems) or "none"
             why = "ambiguous" if match else "unknown"
@@ -276,8 +274,7 @@ def glued_values(nb: Mapping[str, Any]) -> dict[str, Any]:
             name = meta["name"]
             prefix = meta.get("mime_prefix", "")
             data = {
-                k[len(prefix) :] if k.startswith(prefix) else k: v
-                for k, v in out.get("data", {}).items()
+                k[len(prefix) :] if k.startswith(prefix) else k: v for k, v in out.get("data", {}).items()
             }
             if any(k.startswith("image/") for k in data) or "text/html" in data:
                 continue  # a glued figure or table: rendered by myst-nb, not a value
@@ -503,13 +500,8 @@ def run_chapters(
     seed = DEFAULT_SEED if seed is None else int(seed)
     if not layout.book.is_dir():
         raise ValueError(f"book: no folder {layout.book}")
-    stems = (
-        chapter_stems(layout.book) if chapters is None else resolve_chapters(chapters, layout.book)
-    )
-    params = {
-        s: chapter_parameters(layout.book / f"{s}.ipynb", scale, seed, extra, explicit)
-        for s in stems
-    }
+    stems = chapter_stems(layout.book) if chapters is None else resolve_chapters(chapters, layout.book)
+    params = {s: chapter_parameters(layout.book / f"{s}.ipynb", scale, seed, extra, explicit) for s in stems}
     copy_support_files(layout)
     bar = tqdm(
         stems,
@@ -522,9 +514,7 @@ def run_chapters(
     runs: list[ChapterRun] = []
     for stem in bar:
         bar.set_postfix_str(stem)
-        run = run_chapter(
-            layout, stem, scale=scale, seed=seed, parameters=params[stem], force=force
-        )
+        run = run_chapter(layout, stem, scale=scale, seed=seed, parameters=params[stem], force=force)
         runs.append(run)
         if run.status == "cached":
             say(f"  {stem:<28} cached (ran in {run.wall_s:7.1f} s)")
@@ -655,18 +645,14 @@ def report_markdown(results: Mapping[str, Mapping[str, Any]], chapters: list[str
     for c in present:
         for k, v in results[c]["versions"].items():
             pkgs.setdefault(k, set()).add(str(v))
-    out.append(
-        _md_table(["package", "version"], [[k, " / ".join(sorted(v))] for k, v in pkgs.items()])
-    )
+    out.append(_md_table(["package", "version"], [[k, " / ".join(sorted(v))] for k, v in pkgs.items()]))
     envs: dict[str, set[str]] = {}
     for c in present:
         for k, v in (results[c].get("environment") or {}).items():
             envs.setdefault(k, set()).add("unset" if v is None else str(v))
     if envs:
         out.append("")
-        out.append(
-            _md_table(["setting", "value"], [[k, " / ".join(sorted(v))] for k, v in envs.items()])
-        )
+        out.append(_md_table(["setting", "value"], [[k, " / ".join(sorted(v))] for k, v in envs.items()]))
     return "\n".join(out) + "\n"
 
 
@@ -675,9 +661,7 @@ def source_commit(root: Path) -> str | None:
     git = shutil.which("git")
     if git is None:
         return None
-    head = subprocess.run(
-        [git, "rev-parse", "--short=12", "HEAD"], cwd=root, text=True, capture_output=True
-    )
+    head = subprocess.run([git, "rev-parse", "--short=12", "HEAD"], cwd=root, text=True, capture_output=True)
     if head.returncode != 0:
         return None
     dirty = subprocess.run(
@@ -790,9 +774,7 @@ def build_site(layout: Layout, quiet: bool = False) -> Path:
     copy_support_files(layout)
     write_report(layout)
     entries = check_toc(layout)
-    proc = subprocess.run(
-        jupyter_book_command(layout), cwd=layout.root, text=True, capture_output=quiet
-    )
+    proc = subprocess.run(jupyter_book_command(layout), cwd=layout.root, text=True, capture_output=quiet)
     if proc.returncode != 0:
         tail = "\n".join(((proc.stdout or "") + (proc.stderr or "")).splitlines()[-30:])
         raise RuntimeError(

@@ -11,8 +11,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-CHAPTERS: dict[str, str] = {
-}
+CHAPTERS: dict[str, str] = {}
 
 
 def chapter_module(chapter: str) -> ModuleType:

@@ -336,9 +336,7 @@ def assess(claim: Claim, result: Mapping[str, object] | None) -> Assessment:
             claim, scale, f"decide failed: {type(exc).__name__}: {exc}", None, expected, "error"
         )
     if verdict not in VERDICTS:
-        return Assessment(
-            claim, scale, f"{measured} (bad verdict {verdict!r})", None, expected, "error"
-        )
+        return Assessment(claim, scale, f"{measured} (bad verdict {verdict!r})", None, expected, "error")
     if expected is None:
         status = "no expectation"
     else:
@@ -391,8 +389,7 @@ def format_table(rows: list[list[str]], header: list[str], widths: list[int]) ->
         height = max(len(w) for w in wrapped)
         return [
             "  ".join(
-                (w[i] if i < len(w) else "").ljust(width)
-                for w, width in zip(wrapped, widths, strict=True)
+                (w[i] if i < len(w) else "").ljust(width) for w, width in zip(wrapped, widths, strict=True)
             ).rstrip()
             for i in range(height)
         ]
@@ -444,8 +441,7 @@ def _cmd_claims(args) -> int:
         checked = sum(a.status != "not run" for a in assessments)
         for a in failed:
             print(
-                f"claims: {a.claim.id} ({a.claim.chapter}): {check_column(a)}; measured "
-                f"{a.measured}",
+                f"claims: {a.claim.id} ({a.claim.chapter}): {check_column(a)}; measured {a.measured}",
                 file=sys.stderr,
             )
         print(

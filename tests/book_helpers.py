@@ -28,9 +28,7 @@ CHROMIUM_FLAGS = (
 )
 
 
-def make_fixture_root(
-    root: Path, notebooks: list[str], toc_chapters: list[str] | None = None
-) -> Path:
+def make_fixture_root(root: Path, notebooks: list[str], toc_chapters: list[str] | None = None) -> Path:
     """A project root with the real _config.yml, the real book/ support files (intro, report
     template, references) and the given fixture notebooks; its _toc.yml lists them."""
     book = root / "book"

@@ -133,9 +133,7 @@ def test_run_writes_executed_notebooks_and_results(fixture_book):
         assert (layout.executed_book / f"{r.chapter}.ipynb").is_file()
         assert res[r.chapter]["wall_s"] > 0
     ok = res["ok"]
-    assert (
-        ok["scale"] == "ci" and ok["seed"] == 0 and ok["parameters"] == {"scale": "ci", "seed": 0}
-    )
+    assert ok["scale"] == "ci" and ok["seed"] == 0 and ok["parameters"] == {"scale": "ci", "seed": 0}
     assert ok["values"]["n"] == 8 and ok["values"]["label"] == "ci"
     assert isinstance(ok["values"]["np_max"], float)  # np.float64 glued, read back as a float
     assert ok["figures"] >= 1 and "fig_sorted" not in ok["values"]
@@ -150,9 +148,7 @@ def test_run_writes_executed_notebooks_and_results(fixture_book):
     tags = [c["metadata"].get("tags", []) for c in executed["cells"]]
     assert tags.index(["injected-parameters"]) == tags.index(["parameters", "remove-cell"]) + 1
     # no temp files left behind
-    leftovers = [
-        p.name for p in layout.build.rglob("*") if p.name.endswith((".tmp", ".partial.ipynb"))
-    ]
+    leftovers = [p.name for p in layout.build.rglob("*") if p.name.endswith((".tmp", ".partial.ipynb"))]
     assert leftovers == []
 
 

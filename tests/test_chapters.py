@@ -63,6 +63,5 @@ def test_chapter_claims_are_measured_as_recorded(stem, book_run):
     for claim in [c for c in all_claims() if c.chapter == stem]:
         a = assess(claim, result)
         assert a.status == "ok", (
-            f"{claim.id}: {a.status}: measured {a.measured}, verdict "
-            f"{a.verdict}, recorded {a.expected}"
+            f"{claim.id}: {a.status}: measured {a.measured}, verdict {a.verdict}, recorded {a.expected}"
         )

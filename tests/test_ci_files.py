@@ -17,11 +17,7 @@ def test_pages_workflow_is_valid_and_uses_make_targets():
     build = wf["jobs"]["build"]
     runs = "\n".join(s.get("run", "") for s in build["steps"])
     assert "make test" in runs and "make book SCALE=" in runs and "claims --check" in runs
-    upload = [
-        s
-        for s in build["steps"]
-        if str(s.get("uses", "")).startswith("actions/upload-pages-artifact")
-    ]
+    upload = [s for s in build["steps"] if str(s.get("uses", "")).startswith("actions/upload-pages-artifact")]
     assert upload and upload[0]["with"]["path"] == "_build/html"
     deploy = wf["jobs"]["deploy"]
     assert deploy["needs"] == "build"
@@ -34,8 +30,6 @@ def test_ci_run_is_executable_shell_with_the_book_steps():
     assert os.access(ci, os.X_OK)
     assert subprocess.run(["bash", "-n", str(ci)]).returncode == 0
     text = ci.read_text()
-    order = [
-        text.index(s) for s in ("make test", "selfrep build --scale ci", "selfrep claims --check")
-    ]
+    order = [text.index(s) for s in ("make test", "selfrep build --scale ci", "selfrep claims --check")]
     assert order == sorted(order)
     assert "PAPER_SCALE_IN_CI" in text
