@@ -30,12 +30,13 @@ def _check_steps(steps: int) -> int:
 # ------------------------------------------------------------------------------------------------
 # Self-application, attack, noise
 # ------------------------------------------------------------------------------------------------
-def self_apply(weights: torch.Tensor, reduction: Reduction, steps: int = 1,
-               backend: str = "eager") -> torch.Tensor:
+def self_apply(
+    weights: torch.Tensor, reduction: Reduction, steps: int = 1, backend: str = "eager"
+) -> torch.Tensor:
     """Apply every network to itself `steps` times: N <- N ◁ N. (P, W) -> (P, W).
 
-    backend="compiled" uses the fused kernel (selfrep.fused) for weightwise reductions when a compiler is
-    available, and the eager path otherwise.
+    backend="compiled" uses the fused native kernel (selfrep.fused) for weightwise reductions on CPU when a
+    C compiler works, and the eager path otherwise.
     """
     _check_steps(steps)
     if backend not in BACKENDS:
@@ -45,9 +46,11 @@ def self_apply(weights: torch.Tensor, reduction: Reduction, steps: int = 1,
     if backend == "compiled":
         from selfrep import fused
 
-        if fused.supports(reduction):
+        if fused.supports(reduction, weights):
+
             def apply(a, v):
                 return fused.apply(a, v, reduction)
+
     with torch.no_grad():
         for _ in range(steps):
             weights = apply(weights, weights)
@@ -70,13 +73,18 @@ def _check_index(name: str, idx: torch.Tensor | list[int], P: int, device: torch
     if idx.ndim != 1 or idx.dtype not in (torch.int64, torch.int32):
         raise ValueError(f"{name}: expected a 1-d integer index tensor, got {tuple(idx.shape)} {idx.dtype}")
     if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= P):
-        raise ValueError(f"{name}: indices must lie in [0, {P}), got range "
-                         f"[{int(idx.min())}, {int(idx.max())}]")
+        raise ValueError(
+            f"{name}: indices must lie in [0, {P}), got range [{int(idx.min())}, {int(idx.max())}]"
+        )
     return idx.long()
 
 
-def attack(weights: torch.Tensor, reduction: Reduction, attackers: torch.Tensor | list[int],
-           victims: torch.Tensor | list[int]) -> torch.Tensor:
+def attack(
+    weights: torch.Tensor,
+    reduction: Reduction,
+    attackers: torch.Tensor | list[int],
+    victims: torch.Tensor | list[int],
+) -> torch.Tensor:
     """Each attacker rewrites its victim, 𝓜 <- 𝒩 ◁ 𝓜, all pairs at once from the current weights.
 
     Args:
@@ -99,8 +107,9 @@ def attack(weights: torch.Tensor, reduction: Reduction, attackers: torch.Tensor 
     return out
 
 
-def add_noise(weights: torch.Tensor, zeta: float | torch.Tensor,
-              generator: torch.Generator | None = None) -> torch.Tensor:
+def add_noise(
+    weights: torch.Tensor, zeta: float | torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """w + U(-ζ, ζ) independently per weight (the paper's footnote; ζ per network if a (P,) tensor)."""
     if weights.ndim != 2:
         raise ValueError(f"weights: expected a (P, W) tensor, got shape {tuple(weights.shape)}")
@@ -129,8 +138,8 @@ class TrainConfig:
         lr: learning rate; None means the published code's value (0.01 for "epoch", 0.04 for "batch").
         momentum: SGD momentum (PyTorch form v <- μv + g, w <- w - lr·v), carried across steps in the
             `TrainState`. 0 (default) is plain SGD, which is what both published codes effectively ran.
-        backend: "eager" (portable reference) or "compiled" (fused kernel built with torch.compile, used
-            for MLP reductions where a compiler is available; otherwise falls back to eager).
+        backend: "eager" (portable reference) or "compiled" (the fused native kernel of selfrep.fused, used
+            for weightwise reductions on CPU float32/float64 where a C compiler works; otherwise eager).
     """
 
     step: str = "epoch"
@@ -190,14 +199,21 @@ def _sgd(w: torch.Tensor, v: torch.Tensor | None, g: torch.Tensor, lr: float, mo
     return w - lr * v, v
 
 
-def fit_pairs(state: TrainState, reduction: Reduction, x: torch.Tensor, y: torch.Tensor,
-              config: TrainConfig = TrainConfig(), generator: torch.Generator | None = None
-              ) -> TrainState:
+def fit_pairs(
+    state: TrainState,
+    reduction: Reduction,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+) -> TrainState:
     """One training step of every network on its own samples (x[p], y[p]) (see `TrainConfig.step`)."""
     reduction.arch.check(state.weights, "state.weights")
     if x.shape[:2] != y.shape[:2] or x.shape[0] != state.weights.shape[0]:
-        raise ValueError(f"x: samples {tuple(x.shape[:2])} do not match targets {tuple(y.shape[:2])} "
-                         f"and population {state.weights.shape[0]}")
+        raise ValueError(
+            f"x: samples {tuple(x.shape[:2])} do not match targets {tuple(y.shape[:2])} "
+            f"and population {state.weights.shape[0]}"
+        )
     lr, mom = config.learning_rate, config.momentum
     w, v = state.weights, state.velocity
     if mom > 0 and v is None:
@@ -216,21 +232,29 @@ def fit_pairs(state: TrainState, reduction: Reduction, x: torch.Tensor, y: torch
     return TrainState(w.detach(), None if v is None else v.detach(), state.step + 1)
 
 
-def train_step(state: TrainState, reduction: Reduction, config: TrainConfig = TrainConfig(),
-               generator: torch.Generator | None = None) -> TrainState:
+def train_step(
+    state: TrainState,
+    reduction: Reduction,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+) -> TrainState:
     """One self-training step: every network is fitted to its own training pairs (targets = itself)."""
     if config.backend == "compiled":
         from selfrep import fused
 
-        if fused.supports(reduction, config):
+        if fused.supports(reduction, state.weights):
             return fused.train_step(state, reduction, config, generator)
     x, y = reduction.training_pairs(state.weights)
     return fit_pairs(state, reduction, x, y, config, generator)
 
 
-def self_train(weights: torch.Tensor | TrainState, reduction: Reduction, steps: int,
-               config: TrainConfig = TrainConfig(), generator: torch.Generator | None = None
-               ) -> TrainState:
+def self_train(
+    weights: torch.Tensor | TrainState,
+    reduction: Reduction,
+    steps: int,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+) -> TrainState:
     """`steps` self-training steps from weights (or from a state, to continue with its momentum)."""
     _check_steps(steps)
     state = _as_state(weights, config)
@@ -239,9 +263,14 @@ def self_train(weights: torch.Tensor | TrainState, reduction: Reduction, steps: 
     return state
 
 
-def self_train_trajectory(weights: torch.Tensor | TrainState, reduction: Reduction, steps: int,
-                          config: TrainConfig = TrainConfig(), generator: torch.Generator | None = None,
-                          every: int = 1) -> tuple[TrainState, torch.Tensor]:
+def self_train_trajectory(
+    weights: torch.Tensor | TrainState,
+    reduction: Reduction,
+    steps: int,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+    every: int = 1,
+) -> tuple[TrainState, torch.Tensor]:
     """Like `self_train`, also returning the states at steps 0, every, 2·every, ... (and the last step):
     a (T, P, W) tensor."""
     _check_steps(steps)
@@ -256,9 +285,14 @@ def self_train_trajectory(weights: torch.Tensor | TrainState, reduction: Reducti
     return state, torch.stack(states)
 
 
-def learn_from(learner: torch.Tensor | TrainState, teachers: torch.Tensor, reduction: Reduction,
-               config: TrainConfig = TrainConfig(), generator: torch.Generator | None = None,
-               steps: int = 1) -> TrainState:
+def learn_from(
+    learner: torch.Tensor | TrainState,
+    teachers: torch.Tensor,
+    reduction: Reduction,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+    steps: int = 1,
+) -> TrainState:
     """Network p learns network p of `teachers`: `steps` training steps on the teacher's training pairs
     (inputs and targets computed from the teacher's weights)."""
     _check_steps(steps)
