@@ -92,6 +92,7 @@ def test_the_whole_chapter_pipeline_on_a_synthetic_table():
     for c in ch.CLAIMS:
         missing = [k for k in c.uses if k not in vals]
         assert not missing, f"{c.id}: {missing}"
+        assert all(isinstance(vals[k], int | float) for k in c.uses), f"{c.id}: `uses` must be numbers"
         assert c.decide(vals)[1] in VERDICTS
     glued = {**ch.with_pp(vals), **ch.verdict_values(vals), **ch.answer_values(vals)}
     bad = [k for k, v in glued.items()

@@ -51,10 +51,10 @@ class Chapter06Config:
     # E2b: live hyperparameter search
     hpo_repeats: int = 3
     hpo_levels: int = 3
-    hpo_epochs: int = 10
+    hpo_epochs: int = 8
     # E2c: trainable L2 vs hypergradient
     l2_seeds: tuple[int, ...] = (0, 1)
-    l2_epochs: int = 60
+    l2_epochs: int = 40
     # E3: meta-predictors
     e3_ns: tuple[int, ...] = (10, 25, 50, 100, 200)
     e3_repeats: int = 3
@@ -402,6 +402,8 @@ def verdict_values(values: Mapping[str, float]) -> dict[str, str]:
 
 
 # --- claims ----------------------------------------------------------------------------------------
+# A claim's `uses` lists the numbers it is decided by; string labels (the best method's name) are read
+# with `.get` for the measured text only.
 def _verdict(ok: bool, partly: bool = False) -> str:
     return "holds" if ok else ("partly" if partly else "differs")
 
@@ -414,7 +416,7 @@ def _c11(v: Mapping[str, float]):
 
 def _c12(v: Mapping[str, float]):
     d, ri = v["e1_best_minus_rs"], v["e1_best_ri"]
-    return (f"best ({v['e1_best_method']}) - RS = {100 * d:+.2f} pp; RI over the random-average "
+    return (f"best ({v.get('e1_best_method', '?')}) - RS = {100 * d:+.2f} pp; RI over the random-average "
             f"architecture = {ri:.1f} %", _verdict(d < 0.005 and ri > 10, d < 0.005 or ri > 10))
 
 
@@ -486,8 +488,8 @@ def _c32(v: Mapping[str, float]):
 
 def _c33(v: Mapping[str, float]):
     t = v["e3_best_tau_top20"]
-    return (f"tau inside the true top 20 % ({v['e3_best_model']}, N = {v['e3_n_max']:.0f}) = {t:.3f}; "
-            f"noise ceiling (seed 0) {v['e3_proxy_seed0_val_tau_top20']:.3f}", _verdict(t < 0.5))
+    return (f"tau inside the true top 20 % ({v.get('e3_best_model', '?')}, N = {v['e3_n_max']:.0f}) = {t:.3f}; "
+            f"one full training run (seed 0) {v['e3_proxy_seed0_val_tau_top20']:.3f}", _verdict(t < 0.5))
 
 
 def _c34(v: Mapping[str, float]):
@@ -512,10 +514,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "C1.4": {"ci": "partly", "paper": "differs"},
     "C2.1": {"ci": "holds", "paper": "holds"},
     "C2.2": {"ci": "partly", "paper": "partly"},
-    "C2.3": {"ci": "holds", "paper": "partly"},
+    "C2.3": {"ci": "partly", "paper": "partly"},
     "C2.4": {"ci": "holds", "paper": "holds"},
     "C2.5": {"ci": "holds", "paper": "holds"},
-    "C2.6": {"ci": "partly", "paper": "holds"},
+    "C2.6": {"ci": "differs", "paper": "holds"},
     "C3.1": {"ci": "holds", "paper": "holds"},
     "C3.2": {"ci": "differs", "paper": "differs"},
     "C3.3": {"ci": "holds", "paper": "holds"},
@@ -538,7 +540,7 @@ CLAIMS: list[Claim] = [
            "architecture by > 10 % (relative improvement).",
            "Yang et al. 2020: methods 'struggle to significantly beat the average architecture baseline'; "
            "RS to best method 0.42 pp on NB-101",
-           ["e1_best_minus_rs", "e1_best_ri", "e1_best_method"], "holds if both; partly if one", _c12),
+           ["e1_best_minus_rs", "e1_best_ri"], "holds if both; partly if one", _c12),
     _claim("C1.3", "Predictor-guided search (BANANAS-lite) helps only from about 50 evaluations on.",
            "BANANAS: predictor 'within one percent' after 200 training points; >100x over RS on NB-101",
            [f"e1_pred_rf_minus_rs_{b}" for b in (10, 25, 50, 100)]
@@ -580,7 +582,7 @@ CLAIMS: list[Claim] = [
            ["e3_best_mae", "e3_n_max"], "holds if MAE <= 1 pp at N max; partly if <= 2 pp", _c32),
     _claim("C3.3", "Ranking inside the top 20 % stays poor (Kendall tau < 0.5).",
            "seed 003: no point tuning below the standard error of the estimate",
-           ["e3_best_tau_top20", "e3_best_model", "e3_n_max", "e3_proxy_seed0_val_tau_top20"], "holds if tau_top20 < 0.5", _c33),
+           ["e3_best_tau_top20", "e3_n_max", "e3_proxy_seed0_val_tau_top20"], "holds if tau_top20 < 0.5", _c33),
     _claim("C3.4", "Trained on shallow nets, a predictor keeps its ranking on deeper nets but loses its "
            "calibration (MAE x2 or more).", "seed 003: 'neural networks are bad at extrapolating'",
            ["e3_extrap_rf_tau_ratio", "e3_extrap_rf_mae_ratio"],
