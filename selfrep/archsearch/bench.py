@@ -104,33 +104,26 @@ class Bench:
         self.configs: list[ArchConfig] = self.space.configs()
         self._index = {c: i for i, c in enumerate(self.configs)}
         self.seeds: tuple[int, ...] = tuple(sorted(int(s) for s in rows["seed"].unique()))
-        by_key = {k: g.set_index("seed") for k, g in rows.groupby("arch", sort=False)}
-        n, S = len(self.configs), len(self.seeds)
-        self.val = np.full((n, S), np.nan)
-        self.test = np.full((n, S), np.nan)
-        self.val_loss = np.full((n, S), np.nan)
-        self.cpu_s = np.full((n, S), np.nan)
-        self.val_at = {e: np.full((n, S), np.nan) for e in RECORD_EPOCHS}
-        self.canonical_index = np.empty(n, dtype=np.int64)
-        missing_keys = []
-        for i, c in enumerate(self.configs):
-            can = c.canonical()
-            self.canonical_index[i] = self._index[can]
-            g = by_key.get(can.key)
-            if g is None:
-                missing_keys.append(can.key)
-                continue
-            g = g.reindex(list(self.seeds))
-            self.val[i] = g["val_acc"].to_numpy()
-            self.test[i] = g["test_acc"].to_numpy()
-            self.val_loss[i] = g["val_loss"].to_numpy()
-            self.cpu_s[i] = g["cpu_s"].to_numpy()
-            for e in RECORD_EPOCHS:
-                self.val_at[e][i] = g[f"val_acc_e{e}"].to_numpy()
+        n = len(self.configs)
+        self.canonical_index = np.array([self._index[c.canonical()] for c in self.configs], dtype=np.int64)
+        keys = [self.configs[k].key for k in self.canonical_index]
+        missing_keys = sorted(set(keys) - set(rows["arch"]))
         if missing_keys:
             raise ValueError(
                 f"rows: {len(missing_keys)} configs of the space have no rows (e.g. {missing_keys[0]})"
             )
+        if rows.duplicated(["arch", "seed"]).any():
+            raise ValueError("rows: duplicate (arch, seed) rows")
+
+        def table(col: str) -> np.ndarray:  # (n, S): one row per config of the space, via its canonical key
+            wide = rows.pivot(index="arch", columns="seed", values=col).reindex(columns=list(self.seeds))
+            return wide.reindex(keys).to_numpy(dtype=float)
+
+        self.val = table("val_acc")
+        self.test = table("test_acc")
+        self.val_loss = table("val_loss")
+        self.cpu_s = table("cpu_s")
+        self.val_at = {e: table(f"val_acc_e{e}") for e in RECORD_EPOCHS}
         if np.isnan(self.val).any():
             raise ValueError("rows: some (config, seed) pairs are missing")
         self.n_params = np.array([c.n_params() for c in self.configs], dtype=np.int64)
