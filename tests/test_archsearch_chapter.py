@@ -25,8 +25,16 @@ class OnlyThese(dict):
 
 def _values():
     v = {k: 0.001 for c in ch.CLAIMS for k in c.uses}
-    v.update({"e1_best_method": "evolution", "e3_best_model": "rf", "e3_n_max": 200, "e3_n_small": 25,
-              "e2_budget_mid": 25, "e2_l2_lam0": 1e-3})
+    v.update(
+        {
+            "e1_best_method": "evolution",
+            "e3_best_model": "rf",
+            "e3_n_max": 200,
+            "e3_n_small": 25,
+            "e2_budget_mid": 25,
+            "e2_l2_lam0": 1e-3,
+        }
+    )
     return v
 
 
@@ -71,8 +79,12 @@ def test_figures_are_figures():
     curves = search.incumbent_curves(tr, b)
     ref = search.landscape_reference(b)
     summ = search.summarize(tr, b, [5, 10])
-    for fig in (figures.landscape(b), figures.anytime(curves, ref), figures.regret_ecdf(curves, ref, 10),
-                figures.space_vs_strategy(summ)):
+    for fig in (
+        figures.landscape(b),
+        figures.anytime(curves, ref),
+        figures.regret_ecdf(curves, ref, 10),
+        figures.space_vs_strategy(summ),
+    ):
         assert isinstance(fig, Figure) and fig.axes
 
 
@@ -81,8 +93,18 @@ def test_the_whole_chapter_pipeline_on_a_synthetic_table():
     """run_e0..e3 at toy size: every value a claim reads is produced, and every glued number is finite."""
     b = synthetic_bench(seeds=(0, 1, 2))
     cfg = ch.Chapter06Config(
-        slice_n=1, repeats=2, predictor_repeats=2, hpo_repeats=2, hpo_levels=1, hpo_epochs=1,
-        l2_seeds=(0, 1), l2_epochs=1, e3_ns=(10, 25, 200), e3_repeats=2, proxy_limit=20, extrap_repeats=2,
+        slice_n=1,
+        repeats=2,
+        predictor_repeats=2,
+        hpo_repeats=2,
+        hpo_levels=1,
+        hpo_epochs=1,
+        l2_seeds=(0, 1),
+        l2_epochs=1,
+        e3_ns=(10, 25, 200),
+        e3_repeats=2,
+        proxy_limit=20,
+        extrap_repeats=2,
     )
     vals = {}
     for run in (ch.run_e0, ch.run_e1, ch.run_e2, ch.run_e3):
@@ -95,6 +117,9 @@ def test_the_whole_chapter_pipeline_on_a_synthetic_table():
         assert all(isinstance(vals[k], int | float) for k in c.uses), f"{c.id}: `uses` must be numbers"
         assert c.decide(vals)[1] in VERDICTS
     glued = {**ch.with_pp(vals), **ch.verdict_values(vals), **ch.answer_values(vals)}
-    bad = [k for k, v in glued.items()
-           if not isinstance(v, str) and not (isinstance(v, int | float) and math.isfinite(v))]
+    bad = [
+        k
+        for k, v in glued.items()
+        if not isinstance(v, str) and not (isinstance(v, int | float) and math.isfinite(v))
+    ]
     assert not bad, bad

@@ -44,9 +44,17 @@ def test_importance_finds_the_one_that_matters():
 
 
 def test_incumbents_pick_best_validation():
-    df = pd.DataFrame({"method": ["grid"] * 3, "repeat": 0, "lr": [1e-3, 1e-2, 1e-1],
-                       "weight_decay": 1e-4, "dropout": 0.1, "val_acc": [0.5, 0.9, 0.9],
-                       "test_acc": [0.4, 0.8, 0.7]})
+    df = pd.DataFrame(
+        {
+            "method": ["grid"] * 3,
+            "repeat": 0,
+            "lr": [1e-3, 1e-2, 1e-1],
+            "weight_decay": 1e-4,
+            "dropout": 0.1,
+            "val_acc": [0.5, 0.9, 0.9],
+            "test_acc": [0.4, 0.8, 0.7],
+        }
+    )
     inc = hpo_incumbents(df)
     assert inc.loc[0, "best_lr"] == 1e-2 and inc.loc[0, "test_acc"] == 0.8
     assert inc.loc[0, "distinct_lr"] == 3

@@ -16,8 +16,8 @@ Reading it (what other experiments use):
 Searches work on integer ids: `bench.configs[i]`, `bench.index(cfg)`, and the arrays `bench.val` (n, S),
 `bench.test` (n, S), `bench.val_at[e]` (n, S), `bench.cpu_s` (n, S), `bench.n_params` (n,).
 
-Building it: `selfrep archsearch build-bench` (`build_bench` below). It is resumable (finished rows are appended
-to `<out>.partial` as they arrive; a rerun skips them), deterministic (each row is a pure function of
+Building it: `selfrep archsearch build-bench` (`build_bench` below). It is resumable (finished rows are
+appended to `<out>.partial` as they arrive; a rerun skips them), deterministic (each row is a pure function of
 (config, seed) trained single-threaded, so the table does not depend on the number of workers), runs at most
 2 worker processes, and writes the final CSV atomically. `verify_slice` retrains a few rows and compares.
 """
@@ -54,8 +54,13 @@ SEEDS: tuple[int, ...] = (0, 1, 2)
 MAX_WORKERS = 2
 FORMAT = "selfrep DigitsMLP-Bench v1"
 COLUMNS: tuple[str, ...] = (
-    "arch", "seed", "val_acc", "test_acc",
-    *(f"val_acc_e{e}" for e in RECORD_EPOCHS), "val_loss", "cpu_s",
+    "arch",
+    "seed",
+    "val_acc",
+    "test_acc",
+    *(f"val_acc_e{e}" for e in RECORD_EPOCHS),
+    "val_loss",
+    "cpu_s",
 )
 
 
@@ -142,7 +147,9 @@ class Bench:
     @classmethod
     def _read(cls, path: Path) -> Bench:
         if not path.exists():
-            raise FileNotFoundError(f"path: no bench table at {path} (build it: selfrep archsearch build-bench)")
+            raise FileNotFoundError(
+                f"path: no bench table at {path} (build it: selfrep archsearch build-bench)"
+            )
         meta, rows = read_csv(path)
         space = SearchSpace(**meta["space"]) if "space" in meta else None
         return cls(rows, space=space, meta=meta)
@@ -174,19 +181,21 @@ class Bench:
 
     def frame(self) -> pd.DataFrame:
         """One row per config of the space (duplicates included, flagged by `canonical`)."""
-        df = pd.DataFrame({
-            "arch": [c.key for c in self.configs],
-            "depth": [c.depth for c in self.configs],
-            "activation": [c.activation for c in self.configs],
-            "skip": [c.skip for c in self.configs],
-            "n_skips": [c.n_skips for c in self.configs],
-            "canonical": self.is_canonical,
-            "n_params": self.n_params,
-            "val_acc": self.val_mean,
-            "test_acc": self.test_mean,
-            "val_sd": self.val.std(1, ddof=1) if self.val.shape[1] > 1 else np.nan,
-            "train_s": self.cpu_s.mean(1),
-        })
+        df = pd.DataFrame(
+            {
+                "arch": [c.key for c in self.configs],
+                "depth": [c.depth for c in self.configs],
+                "activation": [c.activation for c in self.configs],
+                "skip": [c.skip for c in self.configs],
+                "n_skips": [c.n_skips for c in self.configs],
+                "canonical": self.is_canonical,
+                "n_params": self.n_params,
+                "val_acc": self.val_mean,
+                "test_acc": self.test_mean,
+                "val_sd": self.val.std(1, ddof=1) if self.val.shape[1] > 1 else np.nan,
+                "train_s": self.cpu_s.mean(1),
+            }
+        )
         for e in RECORD_EPOCHS:
             df[f"val_acc_e{e}"] = self.val_at[e].mean(1)
         for j, s in enumerate(self.seeds):
@@ -217,7 +226,7 @@ def read_csv(path: str | os.PathLike) -> tuple[dict, pd.DataFrame]:
             body_start = i
             break
         if line.startswith("# meta: "):
-            meta = json.loads(line[len("# meta: "):])
+            meta = json.loads(line[len("# meta: ") :])
     else:
         body_start = len(lines)
     body = "".join(lines[body_start:])
@@ -277,7 +286,8 @@ def build_bench(
 
     Resumable: rows are appended to `<out>.partial` as they finish; a rerun with the same space/seeds/train
     skips them (a different setup raises unless `restart=True`). `limit` stops after that many new rows
-    (the partial file is kept, nothing final is written). Returns the path written, or None when stopped early.
+    (the partial file is kept, nothing final is written). Returns the path written, or None when stopped
+    early.
     """
     space = space or SearchSpace()
     train = train or TrainConfig()
@@ -297,7 +307,7 @@ def build_bench(
     if partial.exists() and not restart:
         with open(partial, encoding="utf-8") as f:
             lines = f.read().splitlines()
-        if not lines or not lines[0].startswith("# meta: ") or lines[0][len("# meta: "):] != meta_line:
+        if not lines or not lines[0].startswith("# meta: ") or lines[0][len("# meta: ") :] != meta_line:
             raise ValueError(
                 f"out: {partial} was started with a different space/seeds/training; "
                 "delete it or pass --restart"
@@ -333,6 +343,7 @@ def build_bench(
     train_kw = asdict(train)
     try:
         with open(partial, "a", encoding="utf-8") as f:
+
             def keep(row: dict) -> None:
                 done[(row["arch"], int(row["seed"]))] = row
                 f.write(_format_row(row) + "\n")
@@ -424,21 +435,24 @@ def verify_slice(
     for c, s in it:
         r = train_mlp(c, s, train)
         i, j = bench.index(c), bench.seeds.index(s)
-        out.append({
-            "arch": c.key, "seed": s,
-            "val_stored": bench.val[i, j], "val_rebuilt": r.val_acc,
-            "test_stored": bench.test[i, j], "test_rebuilt": r.test_acc,
-            "cpu_s": r.cpu_s,
-        })
+        out.append(
+            {
+                "arch": c.key,
+                "seed": s,
+                "val_stored": bench.val[i, j],
+                "val_rebuilt": r.val_acc,
+                "test_stored": bench.test[i, j],
+                "test_rebuilt": r.test_acc,
+                "cpu_s": r.cpu_s,
+            }
+        )
     df = pd.DataFrame(out)
     df["val_absdiff"] = (df["val_stored"] - df["val_rebuilt"]).abs()
     df["test_absdiff"] = (df["test_stored"] - df["test_rebuilt"]).abs()
     return df
 
 
-def synthetic_bench(
-    space: SearchSpace | None = None, seeds: Sequence[int] = (0, 1), seed: int = 0
-) -> Bench:
+def synthetic_bench(space: SearchSpace | None = None, seeds: Sequence[int] = (0, 1), seed: int = 0) -> Bench:
     """A made-up table over `space` (no training; milliseconds), for testing strategies and predictors.
 
     Accuracy = an activation-dependent base + 0.01 * mean log2 width - 0.01 * depth + a per-config offset
@@ -450,8 +464,13 @@ def synthetic_bench(
     base = {"relu": 0.90, "tanh": 0.91, "sigmoid": 0.5}
     rows = []
     for c in space.unique_configs():
-        mu = (base.get(c.activation, 0.8) + 0.01 * float(np.mean(np.log2(c.widths))) - 0.01 * c.depth
-              - 0.05 + 0.01 * rng.standard_normal())
+        mu = (
+            base.get(c.activation, 0.8)
+            + 0.01 * float(np.mean(np.log2(c.widths)))
+            - 0.01 * c.depth
+            - 0.05
+            + 0.01 * rng.standard_normal()
+        )
         for s in seeds:
             v = float(np.clip(mu + 0.005 * rng.standard_normal(), 0, 1))
             t = float(np.clip(mu + 0.005 * rng.standard_normal(), 0, 1))

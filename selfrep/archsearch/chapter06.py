@@ -73,17 +73,38 @@ class Chapter06Config:
 PRESETS: dict[str, Chapter06Config] = {
     "ci": Chapter06Config(),
     "paper": Chapter06Config(
-        slice_n=24, slice_seeds=(0, 1, 2), repeats=100, predictor_repeats=100,
-        predictor_models=("rf", "mlp"), optuna_repeats=100, hpo_repeats=10, hpo_epochs=20,
-        l2_seeds=(0, 1, 2, 3, 4), l2_epochs=100, e3_repeats=10, proxy_limit=None, extrap_repeats=10,
+        slice_n=24,
+        slice_seeds=(0, 1, 2),
+        repeats=100,
+        predictor_repeats=100,
+        predictor_models=("rf", "mlp"),
+        optuna_repeats=100,
+        hpo_repeats=10,
+        hpo_epochs=20,
+        l2_seeds=(0, 1, 2, 3, 4),
+        l2_epochs=100,
+        e3_repeats=10,
+        proxy_limit=None,
+        extrap_repeats=10,
     ),
 }
 
 # The 48-point restricted space of E2a: uniform widths {32, 64, 128}, relu/tanh, skip 0/1, depth 1-4.
-RESTRICTED = {"depths": (1, 2, 3, 4), "widths": (32, 64, 128), "activations": ("relu", "tanh"),
-              "skips": (False, True)}
-METHOD_KEYS = {"random": "rs", "grid": "grid", "evolution": "re", "predictor-rf": "pred_rf",
-               "predictor-mlp": "pred_mlp", "optuna-tpe": "tpe", "optuna-random": "optuna_rs"}
+RESTRICTED = {
+    "depths": (1, 2, 3, 4),
+    "widths": (32, 64, 128),
+    "activations": ("relu", "tanh"),
+    "skips": (False, True),
+}
+METHOD_KEYS = {
+    "random": "rs",
+    "grid": "grid",
+    "evolution": "re",
+    "predictor-rf": "pred_rf",
+    "predictor-mlp": "pred_mlp",
+    "optuna-tpe": "tpe",
+    "optuna-random": "optuna_rs",
+}
 
 
 def _f(x) -> float:
@@ -93,9 +114,9 @@ def _f(x) -> float:
 # --- E0 --------------------------------------------------------------------------------------------
 @dataclass
 class E0Result:
-    landscape: pd.DataFrame      # quantity -> value (the table shown)
-    by_depth_act: pd.DataFrame   # mean / max validation accuracy by depth x activation
-    slice_check: pd.DataFrame    # stored vs retrained rows
+    landscape: pd.DataFrame  # quantity -> value (the table shown)
+    by_depth_act: pd.DataFrame  # mean / max validation accuracy by depth x activation
+    slice_check: pd.DataFrame  # stored vs retrained rows
     values: dict[str, float] = field(default_factory=dict)
 
 
@@ -107,18 +128,31 @@ def landscape_values(bench: Bench) -> dict[str, float]:
     top10 = canon & (v >= np.quantile(v[canon], 0.9))
     best = int(np.argmax(v))
     out = {
-        "e0_n_configs": len(bench), "e0_n_unique": int(canon.sum()), "e0_n_seeds": len(bench.seeds),
-        "e0_seed_sd_all": _f(sd[canon].mean()), "e0_seed_sd_top10": _f(sd[top10].mean()),
+        "e0_n_configs": len(bench),
+        "e0_n_unique": int(canon.sum()),
+        "e0_n_seeds": len(bench.seeds),
+        "e0_seed_sd_all": _f(sd[canon].mean()),
+        "e0_seed_sd_top10": _f(sd[top10].mean()),
         "e0_seed_rho_all": _f(stats.spearmanr(bench.val[canon, 0], bench.val[canon, 1]).statistic),
         "e0_seed_rho_top10": _f(stats.spearmanr(bench.val[top10, 0], bench.val[top10, 1]).statistic),
         "e0_val_test_rho": _f(stats.spearmanr(v[canon], t[canon]).statistic),
-        "e0_random_avg_val": _f(v.mean()), "e0_random_avg_test": _f(t.mean()),
-        "e0_best_val": _f(v[best]), "e0_best_val_test": _f(t[best]), "e0_oracle_test": _f(t.max()),
+        "e0_random_avg_val": _f(v.mean()),
+        "e0_random_avg_test": _f(t.mean()),
+        "e0_best_val": _f(v[best]),
+        "e0_best_val_test": _f(t[best]),
+        "e0_oracle_test": _f(t.max()),
         "e0_winners_curse": _f(v[best] - t[best]),
         "e0_train_s_median": _f(np.median(bench.cpu_s[canon])),
     }
-    for name, q in (("min", 0), ("q25", 0.25), ("median", 0.5), ("q75", 0.75), ("q90", 0.9),
-                    ("q99", 0.99), ("max", 1)):
+    for name, q in (
+        ("min", 0),
+        ("q25", 0.25),
+        ("median", 0.5),
+        ("q75", 0.75),
+        ("q90", 0.9),
+        ("q99", 0.99),
+        ("max", 1),
+    ):
         out[f"e0_val_{name}"] = _f(np.quantile(v, q))
     out["e0_frac_within_1sd"] = _f((v >= v.max() - out["e0_seed_sd_top10"]).mean())
     out["e0_frac_within_2sd"] = _f((v >= v.max() - 2 * out["e0_seed_sd_top10"]).mean())
@@ -142,25 +176,43 @@ def run_e0(bench: Bench, cfg: Chapter06Config) -> E0Result:
     rows = [
         ("configurations (total / functionally distinct)", f"{len(bench)} / {vals['e0_n_unique']}"),
         ("training seeds per configuration", f"{vals['e0_n_seeds']}"),
-        ("validation accuracy min / 25 / 50 / 75 / 90 / 99 % / max",
-         " / ".join(f"{vals[f'e0_val_{k}']:.3f}" for k in
-                    ("min", "q25", "median", "q75", "q90", "q99", "max"))),
-        ("seed SD of validation accuracy (all / top 10 %)",
-         f"{vals['e0_seed_sd_all']:.4f} / {vals['e0_seed_sd_top10']:.4f}"),
-        ("Spearman seed 0 vs seed 1 (all / top 10 %)",
-         f"{vals['e0_seed_rho_all']:.3f} / {vals['e0_seed_rho_top10']:.3f}"),
+        (
+            "validation accuracy min / 25 / 50 / 75 / 90 / 99 % / max",
+            " / ".join(
+                f"{vals[f'e0_val_{k}']:.3f}" for k in ("min", "q25", "median", "q75", "q90", "q99", "max")
+            ),
+        ),
+        (
+            "seed SD of validation accuracy (all / top 10 %)",
+            f"{vals['e0_seed_sd_all']:.4f} / {vals['e0_seed_sd_top10']:.4f}",
+        ),
+        (
+            "Spearman seed 0 vs seed 1 (all / top 10 %)",
+            f"{vals['e0_seed_rho_all']:.3f} / {vals['e0_seed_rho_top10']:.3f}",
+        ),
         ("Spearman validation vs test (mean of seeds)", f"{vals['e0_val_test_rho']:.3f}"),
-        ("random-average architecture: validation / test",
-         f"{vals['e0_random_avg_val']:.4f} / {vals['e0_random_avg_test']:.4f}"),
-        ("winner's curse: best validation -> its test (oracle test)",
-         f"{vals['e0_best_val']:.4f} -> {vals['e0_best_val_test']:.4f} ({vals['e0_oracle_test']:.4f})"),
-        ("share of configs within 1 / 2 top-10 % SD of the best",
-         f"{vals['e0_frac_within_1sd']:.3f} / {vals['e0_frac_within_2sd']:.3f}"),
-        ("build: wall s / CPU s (2 single-thread workers)",
-         f"{vals['e0_build_wall_s']:.0f} / {vals['e0_build_cpu_s']:.0f}" if "e0_build_wall_s" in vals
-         else "n/a"),
-        ("live slice: runs, max |stored - retrained|",
-         f"{vals['e0_slice_runs']}, {vals['e0_slice_maxdiff']:.1e}"),
+        (
+            "random-average architecture: validation / test",
+            f"{vals['e0_random_avg_val']:.4f} / {vals['e0_random_avg_test']:.4f}",
+        ),
+        (
+            "winner's curse: best validation -> its test (oracle test)",
+            f"{vals['e0_best_val']:.4f} -> {vals['e0_best_val_test']:.4f} ({vals['e0_oracle_test']:.4f})",
+        ),
+        (
+            "share of configs within 1 / 2 top-10 % SD of the best",
+            f"{vals['e0_frac_within_1sd']:.3f} / {vals['e0_frac_within_2sd']:.3f}",
+        ),
+        (
+            "build: wall s / CPU s (2 single-thread workers)",
+            f"{vals['e0_build_wall_s']:.0f} / {vals['e0_build_cpu_s']:.0f}"
+            if "e0_build_wall_s" in vals
+            else "n/a",
+        ),
+        (
+            "live slice: runs, max |stored - retrained|",
+            f"{vals['e0_slice_runs']}, {vals['e0_slice_maxdiff']:.1e}",
+        ),
     ]
     landscape = pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
     df = bench.frame()
@@ -183,8 +235,15 @@ def run_e1(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E1Result:
     traces = []
     traces += search.run_repeats(obj, "random", B, cfg.repeats, seed)
     traces += search.run_repeats(obj, "grid", B, cfg.repeats, seed)
-    traces += search.run_repeats(obj, "evolution", B, cfg.repeats, seed,
-                                 population=cfg.evolution_population, sample=cfg.evolution_sample)
+    traces += search.run_repeats(
+        obj,
+        "evolution",
+        B,
+        cfg.repeats,
+        seed,
+        population=cfg.evolution_population,
+        sample=cfg.evolution_sample,
+    )
     for m in cfg.predictor_models:
         traces += search.run_repeats(obj, "predictor", B, cfg.predictor_repeats, seed, model=m)
     if cfg.optuna_repeats and search.optuna_available():
@@ -192,9 +251,12 @@ def run_e1(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E1Result:
             traces += search.run_repeats(obj, "optuna", B, cfg.optuna_repeats, seed, sampler=s)
     summary = search.summarize(traces, bench, cfg.budgets)
     curves = search.incumbent_curves(traces, bench)
-    vals: dict[str, float] = {"e1_budget_max": B, "e1_repeats": cfg.repeats,
-                              "e1_predictor_repeats": cfg.predictor_repeats,
-                              "e1_optuna_ran": int(any(t.method.startswith("optuna") for t in traces))}
+    vals: dict[str, float] = {
+        "e1_budget_max": B,
+        "e1_repeats": cfg.repeats,
+        "e1_predictor_repeats": cfg.predictor_repeats,
+        "e1_optuna_ran": int(any(t.method.startswith("optuna") for t in traces)),
+    }
     for r in summary.itertuples():
         k = f"e1_{METHOD_KEYS[r.method]}_{r.budget}"
         vals[f"{k}_mean"], vals[f"{k}_se"] = _f(r.mean), _f(r.se)
@@ -245,13 +307,19 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
     grid48 = grid_configs(**RESTRICTED)
     ids = restricted_ids(bench)
     B = max(cfg.space_budgets)
-    tr = (search.run_repeats(obj, "grid", B, cfg.repeats, seed, label="grid (48, restricted)", grid=grid48)
-          + search.run_repeats(obj, "random", B, cfg.repeats, seed, label="random (48, restricted)",
-                               candidates=ids)
-          + search.run_repeats(obj, "random", B, cfg.repeats, seed, label="random (full space)"))
+    tr = (
+        search.run_repeats(obj, "grid", B, cfg.repeats, seed, label="grid (48, restricted)", grid=grid48)
+        + search.run_repeats(
+            obj, "random", B, cfg.repeats, seed, label="random (48, restricted)", candidates=ids
+        )
+        + search.run_repeats(obj, "random", B, cfg.repeats, seed, label="random (full space)")
+    )
     space_summary = search.summarize(tr, bench, cfg.space_budgets)
-    keys = {"grid (48, restricted)": "grid48", "random (48, restricted)": "rs48",
-            "random (full space)": "rsfull"}
+    keys = {
+        "grid (48, restricted)": "grid48",
+        "random (48, restricted)": "rs48",
+        "random (full space)": "rsfull",
+    }
     for r in space_summary.itertuples():
         vals[f"e2_{keys[r.method]}_{r.budget}_mean"] = _f(r.mean)
         vals[f"e2_{keys[r.method]}_{r.budget}_se"] = _f(r.se)
@@ -278,7 +346,9 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
     rv = inc[inc["method"] == "random"]["best_val"].to_numpy()
     gv = inc[inc["method"] == "grid"]["best_val"].to_numpy()
     vals["e2_hpo_random_minus_grid_test"] = _f(rt.mean() - gt.mean())
-    vals["e2_hpo_random_minus_grid_test_se"] = _f(np.sqrt(rt.var(ddof=1) / len(rt) + gt.var(ddof=1) / len(gt)))
+    vals["e2_hpo_random_minus_grid_test_se"] = _f(
+        np.sqrt(rt.var(ddof=1) / len(rt) + gt.var(ddof=1) / len(gt))
+    )
     vals["e2_hpo_random_minus_grid_val"] = _f(rv.mean() - gv.mean())
     vals["e2_hpo_random_minus_grid_val_se"] = _f(np.sqrt(rv.var(ddof=1) / len(rv) + gv.var(ddof=1) / len(gv)))
     vals["e2_hpo_trials"] = len(trials)
@@ -295,11 +365,14 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
     piv = fin.pivot(index="seed", columns="mode", values="test_loss")
     dl = (piv["hypergradient"] - piv["none"]).to_numpy()
     vals["e2_l2_hyper_minus_none_test_loss"] = _f(dl.mean())
-    vals["e2_l2_hyper_minus_none_test_loss_se"] = _f(dl.std(ddof=1) / np.sqrt(len(dl))) if len(dl) > 1 \
-        else float("nan")
+    vals["e2_l2_hyper_minus_none_test_loss_se"] = (
+        _f(dl.std(ddof=1) / np.sqrt(len(dl))) if len(dl) > 1 else float("nan")
+    )
     df_ = (piv["fixed"] - piv["none"]).to_numpy()
     vals["e2_l2_fixed_minus_none_test_loss"] = _f(df_.mean())
-    vals["e2_l2_min_hyper_lam"] = _f(hist[hist["mode"] == "hypergradient"].groupby("epoch")["lam"].mean().min())
+    vals["e2_l2_min_hyper_lam"] = _f(
+        hist[hist["mode"] == "hypergradient"].groupby("epoch")["lam"].mean().min()
+    )
     pa = fin.pivot(index="seed", columns="mode", values="test_acc")
     da = (pa["hypergradient"] - pa["none"]).to_numpy()
     vals["e2_l2_hyper_minus_none_test_acc"] = _f(da.mean())
@@ -310,9 +383,9 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
 # --- E3 --------------------------------------------------------------------------------------------
 @dataclass
 class E3Result:
-    curve: pd.DataFrame          # one row per (model, n, repeat)
+    curve: pd.DataFrame  # one row per (model, n, repeat)
     curve_summary: pd.DataFrame  # mean over repeats
-    proxies: pd.DataFrame        # per architecture
+    proxies: pd.DataFrame  # per architecture
     proxy_summary: pd.DataFrame  # per proxy
     extrapolation: pd.DataFrame
     extrapolation_summary: pd.DataFrame
@@ -361,8 +434,9 @@ def run_e3(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E3Result:
     return E3Result(curve, cs.reset_index(), prox, ps.reset_index(), ex, es.reset_index(), vals)
 
 
-def format_table(df: pd.DataFrame, formats: Mapping[str, str], rename: Mapping[str, str] | None = None
-                 ) -> pd.DataFrame:
+def format_table(
+    df: pd.DataFrame, formats: Mapping[str, str], rename: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """A display copy of `df`: the columns in `formats` rendered with those format strings, then renamed."""
     out = df.copy()
     for col, fmt in formats.items():
@@ -370,12 +444,27 @@ def format_table(df: pd.DataFrame, formats: Mapping[str, str], rename: Mapping[s
     return out.rename(columns=dict(rename or {}))
 
 
-SUMMARY_FORMATS = {"mean": "{:.4f}", "se": "{:.4f}", "median": "{:.4f}", "median_se": "{:.4f}",
-                   "regret": "{:.4f}", "ri_vs_random_avg_pct": "{:.1f}", "p_top1": "{:.2f}", "evals": "{:.0f}",
-                   "charged_s": "{:.1f}", "overhead_s": "{:.2f}"}
-SUMMARY_NAMES = {"se": "SE", "median_se": "SE (median)", "regret": "test regret",
-                 "ri_vs_random_avg_pct": "RI vs random-avg (%)", "p_top1": "P(top 1 %)",
-                 "charged_s": "charged CPU-s", "overhead_s": "overhead s"}
+SUMMARY_FORMATS = {
+    "mean": "{:.4f}",
+    "se": "{:.4f}",
+    "median": "{:.4f}",
+    "median_se": "{:.4f}",
+    "regret": "{:.4f}",
+    "ri_vs_random_avg_pct": "{:.1f}",
+    "p_top1": "{:.2f}",
+    "evals": "{:.0f}",
+    "charged_s": "{:.1f}",
+    "overhead_s": "{:.2f}",
+}
+SUMMARY_NAMES = {
+    "se": "SE",
+    "median_se": "SE (median)",
+    "regret": "test regret",
+    "ri_vs_random_avg_pct": "RI vs random-avg (%)",
+    "p_top1": "P(top 1 %)",
+    "charged_s": "charged CPU-s",
+    "overhead_s": "overhead s",
+}
 
 
 def strategy_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -389,9 +478,14 @@ def with_pp(values: Mapping[str, float]) -> dict[str, float]:
     a `<key>_pp` copy in percentage points, for prose."""
     out = dict(values)
     for k, v in values.items():
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and any(
-            t in k for t in ("minus", "gain", "_sd", "curse", "mae")
-        ) and not k.endswith(("_ratio", "_ms")) and "loss" not in k and "n_for" not in k:
+        if (
+            isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            and any(t in k for t in ("minus", "gain", "_sd", "curse", "mae"))
+            and not k.endswith(("_ratio", "_ms"))
+            and "loss" not in k
+            and "n_for" not in k
+        ):
             out[f"{k}_pp"] = 100.0 * float(v)
     return out
 
@@ -410,75 +504,103 @@ def _verdict(ok: bool, partly: bool = False) -> str:
 
 def _c11(v: Mapping[str, float]):
     d, sd = v["e1_re_minus_rs_100"], v["e0_seed_sd_top10"]
-    return (f"RE - RS at 100 evals = {100 * d:+.2f} pp (seed SD of the top 10 % = {100 * sd:.2f} pp)",
-            _verdict(abs(d) < sd, abs(d) < 2 * sd))
+    return (
+        f"RE - RS at 100 evals = {100 * d:+.2f} pp (seed SD of the top 10 % = {100 * sd:.2f} pp)",
+        _verdict(abs(d) < sd, abs(d) < 2 * sd),
+    )
 
 
 def _c12(v: Mapping[str, float]):
     d, ri = v["e1_best_minus_rs"], v["e1_best_ri"]
-    return (f"best ({v.get('e1_best_method', '?')}) - RS = {100 * d:+.2f} pp; RI over the random-average "
-            f"architecture = {ri:.1f} %", _verdict(d < 0.005 and ri > 10, d < 0.005 or ri > 10))
+    return (
+        f"best ({v.get('e1_best_method', '?')}) - RS = {100 * d:+.2f} pp; RI over the random-average "
+        f"architecture = {ri:.1f} %",
+        _verdict(d < 0.005 and ri > 10, d < 0.005 or ri > 10),
+    )
 
 
 def _c13(v: Mapping[str, float]):
     sig = {b: v[f"e1_pred_rf_minus_rs_{b}"] > 2 * v[f"e1_pred_rf_minus_rs_{b}_se"] for b in (10, 25, 50, 100)}
-    gains = ", ".join(f"{b}: {100 * v[f'e1_pred_rf_minus_rs_{b}']:+.2f}±{100 * v[f'e1_pred_rf_minus_rs_{b}_se']:.2f}"
-                      for b in (10, 25, 50, 100))
+    gains = ", ".join(
+        f"{b}: {100 * v[f'e1_pred_rf_minus_rs_{b}']:+.2f}±{100 * v[f'e1_pred_rf_minus_rs_{b}_se']:.2f}"
+        for b in (10, 25, 50, 100)
+    )
     late = sig[50] or sig[100]
     early = sig[10] or sig[25]
-    return (f"predictor (RF) - RS in pp at budget {gains}",
-            _verdict(late and not early, late and not sig[10]))
+    return (
+        f"predictor (RF) - RS in pp at budget {gains}",
+        _verdict(late and not early, late and not sig[10]),
+    )
 
 
 def _c14(v: Mapping[str, float]):
     t = v["e1_rank_tau_mean_median"]
-    return (f"Kendall tau between the strategy rankings by mean and by median at 100 evals = {t:.2f}",
-            _verdict(t >= 0.999, t >= 0.6))
+    return (
+        f"Kendall tau between the strategy rankings by mean and by median at 100 evals = {t:.2f}",
+        _verdict(t >= 0.999, t >= 0.6),
+    )
 
 
 def _c21(v: Mapping[str, float]):
     d, sd = v["e2_grid_minus_rs48"], v["e0_seed_sd_top10"]
-    return (f"grid - random in the same 48-point space = {100 * d:+.2f} pp at {v['e2_budget_mid']:.0f} evals "
-            f"(seed SD {100 * sd:.2f} pp)", _verdict(abs(d) < sd, abs(d) < 2 * sd))
+    return (
+        f"grid - random in the same 48-point space = {100 * d:+.2f} pp at {v['e2_budget_mid']:.0f} evals "
+        f"(seed SD {100 * sd:.2f} pp)",
+        _verdict(abs(d) < sd, abs(d) < 2 * sd),
+    )
 
 
 def _c22(v: Mapping[str, float]):
     d, sd = v["e2_space_gain"], v["e0_seed_sd_top10"]
-    return (f"random in the restricted space - random in the full space = {100 * d:+.2f} pp "
-            f"(seed SD {100 * sd:.2f} pp)", _verdict(d > sd, d > 0))
+    return (
+        f"random in the restricted space - random in the full space = {100 * d:+.2f} pp "
+        f"(seed SD {100 * sd:.2f} pp)",
+        _verdict(d > sd, d > 0),
+    )
 
 
 def _c23(v: Mapping[str, float]):
     d, se = v["e2_hpo_random_minus_grid_test"], v["e2_hpo_random_minus_grid_test_se"]
-    return (f"random - grid (test accuracy of the incumbent) = {100 * d:+.2f} ± {100 * se:.2f} pp",
-            _verdict(d > 2 * se, d > -2 * se))
+    return (
+        f"random - grid (test accuracy of the incumbent) = {100 * d:+.2f} ± {100 * se:.2f} pp",
+        _verdict(d > 2 * se, d > -2 * se),
+    )
 
 
 def _c24(v: Mapping[str, float]):
     s = {h: v[f"e2_imp_{h}"] for h in hpo.HPARAMS}
     others = max(s["weight_decay"], s["dropout"])
-    return (f"variance share of main effects: lr {s['lr']:.2f}, weight decay {s['weight_decay']:.2f}, "
-            f"dropout {s['dropout']:.2f}", _verdict(s["lr"] > 0.5 and s["lr"] > 3 * others,
-                                                  s["lr"] > others))
+    return (
+        f"variance share of main effects: lr {s['lr']:.2f}, weight decay {s['weight_decay']:.2f}, "
+        f"dropout {s['dropout']:.2f}",
+        _verdict(s["lr"] > 0.5 and s["lr"] > 3 * others, s["lr"] > others),
+    )
 
 
 def _c25(v: Mapping[str, float]):
     lam0 = v["e2_l2_lam0"]
     tr, hy = v["e2_l2_trainable_lam"] / lam0, v["e2_l2_hypergradient_lam"] / lam0
-    return (f"final lam / lam0: trained on the training loss {tr:.1e}; by validation hypergradient {hy:.1e}",
-            _verdict(tr < 1e-2 and hy > 10 * tr, tr < 1e-1))
+    return (
+        f"final lam / lam0: trained on the training loss {tr:.1e}; by validation hypergradient {hy:.1e}",
+        _verdict(tr < 1e-2 and hy > 10 * tr, tr < 1e-1),
+    )
 
 
 def _c26(v: Mapping[str, float]):
     d, se = v["e2_l2_hyper_minus_none_test_loss"], v["e2_l2_hyper_minus_none_test_loss_se"]
-    return (f"test loss, hypergradient L2 - no L2 = {d:+.4f} ± {se:.4f} (paired by seed); test accuracy "
-            f"{100 * v['e2_l2_hyper_minus_none_test_acc']:+.2f} pp", _verdict(d < -2 * se, d < 0))
+    return (
+        f"test loss, hypergradient L2 - no L2 = {d:+.4f} ± {se:.4f} (paired by seed); test accuracy "
+        f"{100 * v['e2_l2_hyper_minus_none_test_acc']:+.2f} pp",
+        _verdict(d < -2 * se, d < 0),
+    )
 
 
 def _c31(v: Mapping[str, float]):
     t, p = v["e3_rf_small_tau"], v["e3_proxy_n_params_tau"]
-    return (f"Kendall tau at N = {v['e3_n_small']:.0f}: random forest {t:.3f} vs parameter count {p:.3f}",
-            _verdict(t > p + 0.05, t > p))
+    return (
+        f"Kendall tau at N = {v['e3_n_small']:.0f}: random forest {t:.3f} vs parameter count {p:.3f}",
+        _verdict(t > p + 0.05, t > p),
+    )
 
 
 def _c32(v: Mapping[str, float]):
@@ -488,22 +610,29 @@ def _c32(v: Mapping[str, float]):
 
 def _c33(v: Mapping[str, float]):
     t = v["e3_best_tau_top20"]
-    return (f"tau inside the true top 20 % ({v.get('e3_best_model', '?')}, N = {v['e3_n_max']:.0f}) = {t:.3f}; "
-            f"one full training run (seed 0) {v['e3_proxy_seed0_val_tau_top20']:.3f}", _verdict(t < 0.5))
+    return (
+        f"tau inside the true top 20 % ({v.get('e3_best_model', '?')}, N = {v['e3_n_max']:.0f}) = {t:.3f}; "
+        f"one full training run (seed 0) {v['e3_proxy_seed0_val_tau_top20']:.3f}",
+        _verdict(t < 0.5),
+    )
 
 
 def _c34(v: Mapping[str, float]):
     tr, mr = v["e3_extrap_rf_tau_ratio"], v["e3_extrap_rf_mae_ratio"]
     keeps, loses = tr >= 0.8, mr >= 2
-    return (f"depth <= 2 -> depth 4 vs same-size interpolation (RF): tau ratio {tr:.2f}, MAE ratio {mr:.2f}",
-            _verdict(keeps and loses, keeps or loses))
+    return (
+        f"depth <= 2 -> depth 4 vs same-size interpolation (RF): tau ratio {tr:.2f}, MAE ratio {mr:.2f}",
+        _verdict(keeps and loses, keeps or loses),
+    )
 
 
 def _c35(v: Mapping[str, float]):
     n = v["e3_n_max"]
     u, t, p = v[f"e3_mlp_untuned_{n:.0f}_tau"], v[f"e3_mlp_{n:.0f}_tau"], v["e3_proxy_n_params_tau"]
-    return (f"tau at N = {n:.0f}: untuned MLP {u:.3f}, standardised MLP {t:.3f}, parameter count {p:.3f}",
-            _verdict(u < p, u < t - 0.1))
+    return (
+        f"tau at N = {n:.0f}: untuned MLP {u:.3f}, standardised MLP {t:.3f}, parameter count {p:.3f}",
+        _verdict(u < p, u < t - 0.1),
+    )
 
 
 # The verdicts we measured and recorded, per scale (`selfrep claims --check` fails when one changes).
@@ -531,66 +660,140 @@ def _claim(cid, statement, paper, uses, rule, decide):
 
 
 CLAIMS: list[Claim] = [
-    _claim("C1.1", "Regularized evolution is no better than random search at 100 evaluations "
-           "(difference below one seed SD).",
-           "NAS-Bench-101, 150 evals: RS 6.341 % vs RE 6.109 % test error (0.23 pp); seed 001: RL-NAS 'only "
-           "slightly better than random search'",
-           ["e1_re_minus_rs_100", "e0_seed_sd_top10"], "holds if |RE - RS| < SD; partly if < 2 SD", _c11),
-    _claim("C1.2", "The best strategy beats random search by < 0.5 pp, yet beats the random-average "
-           "architecture by > 10 % (relative improvement).",
-           "Yang et al. 2020: methods 'struggle to significantly beat the average architecture baseline'; "
-           "RS to best method 0.42 pp on NB-101",
-           ["e1_best_minus_rs", "e1_best_ri"], "holds if both; partly if one", _c12),
-    _claim("C1.3", "Predictor-guided search (BANANAS-lite) helps only from about 50 evaluations on.",
-           "BANANAS: predictor 'within one percent' after 200 training points; >100x over RS on NB-101",
-           [f"e1_pred_rf_minus_rs_{b}" for b in (10, 25, 50, 100)]
-           + [f"e1_pred_rf_minus_rs_{b}_se" for b in (10, 25, 50, 100)],
-           "holds if gain > 2 SE at 50 or 100 but not at 10 or 25; partly if not at 10", _c13),
-    _claim("C1.4", "Mean and median rank the strategies the same way at 100 evaluations.",
-           "nasbench#11: users ask whether to report mean or median over runs",
-           ["e1_rank_tau_mean_median"], "holds if tau = 1; partly if tau >= 0.6", _c14),
-    _claim("C2.1", "Grid and random search are equivalent inside the same 48-point space.",
-           "Bergstra & Bengio 2012 (random beats grid when few hyperparameters matter); prototype 0.9659 vs "
-           "0.9666 at 10 evals", ["e2_grid_minus_rs48", "e0_seed_sd_top10", "e2_budget_mid"],
-           "holds if |grid - random| < SD; partly if < 2 SD", _c21),
-    _claim("C2.2", "Restricting the search space gains more than one seed SD over searching the full space.",
-           "seed 001: 'the question is more how you define the search space'",
-           ["e2_space_gain", "e0_seed_sd_top10"], "holds if gain > SD; partly if > 0", _c22),
-    _claim("C2.3", "In a live search over lr, weight decay and dropout, random search beats a grid of the "
-           "same size.", "Bergstra & Bengio 2012: random trials are more efficient than a grid",
-           ["e2_hpo_random_minus_grid_test", "e2_hpo_random_minus_grid_test_se"],
-           "holds if random - grid > 2 SE; partly if within 2 SE; differs if grid better by > 2 SE", _c23),
-    _claim("C2.4", "Only one hyperparameter (the learning rate) really matters.",
-           "Bergstra & Bengio 2012: 'only a few of the hyper-parameters really matter'",
-           ["e2_imp_lr", "e2_imp_weight_decay", "e2_imp_dropout"],
-           "holds if lr's share > 0.5 and > 3x the others; partly if largest", _c24),
-    _claim("C2.5", "An L2 coefficient trained on the training loss goes to 0; a validation hypergradient "
-           "(a meta-level) keeps it positive.",
-           "seed 003: 'gradient descent would simply drive it to zero'",
-           ["e2_l2_trainable_lam", "e2_l2_hypergradient_lam", "e2_l2_lam0"],
-           "holds if trained lam/lam0 < 1e-2 and hypergradient lam > 10x the trained one; partly if trained < 1e-1", _c25),
-    _claim("C2.6", "The hypergradient-tuned L2 lowers the test loss against no L2.",
-           "seed 003: regularisation trades training loss for test performance",
-           ["e2_l2_hyper_minus_none_test_loss", "e2_l2_hyper_minus_none_test_loss_se",
-            "e2_l2_hyper_minus_none_test_acc"],
-           "holds if lower by > 2 SE (paired); partly if lower", _c26),
-    _claim("C3.1", "A learned predictor beats the parameter count at N = 25 training architectures.",
-           "ZiCo (ICLR 2023): no zero-cost proxy works consistently better than #params",
-           ["e3_rf_small_tau", "e3_proxy_n_params_tau", "e3_n_small"], "holds if tau_RF > tau_params + 0.05; partly if >", _c31),
-    _claim("C3.2", "Predicting accuracy within 1 pp (MAE) takes about 200 trained architectures.",
-           "BANANAS: 'within one percent of its true value using only 200 training points'",
-           ["e3_best_mae", "e3_n_max"], "holds if MAE <= 1 pp at N max; partly if <= 2 pp", _c32),
-    _claim("C3.3", "Ranking inside the top 20 % stays poor (Kendall tau < 0.5).",
-           "seed 003: no point tuning below the standard error of the estimate",
-           ["e3_best_tau_top20", "e3_n_max", "e3_proxy_seed0_val_tau_top20"], "holds if tau_top20 < 0.5", _c33),
-    _claim("C3.4", "Trained on shallow nets, a predictor keeps its ranking on deeper nets but loses its "
-           "calibration (MAE x2 or more).", "seed 003: 'neural networks are bad at extrapolating'",
-           ["e3_extrap_rf_tau_ratio", "e3_extrap_rf_mae_ratio"],
-           "holds if tau ratio >= 0.8 and MAE ratio >= 2; partly if one", _c34),
-    _claim("C3.5", "An MLP predictor with default settings on the raw description fails (worse than the "
-           "parameter count).", "seed 003: would you need a 'meta meta' network to tune the meta network?",
-           ["e3_mlp_untuned_200_tau", "e3_mlp_200_tau", "e3_proxy_n_params_tau", "e3_n_max"],
-           "holds if tau_untuned < tau_params; partly if < tau_tuned - 0.1", _c35),
+    _claim(
+        "C1.1",
+        "Regularized evolution is no better than random search at 100 evaluations "
+        "(difference below one seed SD).",
+        "NAS-Bench-101, 150 evals: RS 6.341 % vs RE 6.109 % test error (0.23 pp); seed 001: RL-NAS 'only "
+        "slightly better than random search'",
+        ["e1_re_minus_rs_100", "e0_seed_sd_top10"],
+        "holds if |RE - RS| < SD; partly if < 2 SD",
+        _c11,
+    ),
+    _claim(
+        "C1.2",
+        "The best strategy beats random search by < 0.5 pp, yet beats the random-average "
+        "architecture by > 10 % (relative improvement).",
+        "Yang et al. 2020: methods 'struggle to significantly beat the average architecture baseline'; "
+        "RS to best method 0.42 pp on NB-101",
+        ["e1_best_minus_rs", "e1_best_ri"],
+        "holds if both; partly if one",
+        _c12,
+    ),
+    _claim(
+        "C1.3",
+        "Predictor-guided search (BANANAS-lite) helps only from about 50 evaluations on.",
+        "BANANAS: predictor 'within one percent' after 200 training points; >100x over RS on NB-101",
+        [f"e1_pred_rf_minus_rs_{b}" for b in (10, 25, 50, 100)]
+        + [f"e1_pred_rf_minus_rs_{b}_se" for b in (10, 25, 50, 100)],
+        "holds if gain > 2 SE at 50 or 100 but not at 10 or 25; partly if not at 10",
+        _c13,
+    ),
+    _claim(
+        "C1.4",
+        "Mean and median rank the strategies the same way at 100 evaluations.",
+        "nasbench#11: users ask whether to report mean or median over runs",
+        ["e1_rank_tau_mean_median"],
+        "holds if tau = 1; partly if tau >= 0.6",
+        _c14,
+    ),
+    _claim(
+        "C2.1",
+        "Grid and random search are equivalent inside the same 48-point space.",
+        "Bergstra & Bengio 2012 (random beats grid when few hyperparameters matter); prototype 0.9659 vs "
+        "0.9666 at 10 evals",
+        ["e2_grid_minus_rs48", "e0_seed_sd_top10", "e2_budget_mid"],
+        "holds if |grid - random| < SD; partly if < 2 SD",
+        _c21,
+    ),
+    _claim(
+        "C2.2",
+        "Restricting the search space gains more than one seed SD over searching the full space.",
+        "seed 001: 'the question is more how you define the search space'",
+        ["e2_space_gain", "e0_seed_sd_top10"],
+        "holds if gain > SD; partly if > 0",
+        _c22,
+    ),
+    _claim(
+        "C2.3",
+        "In a live search over lr, weight decay and dropout, random search beats a grid of the same size.",
+        "Bergstra & Bengio 2012: random trials are more efficient than a grid",
+        ["e2_hpo_random_minus_grid_test", "e2_hpo_random_minus_grid_test_se"],
+        "holds if random - grid > 2 SE; partly if within 2 SE; differs if grid better by > 2 SE",
+        _c23,
+    ),
+    _claim(
+        "C2.4",
+        "Only one hyperparameter (the learning rate) really matters.",
+        "Bergstra & Bengio 2012: 'only a few of the hyper-parameters really matter'",
+        ["e2_imp_lr", "e2_imp_weight_decay", "e2_imp_dropout"],
+        "holds if lr's share > 0.5 and > 3x the others; partly if largest",
+        _c24,
+    ),
+    _claim(
+        "C2.5",
+        "An L2 coefficient trained on the training loss goes to 0; a validation hypergradient "
+        "(a meta-level) keeps it positive.",
+        "seed 003: 'gradient descent would simply drive it to zero'",
+        ["e2_l2_trainable_lam", "e2_l2_hypergradient_lam", "e2_l2_lam0"],
+        "holds if trained lam/lam0 < 1e-2 and hypergradient lam > 10x the trained one; "
+        "partly if trained < 1e-1",
+        _c25,
+    ),
+    _claim(
+        "C2.6",
+        "The hypergradient-tuned L2 lowers the test loss against no L2.",
+        "seed 003: regularisation trades training loss for test performance",
+        [
+            "e2_l2_hyper_minus_none_test_loss",
+            "e2_l2_hyper_minus_none_test_loss_se",
+            "e2_l2_hyper_minus_none_test_acc",
+        ],
+        "holds if lower by > 2 SE (paired); partly if lower",
+        _c26,
+    ),
+    _claim(
+        "C3.1",
+        "A learned predictor beats the parameter count at N = 25 training architectures.",
+        "ZiCo (ICLR 2023): no zero-cost proxy works consistently better than #params",
+        ["e3_rf_small_tau", "e3_proxy_n_params_tau", "e3_n_small"],
+        "holds if tau_RF > tau_params + 0.05; partly if >",
+        _c31,
+    ),
+    _claim(
+        "C3.2",
+        "Predicting accuracy within 1 pp (MAE) takes about 200 trained architectures.",
+        "BANANAS: 'within one percent of its true value using only 200 training points'",
+        ["e3_best_mae", "e3_n_max"],
+        "holds if MAE <= 1 pp at N max; partly if <= 2 pp",
+        _c32,
+    ),
+    _claim(
+        "C3.3",
+        "Ranking inside the top 20 % stays poor (Kendall tau < 0.5).",
+        "seed 003: no point tuning below the standard error of the estimate",
+        ["e3_best_tau_top20", "e3_n_max", "e3_proxy_seed0_val_tau_top20"],
+        "holds if tau_top20 < 0.5",
+        _c33,
+    ),
+    _claim(
+        "C3.4",
+        "Trained on shallow nets, a predictor keeps its ranking on deeper nets but loses its "
+        "calibration (MAE x2 or more).",
+        "seed 003: 'neural networks are bad at extrapolating'",
+        ["e3_extrap_rf_tau_ratio", "e3_extrap_rf_mae_ratio"],
+        "holds if tau ratio >= 0.8 and MAE ratio >= 2; partly if one",
+        _c34,
+    ),
+    _claim(
+        "C3.5",
+        "An MLP predictor with default settings on the raw description fails (worse than the "
+        "parameter count).",
+        "seed 003: would you need a 'meta meta' network to tune the meta network?",
+        ["e3_mlp_untuned_200_tau", "e3_mlp_200_tau", "e3_proxy_n_params_tau", "e3_n_max"],
+        "holds if tau_untuned < tau_params; partly if < tau_tuned - 0.1",
+        _c35,
+    ),
 ]
 
 
@@ -613,7 +816,11 @@ ANSWERS: tuple[tuple[str, tuple[str, ...], tuple[str, str, str]], ...] = (
     ("answer_self_l2", ("C2.5",), ("Not by itself", "Only partly", "It can")),
     ("answer_few_matter", ("C2.4", "C2.3"), ("Yes", "Partly", "No")),
     ("answer_extrapolation", ("C3.4",), ("It ranks, but is miscalibrated", "Partly", "Not here")),
-    ("answer_meta_meta", ("C3.5",), ("Its own hyperparameters decide whether it works", "Partly", "Not here")),
+    (
+        "answer_meta_meta",
+        ("C3.5",),
+        ("Its own hyperparameters decide whether it works", "Partly", "Not here"),
+    ),
 )
 
 

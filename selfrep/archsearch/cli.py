@@ -59,8 +59,14 @@ def _build(args: argparse.Namespace) -> int:
     )
     t0 = time.perf_counter()
     out = build_bench(
-        out=args.out, space=space, seeds=tuple(args.seeds), train=TrainConfig(epochs=args.epochs),
-        workers=args.workers, limit=args.limit, progress=not args.no_progress, restart=args.restart,
+        out=args.out,
+        space=space,
+        seeds=tuple(args.seeds),
+        train=TrainConfig(epochs=args.epochs),
+        workers=args.workers,
+        limit=args.limit,
+        progress=not args.no_progress,
+        restart=args.restart,
     )
     if out is None:
         print(f"stopped after --limit {args.limit}; rerun to resume ({args.out}.partial)")

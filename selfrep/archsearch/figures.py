@@ -1,7 +1,7 @@
 """Figures of chapter 6: data in, matplotlib Figure out (never saved or shown here).
 
-Figures are built on `matplotlib.figure.Figure` directly, not through pyplot, so a notebook shows each one once
-(as the cell's value) and no global pyplot state is touched."""
+Figures are built on `matplotlib.figure.Figure` directly, not through pyplot, so a notebook shows each one
+once (as the cell's value) and no global pyplot state is touched."""
 
 from __future__ import annotations
 
@@ -16,9 +16,13 @@ from selfrep.archsearch.space import ACTIVATIONS
 
 ACT_COLORS = {"relu": "#1f77b4", "tanh": "#2ca02c", "sigmoid": "#d62728"}
 METHOD_STYLE = {
-    "random": ("#444444", "-"), "grid": ("#9467bd", "--"), "evolution": ("#ff7f0e", "-"),
-    "predictor-rf": ("#1f77b4", "-"), "predictor-mlp": ("#17becf", "-."),
-    "optuna-tpe": ("#8c564b", ":"), "optuna-random": ("#7f7f7f", ":"),
+    "random": ("#444444", "-"),
+    "grid": ("#9467bd", "--"),
+    "evolution": ("#ff7f0e", "-"),
+    "predictor-rf": ("#1f77b4", "-"),
+    "predictor-mlp": ("#17becf", "-."),
+    "optuna-tpe": ("#8c564b", ":"),
+    "optuna-random": ("#7f7f7f", ":"),
 }
 
 
@@ -34,18 +38,27 @@ def landscape(bench: Bench) -> Figure:
     fig = Figure(figsize=(15, 4.2), layout="tight")
     ax = fig.subplots(1, 3)
     bins = np.linspace(0, 1, 51)
-    ax[0].hist([df.loc[df["activation"] == a, "val_acc"] for a in ACTIVATIONS], bins=bins, stacked=True,
-               color=[ACT_COLORS[a] for a in ACTIVATIONS], label=list(ACTIVATIONS))
-    ax[0].set(xlabel="validation accuracy (mean of seeds)", ylabel="architectures",
-              title="(a) accuracy landscape")
+    ax[0].hist(
+        [df.loc[df["activation"] == a, "val_acc"] for a in ACTIVATIONS],
+        bins=bins,
+        stacked=True,
+        color=[ACT_COLORS[a] for a in ACTIVATIONS],
+        label=list(ACTIVATIONS),
+    )
+    ax[0].set(
+        xlabel="validation accuracy (mean of seeds)", ylabel="architectures", title="(a) accuracy landscape"
+    )
     ax[0].legend(frameon=False)
     top = df["val_acc"] >= df["val_acc"].quantile(0.9)
     s0, s1 = f"val_s{bench.seeds[0]}", f"val_s{bench.seeds[1]}"
     ax[1].scatter(df.loc[~top, s0], df.loc[~top, s1], s=5, alpha=0.4, color="#999999", label="others")
     ax[1].scatter(df.loc[top, s0], df.loc[top, s1], s=6, alpha=0.7, color="#d62728", label="top 10 %")
     ax[1].plot([0, 1], [0, 1], color="k", lw=0.6)
-    ax[1].set(xlabel=f"validation accuracy, seed {bench.seeds[0]}",
-              ylabel=f"validation accuracy, seed {bench.seeds[1]}", title="(b) seed vs seed")
+    ax[1].set(
+        xlabel=f"validation accuracy, seed {bench.seeds[0]}",
+        ylabel=f"validation accuracy, seed {bench.seeds[1]}",
+        title="(b) seed vs seed",
+    )
     ins = ax[1].inset_axes([0.52, 0.08, 0.45, 0.45])
     ins.scatter(df.loc[top, s0], df.loc[top, s1], s=4, alpha=0.6, color="#d62728")
     lo = df.loc[top, [s0, s1]].min().min()
@@ -57,8 +70,12 @@ def landscape(bench: Bench) -> Figure:
         g = df[df["activation"] == a].groupby("depth")["val_acc"]
         ax[2].plot(g.mean().index, g.mean(), "o-", color=ACT_COLORS[a], label=f"{a} mean")
         ax[2].plot(g.max().index, g.max(), "^--", color=ACT_COLORS[a], alpha=0.7, label=f"{a} max")
-    ax[2].set(xlabel="depth (hidden layers)", ylabel="validation accuracy", title="(c) by depth and activation",
-              xticks=sorted(df["depth"].unique()))
+    ax[2].set(
+        xlabel="depth (hidden layers)",
+        ylabel="validation accuracy",
+        title="(c) by depth and activation",
+        xticks=sorted(df["depth"].unique()),
+    )
     ax[2].legend(frameon=False, fontsize=7, ncol=2)
     return fig
 
@@ -88,8 +105,12 @@ def anytime(curves: pd.DataFrame, reference: dict[str, float], n_seconds: int = 
     for a in ax:
         a.axhline(reference["oracle_test"], color="k", lw=0.7, ls=":", label="oracle (best test)")
         a.grid(alpha=0.3)
-    ax[0].set(xscale="log", xlabel="evaluations", ylabel="incumbent test accuracy (mean of seeds)",
-              title="(a) against evaluations")
+    ax[0].set(
+        xscale="log",
+        xlabel="evaluations",
+        ylabel="incumbent test accuracy (mean of seeds)",
+        title="(a) against evaluations",
+    )
     ax[1].set(xlabel="charged training CPU seconds", title="(b) against charged compute")
     ax[0].legend(frameon=False, fontsize=8)
     lo = curves.groupby("method")["test_acc"].quantile(0.25).min()
@@ -106,8 +127,11 @@ def regret_ecdf(curves: pd.DataFrame, reference: dict[str, float], budget: int) 
         r = np.sort(100 * (reference["oracle_test"] - g["test_acc"].to_numpy()))
         color, ls = _style(m)
         ax.step(r, np.arange(1, len(r) + 1) / len(r), ls, where="post", color=color, label=m)
-    ax.set(xlabel=f"test regret after {budget} evaluations (pp)", ylabel="fraction of repeats",
-           title="regret distribution")
+    ax.set(
+        xlabel=f"test regret after {budget} evaluations (pp)",
+        ylabel="fraction of repeats",
+        title="regret distribution",
+    )
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize=8)
     return fig
@@ -134,8 +158,12 @@ def hpo_scatter(trials: pd.DataFrame, importance: pd.Series) -> Figure:
         for m, mk, c in (("grid", "s", "#9467bd"), ("random", "o", "#444444")):
             g = trials[trials["method"] == m]
             ax[j].scatter(g[h], g["val_acc"], s=16, marker=mk, alpha=0.6, color=c, label=m)
-        ax[j].set(xlabel=h, ylabel="validation accuracy", xscale="log" if log else "linear",
-                  title=f"({'abc'[j]}) {h}")
+        ax[j].set(
+            xlabel=h,
+            ylabel="validation accuracy",
+            xscale="log" if log else "linear",
+            title=f"({'abc'[j]}) {h}",
+        )
         ax[j].set_ylim(max(trials["val_acc"].min() - 0.02, 0), 1)
         ax[j].grid(alpha=0.3)
     ax[0].legend(frameon=False)
@@ -162,16 +190,23 @@ def l2_curves(history: pd.DataFrame) -> Figure:
     return fig
 
 
-def predictor_curves(curve_summary: pd.DataFrame, proxy_summary: pd.DataFrame,
-                     proxies: Sequence[str] = ("n_params", "val_acc_e2", "naswot", "seed0_val")) -> Figure:
+def predictor_curves(
+    curve_summary: pd.DataFrame,
+    proxy_summary: pd.DataFrame,
+    proxies: Sequence[str] = ("n_params", "val_acc_e2", "naswot", "seed0_val"),
+) -> Figure:
     """Kendall tau (all; top 20 %) and MAE against the number of training architectures, per predictor, with
     the zero-cost proxies and the seed-0 noise ceiling as horizontal lines."""
     fig = Figure(figsize=(15, 4.2), layout="tight")
     ax = fig.subplots(1, 3)
     ps = proxy_summary.set_index("proxy")
     pcolors = {"n_params": "#7f7f7f", "val_acc_e2": "#bcbd22", "naswot": "#e377c2", "seed0_val": "k"}
-    plabels = {"n_params": "parameter count", "val_acc_e2": "epoch-2 accuracy", "naswot": "NASWOT-like",
-               "seed0_val": "one full training run"}
+    plabels = {
+        "n_params": "parameter count",
+        "val_acc_e2": "epoch-2 accuracy",
+        "naswot": "NASWOT-like",
+        "seed0_val": "one full training run",
+    }
     for m, g in curve_summary.groupby("model", sort=False):
         ax[0].plot(g["n"], g["tau"], "o-", label=m)
         ax[1].plot(g["n"], g["tau_top20"], "o-", label=m)
@@ -182,10 +217,19 @@ def predictor_curves(curve_summary: pd.DataFrame, proxy_summary: pd.DataFrame,
             ax[1].axhline(ps.loc[p, "tau_top20"], color=pcolors.get(p), ls=":", lw=1)
     ax[2].axhline(1.0, color="k", ls=":", lw=0.8, label="1 pp")
     ax[0].set(xscale="log", xlabel="training architectures N", ylabel="Kendall tau", title="(a) ranking, all")
-    ax[1].set(xscale="log", xlabel="training architectures N", ylabel="Kendall tau",
-              title="(b) ranking inside the top 20 %")
-    ax[2].set(xscale="log", yscale="log", xlabel="training architectures N", ylabel="MAE (pp)",
-              title="(c) calibration")
+    ax[1].set(
+        xscale="log",
+        xlabel="training architectures N",
+        ylabel="Kendall tau",
+        title="(b) ranking inside the top 20 %",
+    )
+    ax[2].set(
+        xscale="log",
+        yscale="log",
+        xlabel="training architectures N",
+        ylabel="MAE (pp)",
+        title="(c) calibration",
+    )
     for a in ax:
         a.grid(alpha=0.3)
     ax[0].legend(frameon=False, fontsize=7)

@@ -59,17 +59,27 @@ def random_points(n: int, rng: np.random.Generator) -> list[dict[str, float]]:
     return [_unit_to_hp(u) for u in rng.random((n, 3))]
 
 
-def hpo_trials(points: Sequence[dict[str, float]], seed: int, epochs: int = 20,
-               arch: ArchConfig = HPO_ARCH) -> pd.DataFrame:
+def hpo_trials(
+    points: Sequence[dict[str, float]], seed: int, epochs: int = 20, arch: ArchConfig = HPO_ARCH
+) -> pd.DataFrame:
     """Train `arch` once per point (training seed `seed`): one row per trial with the hyperparameters,
     validation and test accuracy, CPU seconds."""
     rows = []
     for k, p in enumerate(points):
-        tc = TrainConfig(epochs=epochs, lr=p["lr"], weight_decay=p["weight_decay"], dropout=p["dropout"],
-                         record_epochs=())
+        tc = TrainConfig(
+            epochs=epochs, lr=p["lr"], weight_decay=p["weight_decay"], dropout=p["dropout"], record_epochs=()
+        )
         r = train_mlp(arch, seed, tc)
-        rows.append({"trial": k, **p, "val_acc": r.val_acc, "test_acc": r.test_acc, "cpu_s": r.cpu_s,
-                     "diverged": r.diverged})
+        rows.append(
+            {
+                "trial": k,
+                **p,
+                "val_acc": r.val_acc,
+                "test_acc": r.test_acc,
+                "cpu_s": r.cpu_s,
+                "diverged": r.diverged,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -91,14 +101,21 @@ def hpo_experiment(repeats: int, levels: int = 3, epochs: int = 20, seed: int = 
 
 
 def hpo_incumbents(trials: pd.DataFrame) -> pd.DataFrame:
-    """Per (method, repeat): the trial with the best validation accuracy (first on ties) and its test accuracy,
-    plus the number of distinct values of each hyperparameter tried."""
+    """Per (method, repeat): the trial with the best validation accuracy (first on ties) and its test
+    accuracy, plus the number of distinct values of each hyperparameter tried."""
     rows = []
     for (m, r), g in trials.groupby(["method", "repeat"], sort=False):
         best = g.loc[g["val_acc"].idxmax()]
-        rows.append({"method": m, "repeat": r, "best_val": best["val_acc"], "test_acc": best["test_acc"],
-                     **{f"best_{h}": best[h] for h in HPARAMS},
-                     **{f"distinct_{h}": g[h].nunique() for h in HPARAMS}})
+        rows.append(
+            {
+                "method": m,
+                "repeat": r,
+                "best_val": best["val_acc"],
+                "test_acc": best["test_acc"],
+                **{f"best_{h}": best[h] for h in HPARAMS},
+                **{f"distinct_{h}": g[h].nunique() for h in HPARAMS},
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -107,9 +124,9 @@ def importance(trials: pd.DataFrame, seed: int = 0, points: int = 20) -> pd.Seri
 
     A random forest is fitted on (log10 lr, log10 wd, dropout) -> validation accuracy. The main effect of a
     hyperparameter is its partial dependence (forest prediction averaged over the trials' other coordinates),
-    evaluated at `points` quantiles of that hyperparameter's own trial values; its share is the variance of the
-    main effect over the variance of the forest's predictions at the trials. Fit it on random trials (a grid has
-    only a few levels per axis). Shares need not sum to 1 (interactions)."""
+    evaluated at `points` quantiles of that hyperparameter's own trial values; its share is the variance of
+    the main effect over the variance of the forest's predictions at the trials. Fit it on random trials (a
+    grid has only a few levels per axis). Shares need not sum to 1 (interactions)."""
     from sklearn.ensemble import RandomForestRegressor
 
     X = np.column_stack([np.log10(trials["lr"]), np.log10(trials["weight_decay"]), trials["dropout"]])
@@ -169,7 +186,11 @@ def sgd_l2_step(model, grads, lam: float, lr: float, val=None) -> float | None:
     return -lr * sum(float((a * b).sum()) for a, b in zip(gv, old, strict=True))
 
 
-def l2_run(mode: str, seed: int, cfg: L2Config = L2Config()) -> tuple[pd.DataFrame, dict[str, float]]:  # noqa: B008
+def l2_run(
+    mode: str,
+    seed: int,
+    cfg: L2Config = L2Config(),  # noqa: B008 (frozen, immutable default)
+) -> tuple[pd.DataFrame, dict[str, float]]:
     """Train one net under `mode` (see the module docstring). Returns (per-epoch history: epoch, lam,
     train/val loss, val accuracy; final summary: lam, val/test accuracy and loss, CPU s)."""
     if mode not in L2_MODES:
@@ -214,20 +235,38 @@ def l2_run(mode: str, seed: int, cfg: L2Config = L2Config()) -> tuple[pd.DataFra
             tot += data_loss.item() * idx.numel()
         if epoch % cfg.record_every == 0 or epoch == cfg.epochs:
             va, vl = evaluate(model, Xv, yv)
-            hist.append({"epoch": epoch, "lam": float(rho.detach().exp()) if mode != "none" else 0.0,
-                         "train_loss": tot / n, "val_loss": vl, "val_acc": va})
+            hist.append(
+                {
+                    "epoch": epoch,
+                    "lam": float(rho.detach().exp()) if mode != "none" else 0.0,
+                    "train_loss": tot / n,
+                    "val_loss": vl,
+                    "val_acc": va,
+                }
+            )
     va, vl = evaluate(model, Xv, yv)
     ta, tl = evaluate(model, data.X_test, data.y_test)
-    final = {"mode": mode, "seed": seed, "lam": hist[-1]["lam"], "val_acc": va, "val_loss": vl,
-             "test_acc": ta, "test_loss": tl, "cpu_s": time.process_time() - t0}
+    final = {
+        "mode": mode,
+        "seed": seed,
+        "lam": hist[-1]["lam"],
+        "val_acc": va,
+        "val_loss": vl,
+        "test_acc": ta,
+        "test_loss": tl,
+        "cpu_s": time.process_time() - t0,
+    }
     h = pd.DataFrame(hist)
     h.insert(0, "seed", seed)
     h.insert(0, "mode", mode)
     return h, final
 
 
-def l2_experiment(seeds: Sequence[int], cfg: L2Config = L2Config(),  # noqa: B008
-                  modes: Sequence[str] = L2_MODES) -> tuple[pd.DataFrame, pd.DataFrame]:
+def l2_experiment(
+    seeds: Sequence[int],
+    cfg: L2Config = L2Config(),  # noqa: B008
+    modes: Sequence[str] = L2_MODES,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`l2_run` for every mode and seed: (histories, finals)."""
     hs, fs = [], []
     for s in seeds:

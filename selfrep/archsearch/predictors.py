@@ -10,8 +10,8 @@ inputs and targets: `MLPEnsembleRegressor`, 5 small tanh MLPs with weight decay)
 `MLPRegressor()` with its defaults on the raw, unscaled description: widths and parameter count in units). The
 last two are the same model family; the gap between them is the "meta-meta" hyperparameter problem.
 
-Zero-cost proxies (`proxy_scores`): parameter count, epoch-2 validation accuracy (a low-fidelity run: 2/20 of a
-training), and a NASWOT-like score (Mellor et al. 2021): log|det K| of the Hamming-similarity kernel of the
+Zero-cost proxies (`proxy_scores`): parameter count, epoch-2 validation accuracy (a low-fidelity run: 2/20 of
+a training), and a NASWOT-like score (Mellor et al. 2021): log|det K| of the Hamming-similarity kernel of the
 binary activation codes of one minibatch at initialisation. The noise ceiling is seed 0's own final accuracy.
 """
 
@@ -39,8 +39,15 @@ class MLPEnsembleRegressor:
     `torch.Generator` seeded with `seed`. `predict` is the ensemble mean; `predict_dist` adds the ensemble SD
     (for Thompson sampling)."""
 
-    def __init__(self, n_models: int = 5, hidden: int = 32, steps: int = 200, lr: float = 1e-2,
-                 weight_decay: float = 1e-3, seed: int = 0):
+    def __init__(
+        self,
+        n_models: int = 5,
+        hidden: int = 32,
+        steps: int = 200,
+        lr: float = 1e-2,
+        weight_decay: float = 1e-3,
+        seed: int = 0,
+    ):
         if n_models < 1 or hidden < 1 or steps < 1:
             raise ValueError("n_models, hidden, steps: must be >= 1")
         self.n_models, self.hidden, self.steps = n_models, hidden, steps
@@ -117,8 +124,9 @@ def features(name: str, configs: Sequence[ArchConfig]) -> np.ndarray:
     return encode_raw(configs) if name == "mlp_untuned" else encode(configs)
 
 
-def fit_predict(name: str, train: Sequence[ArchConfig], y: np.ndarray, test: Sequence[ArchConfig],
-                seed: int) -> tuple[np.ndarray, float]:
+def fit_predict(
+    name: str, train: Sequence[ArchConfig], y: np.ndarray, test: Sequence[ArchConfig], seed: int
+) -> tuple[np.ndarray, float]:
     """(predictions for `test`, fit seconds) of predictor `name` fitted on (`train`, y)."""
     model = make_model(name, seed)
     t0 = time.perf_counter()
@@ -149,8 +157,13 @@ def targets(bench: Bench) -> tuple[np.ndarray, np.ndarray, list[ArchConfig], np.
     return ids, bench.val[ids, 0], [bench.configs[i] for i in ids], bench.val[ids, 1:].mean(1)
 
 
-def learning_curve(bench: Bench, models: Sequence[str] = MODELS, ns: Sequence[int] = (10, 25, 50, 100, 200),
-                   repeats: int = 10, seed: int = 0) -> pd.DataFrame:
+def learning_curve(
+    bench: Bench,
+    models: Sequence[str] = MODELS,
+    ns: Sequence[int] = (10, 25, 50, 100, 200),
+    repeats: int = 10,
+    seed: int = 0,
+) -> pd.DataFrame:
     """One row per (model, N, repeat): tau, tau_top20, spearman, mae, fit_s on the held-out architectures.
     Repeat r uses the same N architectures for every model (drawn with `default_rng(seed + r)`)."""
     ids, y0, configs, target = targets(bench)
@@ -163,10 +176,12 @@ def learning_curve(bench: Bench, models: Sequence[str] = MODELS, ns: Sequence[in
         for n in ns:
             tr, te = perm[:n], perm[n:]
             for m in models:
-                pred, fit_s = fit_predict(m, [configs[k] for k in tr], y0[tr],
-                                          [configs[k] for k in te], seed + r)
-                rows.append({"model": m, "n": n, "repeat": r, **rank_scores(pred, target[te]),
-                             "fit_s": fit_s})
+                pred, fit_s = fit_predict(
+                    m, [configs[k] for k in tr], y0[tr], [configs[k] for k in te], seed + r
+                )
+                rows.append(
+                    {"model": m, "n": n, "repeat": r, **rank_scores(pred, target[te]), "fit_s": fit_s}
+                )
     return pd.DataFrame(rows)
 
 
@@ -189,9 +204,9 @@ def naswot_score(cfg: ArchConfig, X: torch.Tensor, seed: int = 0) -> float:
 
 
 def proxy_scores(bench: Bench, batch: int = 64, seed: int = 0, limit: int | None = None) -> pd.DataFrame:
-    """Per canonical architecture: the zero-cost proxies, seed 0's final validation accuracy (the noise ceiling)
-    and the target (mean validation accuracy over the other seeds). NASWOT uses the first `batch` training
-    images. `limit` keeps an evenly spaced subset of architectures (for fast runs)."""
+    """Per canonical architecture: the zero-cost proxies, seed 0's final validation accuracy (the noise
+    ceiling) and the target (mean validation accuracy over the other seeds). NASWOT uses the first `batch`
+    training images. `limit` keeps an evenly spaced subset of architectures (for fast runs)."""
     torch.set_num_threads(1)
     ids, y0, configs, target = targets(bench)
     keep = np.arange(len(ids))
@@ -203,11 +218,17 @@ def proxy_scores(bench: Bench, batch: int = 64, seed: int = 0, limit: int | None
         i = ids[k]
         t0 = time.perf_counter()
         nw = naswot_score(configs[k], X, seed)
-        rows.append({
-            "arch": configs[k].key, "n_params": float(bench.n_params[i]),
-            "val_acc_e2": float(bench.val_at[2][i, 0]), "naswot": nw, "naswot_s": time.perf_counter() - t0,
-            "seed0_val": float(y0[k]), "target": float(target[k]),
-        })
+        rows.append(
+            {
+                "arch": configs[k].key,
+                "n_params": float(bench.n_params[i]),
+                "val_acc_e2": float(bench.val_at[2][i, 0]),
+                "naswot": nw,
+                "naswot_s": time.perf_counter() - t0,
+                "seed0_val": float(y0[k]),
+                "target": float(target[k]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -215,7 +236,8 @@ PROXIES: tuple[str, ...] = ("n_params", "val_acc_e2", "naswot", "seed0_val")
 
 
 def proxy_table(scores: pd.DataFrame) -> pd.DataFrame:
-    """Kendall tau (all, top 20 %) and Spearman of each proxy against the target; -inf NASWOT scores rank last."""
+    """Kendall tau (all, top 20 %) and Spearman of each proxy against the target; -inf NASWOT scores rank
+    last."""
     rows = []
     for p in PROXIES:
         x = scores[p].to_numpy(dtype=float)
@@ -226,8 +248,14 @@ def proxy_table(scores: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def extrapolation(bench: Bench, models: Sequence[str] = ("rf", "ridge"), repeats: int = 10,
-                  max_train_depth: int = 2, test_depth: int = 4, seed: int = 0) -> pd.DataFrame:
+def extrapolation(
+    bench: Bench,
+    models: Sequence[str] = ("rf", "ridge"),
+    repeats: int = 10,
+    max_train_depth: int = 2,
+    test_depth: int = 4,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Shallow-to-deep extrapolation against a same-size interpolation control.
 
     Repeat r holds out a random half of the depth-`test_depth` architectures as the test set. "extrapolate"
@@ -249,8 +277,16 @@ def extrapolation(bench: Bench, models: Sequence[str] = ("rf", "ridge"), repeats
         interp = rng.choice(pool, size=len(shallow), replace=False)
         for setting, tr in (("extrapolate", shallow), ("interpolate", interp)):
             for m in models:
-                pred, _ = fit_predict(m, [configs[k] for k in tr], y0[tr], [configs[k] for k in test],
-                                      seed + r)
-                rows.append({"model": m, "setting": setting, "repeat": r, "n_train": len(tr),
-                             **rank_scores(pred, target[test])})
+                pred, _ = fit_predict(
+                    m, [configs[k] for k in tr], y0[tr], [configs[k] for k in test], seed + r
+                )
+                rows.append(
+                    {
+                        "model": m,
+                        "setting": setting,
+                        "repeat": r,
+                        "n_train": len(tr),
+                        **rank_scores(pred, target[test]),
+                    }
+                )
     return pd.DataFrame(rows)

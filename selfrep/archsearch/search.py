@@ -1,17 +1,18 @@
 """Search strategies on DigitsMLP-Bench, at equal budget, as pure functions of (options, seed).
 
-Every strategy has the signature `strategy(objective, budget, seed, **options) -> SearchTrace`. It draws all its
-randomness from `np.random.default_rng(seed)` (one generator, threaded through), so two calls with the same
-arguments give identical traces (the `overhead_s` timing aside). Searches see validation accuracy only, through
-a `TableObjective`; test accuracy is read afterwards, for incumbents only (`incumbent_curves`, `summarize`).
+Every strategy has the signature `strategy(objective, budget, seed, **options) -> SearchTrace`. It draws all
+its randomness from `np.random.default_rng(seed)` (one generator, threaded through), so two calls with the
+same arguments give identical traces (the `overhead_s` timing aside). Searches see validation accuracy only,
+through a `TableObjective`; test accuracy is read afterwards, for incumbents only (`incumbent_curves`,
+`summarize`).
 
 Strategies (the registry `STRATEGIES`):
 - `random_search`: uniform over the candidates (default: the whole space), without replacement.
 - `grid_search`: an axis-aligned grid of uniform-width nets, visited in a fixed space-filling order
   (`maximin_order`), so a budget smaller than the grid still spreads over every axis; the order is the same in
   every repeat (only the observation noise differs); stops when the grid is exhausted.
-- `regularized_evolution` (Real et al. 2019): population P, tournament of S, the child of the tournament winner
-  (one `SearchSpace.mutate` edit) replaces the *oldest* member. The first P evaluations are random.
+- `regularized_evolution` (Real et al. 2019): population P, tournament of S, the child of the tournament
+  winner (one `SearchSpace.mutate` edit) replaces the *oldest* member. The first P evaluations are random.
 - `predictor_guided` (BANANAS-lite, White et al. 2021): after `n_init` random evaluations, repeatedly fit an
   ensemble predictor (random-forest trees, or an ensemble of small MLPs) on the observations, score
   `n_random` random unseen configs plus `n_mutants` mutants of the incumbent by independent Thompson sampling
@@ -38,9 +39,9 @@ from selfrep.archsearch.space import ArchConfig, SearchSpace, encode, grid_confi
 class TableObjective:
     """Answers 'train config i' from the table: validation accuracy only.
 
-    noise="seed" (default): the answer is one training seed's validation accuracy, the seed drawn uniformly from
-    the table's seeds with the search's generator (so a repeated evaluation may differ, as a retraining would).
-    noise="mean": the mean over seeds (noise-free; for tests and oracles).
+    noise="seed" (default): the answer is one training seed's validation accuracy, the seed drawn uniformly
+    from the table's seeds with the search's generator (so a repeated evaluation may differ, as a retraining
+    would). noise="mean": the mean over seeds (noise-free; for tests and oracles).
     Each evaluation is charged the CPU seconds of that training run (mean over seeds for noise="mean").
     """
 
@@ -128,7 +129,8 @@ class _Recorder:
 
     def trace(self, method: str, seed: int) -> SearchTrace:
         return SearchTrace(
-            method=method, seed=int(seed),
+            method=method,
+            seed=int(seed),
             arch=np.asarray(self.arch, dtype=np.int64),
             seed_used=np.asarray(self.seed_used, dtype=np.int64),
             observed=np.asarray(self.observed, dtype=np.float64),
@@ -175,11 +177,17 @@ def maximin_order(configs: Sequence[ArchConfig], space: SearchSpace) -> list[int
     def pos(values: Sequence, v) -> float:
         return values.index(v) / (len(values) - 1) if len(values) > 1 else 0.0
 
-    X = np.array([
-        [pos(space.depths, c.depth), pos(space.widths, c.widths[0]),
-         pos(space.activations, c.activation), pos(space.skips, c.skip)]
-        for c in configs
-    ])
+    X = np.array(
+        [
+            [
+                pos(space.depths, c.depth),
+                pos(space.widths, c.widths[0]),
+                pos(space.activations, c.activation),
+                pos(space.skips, c.skip),
+            ]
+            for c in configs
+        ]
+    )
     order = [0]
     dmin = np.abs(X - X[0]).sum(1)
     dmin[0] = -1.0
@@ -297,8 +305,7 @@ def predictor_guided(
                 mutants.append(j)
         cand = np.asarray(cand + mutants, dtype=np.int64)
         t0 = time.perf_counter()
-        mean, sd = fit(feats[rec.arch], np.asarray(rec.observed), feats[cand],
-                       int(rng.integers(2**31 - 1)))
+        mean, sd = fit(feats[rec.arch], np.asarray(rec.observed), feats[cand], int(rng.integers(2**31 - 1)))
         rec.overhead += time.perf_counter() - t0
         score = mean + sd * rng.standard_normal(len(cand))
         for k in np.argsort(-score, kind="stable")[:batch]:
@@ -318,9 +325,7 @@ def optuna_available() -> bool:
     return True
 
 
-def optuna_search(
-    objective: TableObjective, budget: int, seed: int, sampler: str = "tpe"
-) -> SearchTrace:
+def optuna_search(objective: TableObjective, budget: int, seed: int, sampler: str = "tpe") -> SearchTrace:
     """Optuna's TPE or random sampler through ask/tell on the same table objective (define-by-run: the
     widths of layers deeper than the sampled depth are not sampled). Requires `optuna` (not a dependency)."""
     import optuna
@@ -377,8 +382,9 @@ def run_repeats(
     for r in range(repeats):
         t = fn(objective, budget, seed0 + r, **options)
         if label is not None:
-            t = SearchTrace(label, t.seed, t.arch, t.seed_used, t.observed, t.incumbent, t.charged_s,
-                            t.overhead_s)
+            t = SearchTrace(
+                label, t.seed, t.arch, t.seed_used, t.observed, t.incumbent, t.charged_s, t.overhead_s
+            )
         out.append(t)
     return out
 
@@ -386,7 +392,8 @@ def run_repeats(
 # --- analysis ----------------------------------------------------------------------------------------
 def landscape_reference(bench: Bench) -> dict[str, float]:
     """Reference points for reporting: the oracle (best mean test accuracy in the space), the random-average
-    architecture (mean test accuracy of a uniformly drawn config) and the top-1% threshold of test accuracy."""
+    architecture (mean test accuracy of a uniformly drawn config) and the top-1% threshold of test
+    accuracy."""
     t = bench.test_mean
     return {
         "oracle_test": float(t.max()),
@@ -403,10 +410,18 @@ def incumbent_curves(traces: Sequence[SearchTrace], bench: Bench) -> pd.DataFram
     for t in traces:
         inc = np.concatenate([t.incumbent, np.full(n_max - t.evaluations, t.incumbent[-1])])
         ch = np.concatenate([t.charged_s, np.full(n_max - t.evaluations, t.charged_s[-1])])
-        frames.append(pd.DataFrame({
-            "method": t.method, "seed": t.seed, "evals": np.arange(1, n_max + 1),
-            "incumbent": inc, "test_acc": bench.test_mean[inc], "charged_s": ch,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "method": t.method,
+                    "seed": t.seed,
+                    "evals": np.arange(1, n_max + 1),
+                    "incumbent": inc,
+                    "test_acc": bench.test_mean[inc],
+                    "charged_s": ch,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -434,17 +449,25 @@ def summarize(traces: Sequence[SearchTrace], bench: Bench, budgets: Sequence[int
             k = [min(b, t.evaluations) - 1 for t in ts]
             acc = np.array([bench.test_mean[t.incumbent[j]] for t, j in zip(ts, k, strict=True)])
             n = len(acc)
-            rows.append({
-                "method": m, "budget": b, "repeats": n,
-                "mean": acc.mean(), "se": acc.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
-                "median": float(np.median(acc)), "median_se": bootstrap_se_median(acc),
-                "regret": ref["oracle_test"] - acc.mean(),
-                "ri_vs_random_avg_pct": 100 * (acc.mean() - ref["random_avg_test"]) / ref["random_avg_test"],
-                "p_top1": float((acc >= ref["top1_threshold"]).mean()),
-                "evals": float(np.mean([j + 1 for j in k])),
-                "charged_s": float(np.mean([t.charged_s[j] for t, j in zip(ts, k, strict=True)])),
-                "overhead_s": float(np.mean([t.overhead_s for t in ts])),
-            })
+            rows.append(
+                {
+                    "method": m,
+                    "budget": b,
+                    "repeats": n,
+                    "mean": acc.mean(),
+                    "se": acc.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
+                    "median": float(np.median(acc)),
+                    "median_se": bootstrap_se_median(acc),
+                    "regret": ref["oracle_test"] - acc.mean(),
+                    "ri_vs_random_avg_pct": 100
+                    * (acc.mean() - ref["random_avg_test"])
+                    / ref["random_avg_test"],
+                    "p_top1": float((acc >= ref["top1_threshold"]).mean()),
+                    "evals": float(np.mean([j + 1 for j in k])),
+                    "charged_s": float(np.mean([t.charged_s[j] for t, j in zip(ts, k, strict=True)])),
+                    "overhead_s": float(np.mean([t.overhead_s for t in ts])),
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -2,17 +2,18 @@
 
 An architecture is an `ArchConfig`: hidden-layer widths (depth = number of hidden layers), one activation for
 all hidden layers, and a residual-skip flag. With `skip=True`, hidden layer l computes
-`h_l = act(W_l h_{l-1} + b_l) + h_{l-1}` wherever the shapes match (`width_l == width_{l-1}`, the input counting
-as width 64), and `h_l = act(W_l h_{l-1} + b_l)` elsewhere. A skip flag with no matching shapes changes nothing,
-so such a config is functionally the same net as its `skip=False` twin: `ArchConfig.canonical()` maps it there.
+`h_l = act(W_l h_{l-1} + b_l) + h_{l-1}` wherever the shapes match (`width_l == width_{l-1}`, the input
+counting as width 64), and `h_l = act(W_l h_{l-1} + b_l)` elsewhere. A skip flag with no matching shapes
+changes nothing, so such a config is functionally the same net as its `skip=False` twin:
+`ArchConfig.canonical()` maps it there.
 
 The default space (`SearchSpace()`) is depth 1-4, widths {16, 32, 64, 128} per layer, activation
-{relu, tanh, sigmoid}, skip {0, 1}: 2,040 configs, 1,560 of them functionally distinct.
+{relu, tanh, sigmoid}, skip {0, 1}: 2,040 configs, 1,680 of them functionally distinct.
 
-Training (`train_mlp`) is a pure function of (config, seed, TrainConfig): the seed fixes both the initial weights
-(drawn layer by layer from one `torch.Generator`, the same draws whatever the skip flag) and the minibatch order
-(a second generator, so every architecture with the same seed sees the same batches). Run it with
-`torch.set_num_threads(1)` (it sets that itself) to get bit-identical results on one machine.
+Training (`train_mlp`) is a pure function of (config, seed, TrainConfig): the seed fixes both the initial
+weights (drawn layer by layer from one `torch.Generator`, the same draws whatever the skip flag) and the
+minibatch order (a second generator, so every architecture with the same seed sees the same batches). Run it
+with `torch.set_num_threads(1)` (it sets that itself) to get bit-identical results on one machine.
 
 Used by the self-modification experiments too (hypernetworks, self-editing nets): `build_mlp` gives a plain
 `torch.nn.Module` for a config, `MLP.layers` its `nn.Linear` list in order (hidden layers, then the head).
@@ -115,8 +116,8 @@ class ArchConfig:
 class SearchSpace:
     """A product space of architectures: every depth, every per-layer width, every activation, every skip.
 
-    `configs()` lists them in a fixed order (depth, then widths lexicographically, then activation in the order
-    given, then skip), so an integer index into that list is a stable architecture id.
+    `configs()` lists them in a fixed order (depth, then widths lexicographically, then activation in the
+    order given, then skip), so an integer index into that list is a stable architecture id.
     """
 
     depths: tuple[int, ...] = DEPTHS
@@ -224,8 +225,12 @@ def encode(configs: Sequence[ArchConfig], max_depth: int = max(DEPTHS)) -> np.nd
 
 
 ENCODING_NAMES: tuple[str, ...] = (
-    "depth", *(f"log2_w{i + 1}" for i in range(max(DEPTHS))), *(f"act_{a}" for a in ACTIVATIONS),
-    "skip", "n_skips", "log10_params",
+    "depth",
+    *(f"log2_w{i + 1}" for i in range(max(DEPTHS))),
+    *(f"act_{a}" for a in ACTIVATIONS),
+    "skip",
+    "n_skips",
+    "log10_params",
 )
 
 
@@ -398,9 +403,17 @@ def train_mlp(
         val_acc, val_loss = evaluate(model, data.X_val, data.y_val)
         test_acc, _ = evaluate(model, data.X_test, data.y_test)
     return TrainResult(
-        config=cfg, seed=int(seed), val_acc=val_acc, test_acc=test_acc, val_loss=val_loss,
-        train_loss=train_loss, val_acc_at=at, n_params=cfg.n_params(),
-        cpu_s=time.process_time() - t_cpu, wall_s=time.perf_counter() - t_wall, diverged=diverged,
+        config=cfg,
+        seed=int(seed),
+        val_acc=val_acc,
+        test_acc=test_acc,
+        val_loss=val_loss,
+        train_loss=train_loss,
+        val_acc_at=at,
+        n_params=cfg.n_params(),
+        cpu_s=time.process_time() - t_cpu,
+        wall_s=time.perf_counter() - t_wall,
+        diverged=diverged,
     )
 
 
@@ -409,7 +422,4 @@ def grid_configs(
 ) -> list[ArchConfig]:
     """Uniform-width configs (every hidden layer the same width): the axis-aligned grid over
     depth x width x activation x skip, in lexicographic order."""
-    return [
-        ArchConfig((w,) * d, a, s)
-        for d in depths for w in widths for a in activations for s in skips
-    ]
+    return [ArchConfig((w,) * d, a, s) for d in depths for w in widths for a in activations for s in skips]
