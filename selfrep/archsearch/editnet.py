@@ -1,23 +1,35 @@
-"""E5: a network that edits its own architecture (seeds 000/001: "show a network its own code and let it edit
-itself", "without backpropagation"; a CPPN-like net that emits its own structural edits; Fritzke's growing
+"""E5: a network that edits its own architecture (seeds 000/001: "show a network its own code and
+let it edit
+itself", "without backpropagation"; a CPPN-like net that emits its own structural edits; Fritzke's
+growing
 networks; dynamically expandable networks).
 
 `EditNet` is one module with two parts:
 - the *body*, a ReLU MLP on digits (starts as [16]), trained by Adam between edits;
-- the *edit head*, a tiny MLP held as a buffer (never a parameter, so no optimizer ever sees it). It reads a
-  self-description of the body (per layer: width, dead units, mean |activation|, mean |weight|, share of the
-  gradient norm; globally: validation accuracy and loss, last loss change, parameter count, depth, time) and
-  outputs a categorical over 13 edits: no-op; widen layer l (x2, Net2Wider); deepen after layer l (Net2Deeper
-  identity layer); shrink layer l (/2, keeping the largest-magnitude units). Widths stay in {16, 32, 64, 128}
+- the *edit head*, a tiny MLP held as a buffer (never a parameter, so no optimizer ever sees it).
+  It reads a
+  self-description of the body (per layer: width, dead units, mean |activation|, mean |weight|,
+  share of the
+  gradient norm; globally: validation accuracy and loss, last loss change, parameter count, depth,
+  time) and
+  outputs a categorical over 13 edits: no-op; widen layer l (x2, Net2Wider); deepen after layer l
+  (Net2Deeper
+  identity layer); shrink layer l (/2, keeping the largest-magnitude units). Widths stay in {16,
+  32, 64, 128}
   and depth <= 4, so every architecture the body reaches is in DigitsMLP-Bench.
 
-The head is *evolved*, never trained by backpropagation: an elitist evolution strategy (population `pop`,
-`elite` survivors, Gaussian mutation) on fitness = validation accuracy - alpha * log10(parameters), each
+The head is *evolved*, never trained by backpropagation: an elitist evolution strategy (population
+`pop`,
+`elite` survivors, Gaussian mutation) on fitness = validation accuracy - alpha * log10(parameters),
+each
 candidate scored on the same fresh body seeds within a generation.
 
-Baselines on the same edit opportunities and epochs: random edits, never editing, a growth rule (GNG/DEN-like:
-while the validation loss is above a threshold (DEN), widen the layer with the largest accumulated gradient norm
-(GNG's largest accumulated error), or deepen after the last layer when every layer is full), and the "blind" evolved head (it sees only the time and the initial self-description: an open-loop
+Baselines on the same edit opportunities and epochs: random edits, never editing, a growth rule
+(GNG/DEN-like:
+while the validation loss is above a threshold (DEN), widen the layer with the largest accumulated
+gradient norm
+(GNG's largest accumulated error), or deepen after the last layer when every layer is full), and
+the "blind" evolved head (it sees only the time and the initial self-description: an open-loop
 schedule, which tests whether the head uses what it reads about itself).
 """
 
@@ -59,7 +71,9 @@ class EditConfig:
 
     start_widths: tuple[int, ...] = (16,)
     warmup_epochs: int = 2
-    rounds: int = 6  # edit opportunities; each is followed by `epochs_per_round` epochs of body training
+    rounds: int = (
+        6  # edit opportunities; each is followed by `epochs_per_round` epochs of body training
+    )
     epochs_per_round: int = 3
     lr: float = 1e-3
     batch_size: int = 64
@@ -72,12 +86,24 @@ class EditConfig:
     episode_seeds: int = 1  # body seeds per fitness evaluation
     evo_runs: int = 2  # independent evolutions of the head
     test_seeds: int = 10  # fresh body seeds on which every policy is compared (paired)
-    rule_loss: float = 0.15  # growth rule: grow while the validation loss is above this (DEN's threshold)
+    rule_loss: float = (
+        0.15  # growth rule: grow while the validation loss is above this (DEN's threshold)
+    )
     search_repeats: int = 200  # random-search baseline repeats on the bench
 
     def __post_init__(self) -> None:
-        for name in ("rounds", "epochs_per_round", "batch_size", "head_hidden", "pop", "generations",
-                     "episode_seeds", "evo_runs", "test_seeds", "search_repeats"):
+        for name in (
+            "rounds",
+            "epochs_per_round",
+            "batch_size",
+            "head_hidden",
+            "pop",
+            "generations",
+            "episode_seeds",
+            "evo_runs",
+            "test_seeds",
+            "search_repeats",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1, got {getattr(self, name)}")
         if not 1 <= self.elite < self.pop:
@@ -91,7 +117,12 @@ class EditConfig:
 
     @property
     def head_size(self) -> int:
-        return DESC_DIM * self.head_hidden + self.head_hidden + self.head_hidden * N_ACTIONS + N_ACTIONS
+        return (
+            DESC_DIM * self.head_hidden
+            + self.head_hidden
+            + self.head_hidden * N_ACTIONS
+            + N_ACTIONS
+        )
 
 
 def init_head(cfg: EditConfig, gen: torch.Generator) -> torch.Tensor:
@@ -105,18 +136,23 @@ def init_head(cfg: EditConfig, gen: torch.Generator) -> torch.Tensor:
 def mutation_scale(cfg: EditConfig) -> torch.Tensor:
     """Per-gene mutation SD: `sigma` times each weight's init scale (biases: sigma * 0.1)."""
     h = cfg.head_hidden
-    return torch.cat([
-        torch.full((h * DESC_DIM,), cfg.sigma / DESC_DIM**0.5),
-        torch.full((h,), cfg.sigma * 0.1),
-        torch.full((N_ACTIONS * h,), cfg.sigma / h**0.5),
-        torch.full((N_ACTIONS,), cfg.sigma * 0.1),
-    ])
+    return torch.cat(
+        [
+            torch.full((h * DESC_DIM,), cfg.sigma / DESC_DIM**0.5),
+            torch.full((h,), cfg.sigma * 0.1),
+            torch.full((N_ACTIONS * h,), cfg.sigma / h**0.5),
+            torch.full((N_ACTIONS,), cfg.sigma * 0.1),
+        ]
+    )
 
 
 class EditNet(nn.Module):
-    """A ReLU MLP body (parameters) plus an evolved edit head (a buffer) that reads the body and edits it."""
+    """A ReLU MLP body (parameters) plus an evolved edit head (a buffer) that reads the body and
+    edits it."""
 
-    def __init__(self, widths: Sequence[int], head: torch.Tensor, head_hidden: int, gen: torch.Generator):
+    def __init__(
+        self, widths: Sequence[int], head: torch.Tensor, head_hidden: int, gen: torch.Generator
+    ):
         super().__init__()
         self.head_hidden = head_hidden
         self.register_buffer("head", head.detach().clone())
@@ -145,29 +181,36 @@ class EditNet(nn.Module):
 
     # --- reading itself -----------------------------------------------------------------------
     @torch.no_grad()
-    def describe(self, probe: torch.Tensor, stats: dict[str, float], grad_share: Sequence[float]
-                 ) -> torch.Tensor:
-        """The (DESC_DIM,) self-description: per-layer features (zero-padded to MAX_DEPTH) + globals."""
+    def describe(
+        self, probe: torch.Tensor, stats: dict[str, float], grad_share: Sequence[float]
+    ) -> torch.Tensor:
+        """The (DESC_DIM,) self-description: per-layer features (zero-padded to MAX_DEPTH) +
+        globals."""
         feats = torch.zeros(MAX_DEPTH, LAYER_FEATURES)
         h = probe
         for l, (W, b) in enumerate(self.layers()[:-1]):
             h = torch.relu(F.linear(h, W, b))
-            feats[l] = torch.tensor([
-                1.0,
-                W.shape[0] / 128.0,
-                float((h.max(0).values <= 0).float().mean()),  # dead units on the probe batch
-                float(torch.tanh(h.mean())),
-                float(W.abs().mean() * W.shape[1] ** 0.5),
-                float(grad_share[l]) if l < len(grad_share) else 0.0,
-            ])
-        glob = torch.tensor([
-            stats["val_acc"],
-            min(stats["val_loss"], 3.0) / 3.0,
-            float(np.clip(stats["loss_change"], -1.0, 1.0)),
-            np.log10(self.n_params) / 5.0,
-            len(self.widths) / MAX_DEPTH,
-            stats["round"] / max(stats["rounds"], 1),
-        ], dtype=torch.float32)
+            feats[l] = torch.tensor(
+                [
+                    1.0,
+                    W.shape[0] / 128.0,
+                    float((h.max(0).values <= 0).float().mean()),  # dead units on the probe batch
+                    float(torch.tanh(h.mean())),
+                    float(W.abs().mean() * W.shape[1] ** 0.5),
+                    float(grad_share[l]) if l < len(grad_share) else 0.0,
+                ]
+            )
+        glob = torch.tensor(
+            [
+                stats["val_acc"],
+                min(stats["val_loss"], 3.0) / 3.0,
+                float(np.clip(stats["loss_change"], -1.0, 1.0)),
+                np.log10(self.n_params) / 5.0,
+                len(self.widths) / MAX_DEPTH,
+                stats["round"] / max(stats["rounds"], 1),
+            ],
+            dtype=torch.float32,
+        )
         return torch.cat([feats.flatten(), glob])
 
     def valid_actions(self) -> torch.Tensor:
@@ -219,8 +262,14 @@ class EditNet(nn.Module):
         return True
 
 
-def _epoch(net: EditNet, opt: torch.optim.Optimizer, d: Digits, cfg: EditConfig,
-           gen: torch.Generator, gnorm: np.ndarray) -> float:
+def _epoch(
+    net: EditNet,
+    opt: torch.optim.Optimizer,
+    d: Digits,
+    cfg: EditConfig,
+    gen: torch.Generator,
+    gnorm: np.ndarray,
+) -> float:
     n = d.X_train.shape[0]
     tot = 0.0
     for idx in batches(n, cfg.batch_size, gen):
@@ -247,13 +296,18 @@ def run_episode(
     head: torch.Tensor | None = None,
     data: Digits | None = None,
 ) -> dict:
-    """One EditNet life: warm-up, then `rounds` x (edit decided by `policy`, `epochs_per_round` epochs).
+    """One EditNet life: warm-up, then `rounds` x (edit decided by `policy`, `epochs_per_round`
+    epochs).
 
-    `policy`: "evolved" (the net's own head decides), "blind" (its head sees only the time and the initial
-    description), "random" (uniform over valid edits), "noop", or "rule" (growth rule). Returns a dict with
-    the final val/test accuracy, parameters, fitness, charged param-epochs, the edits and the trajectory.
+    `policy`: "evolved" (the net's own head decides), "blind" (its head sees only the time and the
+    initial
+    description), "random" (uniform over valid edits), "noop", or "rule" (growth rule). Returns a
+    dict with
+    the final val/test accuracy, parameters, fitness, charged param-epochs, the edits and the
+    trajectory.
     A pure function of (cfg, policy, body_seed, head).
     """
+    torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     if policy not in POLICIES:
         raise ValueError(f"policy: unknown {policy!r} (expected one of {POLICIES})")
     d = data or load_digits_split()
@@ -275,13 +329,20 @@ def run_episode(
         tl = _epoch(net, opt, d, cfg, g_data, gnorm)
         charged += net.n_params
     va, vl = _eval(net, d.X_val, d.y_val)
-    traj = [{"round": 0, "widths": net.widths, "action": "start", "val_acc": va, "params": net.n_params}]
+    traj = [
+        {"round": 0, "widths": net.widths, "action": "start", "val_acc": va, "params": net.n_params}
+    ]
     edits: list[str] = []
     desc0 = None
     for r in range(1, cfg.rounds + 1):
         share = gnorm[: len(net.widths)] / max(gnorm.sum(), 1e-12)
-        stats = {"val_acc": va, "val_loss": vl, "round": r - 1, "rounds": cfg.rounds,
-                 "loss_change": 0.0 if loss_prev is None else (tl - loss_prev) / max(loss_prev, 1e-6)}
+        stats = {
+            "val_acc": va,
+            "val_loss": vl,
+            "round": r - 1,
+            "rounds": cfg.rounds,
+            "loss_change": 0.0 if loss_prev is None else (tl - loss_prev) / max(loss_prev, 1e-6),
+        }
         desc = net.describe(probe, stats, share)
         if desc0 is None:
             desc0 = desc.clone()
@@ -319,19 +380,37 @@ def run_episode(
             tl = _epoch(net, opt, d, cfg, g_data, gnorm)
             charged += net.n_params
         va, vl = _eval(net, d.X_val, d.y_val)
-        traj.append({"round": r, "widths": net.widths, "action": ACTIONS[action][0],
-                     "val_acc": va, "params": net.n_params})
+        traj.append(
+            {
+                "round": r,
+                "widths": net.widths,
+                "action": ACTIONS[action][0],
+                "val_acc": va,
+                "params": net.n_params,
+            }
+        )
     ta, _ = _eval(net, d.X_test, d.y_test)
     return {
-        "policy": policy, "body_seed": body_seed, "widths": net.widths, "val_acc": va, "test_acc": ta,
-        "params": net.n_params, "fitness": va - cfg.alpha * np.log10(net.n_params),
-        "param_epochs": charged, "edits": edits, "trajectory": traj,
+        "policy": policy,
+        "body_seed": body_seed,
+        "widths": net.widths,
+        "val_acc": va,
+        "test_acc": ta,
+        "params": net.n_params,
+        "fitness": va - cfg.alpha * np.log10(net.n_params),
+        "param_epochs": charged,
+        "edits": edits,
+        "trajectory": traj,
     }
 
 
-def evolve_head(cfg: EditConfig, run: int, data: Digits | None = None) -> tuple[torch.Tensor, pd.DataFrame]:
-    """Evolve the edit head (no gradients): returns the best head of the last generation and a log frame
+def evolve_head(
+    cfg: EditConfig, run: int, data: Digits | None = None
+) -> tuple[torch.Tensor, pd.DataFrame]:
+    """Evolve the edit head (no gradients): returns the best head of the last generation and a log
+    frame
     (generation, candidate, fitness, mean val accuracy, params). A pure function of (cfg, run)."""
+    torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
     g = generator(E5_TAG, 10, run)
     scale = mutation_scale(cfg)
@@ -345,10 +424,17 @@ def evolve_head(cfg: EditConfig, run: int, data: Digits | None = None) -> tuple[
             eps = [run_episode(cfg, "evolved", s, head, d) for s in seeds]
             f = float(np.mean([e["fitness"] for e in eps]))
             fit.append(f)
-            log.append({"run": run, "generation": gen_i, "candidate": c, "fitness": f,
-                        "val_acc": float(np.mean([e["val_acc"] for e in eps])),
-                        "params": float(np.mean([e["params"] for e in eps])),
-                        "n_edits": float(np.mean([sum(x != "noop" for x in e["edits"]) for e in eps]))})
+            log.append(
+                {
+                    "run": run,
+                    "generation": gen_i,
+                    "candidate": c,
+                    "fitness": f,
+                    "val_acc": float(np.mean([e["val_acc"] for e in eps])),
+                    "params": float(np.mean([e["params"] for e in eps])),
+                    "n_edits": float(np.mean([sum(x != "noop" for x in e["edits"]) for e in eps])),
+                }
+            )
         order = np.argsort(-np.asarray(fit), kind="stable")
         elites = [pop[int(i)] for i in order[: cfg.elite]]
         best = elites[0]
@@ -371,13 +457,18 @@ def test_seed(i: int) -> int:
     return 10**6 + i
 
 
-def run_editnet(cfg: EditConfig, seed: int = 0, data: Digits | None = None) -> dict[str, pd.DataFrame]:
-    """E5: evolve `evo_runs` heads, then compare all policies on `test_seeds` fresh body seeds (paired).
+def run_editnet(
+    cfg: EditConfig, seed: int = 0, data: Digits | None = None
+) -> dict[str, pd.DataFrame]:
+    """E5: evolve `evo_runs` heads, then compare all policies on `test_seeds` fresh body seeds
+    (paired).
 
-    Returns frames "evolution" (the evolution log), "episodes" (one row per policy x run x test seed, with the
+    Returns frames "evolution" (the evolution log), "episodes" (one row per policy x run x test
+    seed, with the
     final architecture, accuracies, parameters, fitness, charged param-epochs and edit counts) and
     "trajectories" (round-by-round widths). A pure function of (cfg, seed).
     """
+    torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
     evo_logs, rows, trajs = [], [], []
     heads = {}
@@ -387,18 +478,37 @@ def run_editnet(cfg: EditConfig, seed: int = 0, data: Digits | None = None) -> d
         evo_logs.append(log.assign(evo_run=r))
 
     def record(ep: dict, evo_run: int, ts: int) -> None:
-        row = {k: ep[k] for k in ("policy", "val_acc", "test_acc", "params", "fitness", "param_epochs")}
-        row.update({"evo_run": evo_run, "test_seed": ts, "widths": "-".join(map(str, ep["widths"])),
-                    "depth": len(ep["widths"])})
+        row = {
+            k: ep[k] for k in ("policy", "val_acc", "test_acc", "params", "fitness", "param_epochs")
+        }
+        row.update(
+            {
+                "evo_run": evo_run,
+                "test_seed": ts,
+                "widths": "-".join(map(str, ep["widths"])),
+                "depth": len(ep["widths"]),
+            }
+        )
         for kind in ("noop", "widen", "deepen", "shrink"):
             row[f"n_{kind}"] = sum(e == kind for e in ep["edits"])
         rows.append(row)
         for t in ep["trajectory"]:
-            trajs.append({"policy": ep["policy"], "evo_run": evo_run, "test_seed": ts,
-                          "round": t["round"], "action": t["action"], "val_acc": t["val_acc"],
-                          "params": t["params"], "depth": len(t["widths"]),
-                          **{f"w{l + 1}": (t["widths"][l] if l < len(t["widths"]) else 0)
-                             for l in range(MAX_DEPTH)}})
+            trajs.append(
+                {
+                    "policy": ep["policy"],
+                    "evo_run": evo_run,
+                    "test_seed": ts,
+                    "round": t["round"],
+                    "action": t["action"],
+                    "val_acc": t["val_acc"],
+                    "params": t["params"],
+                    "depth": len(t["widths"]),
+                    **{
+                        f"w{l + 1}": (t["widths"][l] if l < len(t["widths"]) else 0)
+                        for l in range(MAX_DEPTH)
+                    },
+                }
+            )
 
     for i in range(cfg.test_seeds):
         ts = test_seed(seed * 1000 + i)
@@ -407,5 +517,8 @@ def run_editnet(cfg: EditConfig, seed: int = 0, data: Digits | None = None) -> d
             record(run_episode(cfg, "blind", ts, heads[r], d), r, i)
         for pol in ("random", "noop", "rule"):
             record(run_episode(cfg, pol, ts, None, d), -1, i)
-    return {"evolution": pd.concat(evo_logs, ignore_index=True), "episodes": pd.DataFrame(rows),
-            "trajectories": pd.DataFrame(trajs)}
+    return {
+        "evolution": pd.concat(evo_logs, ignore_index=True),
+        "episodes": pd.DataFrame(rows),
+        "trajectories": pd.DataFrame(trajs),
+    }

@@ -1,18 +1,28 @@
-"""E4: a mini graph-hypernetwork (GHN) that predicts all weights of MLPs it has never seen (seed 004; GHN-2,
+"""E4: a mini graph-hypernetwork (GHN) that predicts all weights of MLPs it has never seen (seed
+004; GHN-2,
 Knyazev et al., NeurIPS 2021, reduced to chains of dense layers).
 
-- An architecture is a chain of dense layers; each layer becomes a token (fan-in, fan-out, position, first/last
-  flags, depth, activation one-hot, skip flag). Every token is embedded by a per-layer MLP. GHN-2's gated graph
-  network over the computational graph reduces on a chain to a bidirectional GRU over these embeddings, added to
-  them (`encoder="gru"`, the "chain GHN"); ppuda's "MLP" baseline, which embeds each node without message
+- An architecture is a chain of dense layers; each layer becomes a token (fan-in, fan-out,
+  position, first/last
+  flags, depth, activation one-hot, skip flag). Every token is embedded by a per-layer MLP. GHN-2's
+  gated graph
+  network over the computational graph reduces on a chain to a bidirectional GRU over these
+  embeddings, added to
+  them (`encoder="gru"`, the "chain GHN"); ppuda's "MLP" baseline, which embeds each node without
+  message
   passing, is the same model without the GRU (`encoder="mlp"`).
-- The decoder maps each layer's embedding to a maximum-shape (128 x 128) weight tensor in low-rank form
-  A B^T (rank 16) plus a bias, and slices it to the layer's real shape, then divides by sqrt(fan-in).
-- Training (as in ppuda's train_ghn.py): meta-batches of m architectures on one image batch; the cross-entropy
+- The decoder maps each layer's embedding to a maximum-shape (128 x 128) weight tensor in low-rank
+  form
+  A B^T (rank 16) plus a bias, and slices it to the layer's real shape, then divides by
+  sqrt(fan-in).
+- Training (as in ppuda's train_ghn.py): meta-batches of m architectures on one image batch; the
+  cross-entropy
   of the predicted networks is backpropagated *through the predicted weights* into the GHN (Adam).
 
-Evaluation splits mirror DeepNets-1M: in-distribution (held-out architectures of the training space), deeper,
-wider, and an activation never seen in training. Baselines: random init trained with Adam for k steps
+Evaluation splits mirror DeepNets-1M: in-distribution (held-out architectures of the training
+space), deeper,
+wider, and an activation never seen in training. Baselines: random init trained with Adam for k
+steps
 (`adam_curve`), and fine-tuning from the predicted weights (`adam_curve(init=...)`).
 """
 
@@ -30,7 +40,6 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from selfrep.archsearch.data import Digits, load_digits_split
-from selfrep.archsearch.space import ACTIVATIONS, N_IN, N_OUT, ArchConfig
 from selfrep.archsearch.selfmod_common import (
     batches,
     derive_seed,
@@ -38,6 +47,7 @@ from selfrep.archsearch.selfmod_common import (
     init_layers,
     mlp_forward,
 )
+from selfrep.archsearch.space import ACTIVATIONS, N_IN, N_OUT, ArchConfig
 
 E4_TAG = 4
 ACTS: tuple[str, ...] = ACTIVATIONS
@@ -55,7 +65,9 @@ def arch_sizes(arch: ArchConfig) -> tuple[int, ...]:
 def arch_tokens(arch: ArchConfig) -> torch.Tensor:
     """(depth + 1, TOKEN_DIM) layer tokens of `arch` (the output layer is the last token)."""
     if max(arch.widths) > MAX_WIDTH:
-        raise ValueError(f"arch: widths {arch.widths} exceed the decoder's maximum width {MAX_WIDTH}")
+        raise ValueError(
+            f"arch: widths {arch.widths} exceed the decoder's maximum width {MAX_WIDTH}"
+        )
     sizes = arch_sizes(arch)
     L = len(sizes) - 1
     rows = []
@@ -65,14 +77,25 @@ def arch_tokens(arch: ArchConfig) -> torch.Tensor:
         act = [0.0, 0.0, 0.0] if is_out else [float(arch.activation == a) for a in ACTS]
         has_skip = float(arch.skip and not is_out and fan_in == fan_out)
         rows.append(
-            [fan_in / MAX_WIDTH, fan_out / MAX_WIDTH, l / max(L - 1, 1), float(l == 0), float(is_out),
-             arch.depth / 4.0, *act, has_skip]
+            [
+                fan_in / MAX_WIDTH,
+                fan_out / MAX_WIDTH,
+                l / max(L - 1, 1),
+                float(l == 0),
+                float(is_out),
+                arch.depth / 4.0,
+                *act,
+                has_skip,
+            ]
         )
     return torch.tensor(rows, dtype=torch.float32)
 
 
 def arch_space(
-    depths: Sequence[int], widths: Sequence[int], acts: Sequence[str], skips: Sequence[bool] = (False, True)
+    depths: Sequence[int],
+    widths: Sequence[int],
+    acts: Sequence[str],
+    skips: Sequence[bool] = (False, True),
 ) -> list[ArchConfig]:
     """Every architecture with the given depths, per-layer widths, activations and skip settings."""
     out = []
@@ -97,7 +120,9 @@ class GHNConfig:
     train_widths: tuple[int, ...] = (16, 32, 64)
     train_depths: tuple[int, ...] = (1, 2, 3)
     train_acts: tuple[str, ...] = ("relu", "tanh")
-    id_holdout: float = 0.2  # fraction of the training space held out as the in-distribution test split
+    id_holdout: float = (
+        0.2  # fraction of the training space held out as the in-distribution test split
+    )
     n_test: int = 10  # architectures per evaluation split
     ghn_seeds: int = 2  # independently trained GHNs per encoder
     curve_steps: tuple[int, ...] = (0, 10, 25, 50, 100, 200, 400, 800)
@@ -112,15 +137,26 @@ class GHNConfig:
         if not 0.0 < self.id_holdout < 1.0:
             raise ValueError(f"id_holdout: must be in (0, 1), got {self.id_holdout}")
         if self.curve_steps[0] != 0 or list(self.curve_steps) != sorted(self.curve_steps):
-            raise ValueError(f"curve_steps: must be increasing and start at 0, got {self.curve_steps}")
+            raise ValueError(
+                f"curve_steps: must be increasing and start at 0, got {self.curve_steps}"
+            )
         if self.finetune_steps[0] != 0 or list(self.finetune_steps) != sorted(self.finetune_steps):
-            raise ValueError(f"finetune_steps: must be increasing and start at 0, got {self.finetune_steps}")
+            raise ValueError(
+                f"finetune_steps: must be increasing and start at 0, got {self.finetune_steps}"
+            )
 
 
 class MiniGHN(nn.Module):
-    """Layer-token encoder (BiGRU chain or per-token MLP) + low-rank max-shape decoder sliced per layer."""
+    """Layer-token encoder (BiGRU chain or per-token MLP) + low-rank max-shape decoder sliced per
+    layer."""
 
-    def __init__(self, encoder: str = "gru", hidden: int = 64, rank: int = 16, gen: torch.Generator | None = None):
+    def __init__(
+        self,
+        encoder: str = "gru",
+        hidden: int = 64,
+        rank: int = 16,
+        gen: torch.Generator | None = None,
+    ):
         super().__init__()
         if encoder not in ("gru", "mlp"):
             raise ValueError(f"encoder: expected 'gru' or 'mlp', got {encoder!r}")
@@ -158,12 +194,17 @@ class MiniGHN(nn.Module):
         h = self.norm(h)
         return [h[i, : int(n)] for i, n in enumerate(lengths)]
 
-    def predict(self, archs: Sequence[ArchConfig], tokens: Sequence[torch.Tensor] | None = None) -> list[Layers]:
-        """Predicted [(W, b), ...] for each architecture; `tokens` overrides the descriptions (ablations)."""
+    def predict(
+        self, archs: Sequence[ArchConfig], tokens: Sequence[torch.Tensor] | None = None
+    ) -> list[Layers]:
+        """Predicted [(W, b), ...] for each architecture; `tokens` overrides the descriptions
+        (ablations)."""
         toks = list(tokens) if tokens is not None else [arch_tokens(a) for a in archs]
         for a, t in zip(archs, toks, strict=True):
             if t.shape[0] != a.depth + 1:
-                raise ValueError(f"tokens: {t.shape[0]} tokens for an architecture with {a.depth + 1} layers")
+                raise ValueError(
+                    f"tokens: {t.shape[0]} tokens for an architecture with {a.depth + 1} layers"
+                )
         embs = self.embed_tokens(toks)
         out = []
         for a, h in zip(archs, embs, strict=True):
@@ -179,7 +220,8 @@ class MiniGHN(nn.Module):
 
 
 def split_archs(cfg: GHNConfig, seed: int) -> dict[str, list[ArchConfig]]:
-    """Training architectures and the four evaluation splits (each `n_test` archs), a pure function of seed."""
+    """Training architectures and the four evaluation splits (each `n_test` archs), a pure function
+    of seed."""
     rng = np.random.default_rng(derive_seed(E4_TAG, seed, 0))
     space = arch_space(cfg.train_depths, cfg.train_widths, cfg.train_acts)
     perm = rng.permutation(len(space))
@@ -188,10 +230,14 @@ def split_archs(cfg: GHNConfig, seed: int) -> dict[str, list[ArchConfig]]:
     train = [space[i] for i in perm[n_hold:]]
     deep = arch_space([max(cfg.train_depths) + 1], cfg.train_widths, cfg.train_acts)
     wide_w = tuple(sorted(set(cfg.train_widths) | {MAX_WIDTH}))
-    wide = [a for a in arch_space(cfg.train_depths, wide_w, cfg.train_acts) if MAX_WIDTH in a.widths]
+    wide = [
+        a for a in arch_space(cfg.train_depths, wide_w, cfg.train_acts) if MAX_WIDTH in a.widths
+    ]
     other = [a for a in ACTS if a not in cfg.train_acts]
     if not other:
-        raise ValueError("train_acts: leave at least one activation out for the 'other activation' split")
+        raise ValueError(
+            "train_acts: leave at least one activation out for the 'other activation' split"
+        )
     unseen = arch_space(cfg.train_depths, cfg.train_widths, other)
 
     def pick(pool: list[ArchConfig]) -> list[ArchConfig]:
@@ -208,9 +254,14 @@ def split_archs(cfg: GHNConfig, seed: int) -> dict[str, list[ArchConfig]]:
 
 
 def train_ghn(
-    cfg: GHNConfig, train_archs: Sequence[ArchConfig], encoder: str, seed: int, data: Digits | None = None
+    cfg: GHNConfig,
+    train_archs: Sequence[ArchConfig],
+    encoder: str,
+    seed: int,
+    data: Digits | None = None,
 ) -> tuple[MiniGHN, np.ndarray]:
     """Train a mini-GHN on `train_archs`; returns the model and its per-step meta-batch loss."""
+    torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
     g = generator(E4_TAG, seed, 1, 0 if encoder == "gru" else 1)
     ghn = MiniGHN(encoder, cfg.hidden, cfg.rank, gen=g)
@@ -235,9 +286,13 @@ def train_ghn(
 
 
 @torch.no_grad()
-def test_accuracy(layers: Layers, arch: ArchConfig, data: Digits | None = None) -> float:
+def eval_accuracy(layers: Layers, arch: ArchConfig, data: Digits | None = None) -> float:
     d = data or load_digits_split()
-    return float((mlp_forward(layers, d.X_test, arch.activation, arch.skip).argmax(1) == d.y_test).float().mean())
+    return float(
+        (mlp_forward(layers, d.X_test, arch.activation, arch.skip).argmax(1) == d.y_test)
+        .float()
+        .mean()
+    )
 
 
 def adam_curve(
@@ -249,10 +304,15 @@ def adam_curve(
     batch_size: int = 64,
     data: Digits | None = None,
 ) -> np.ndarray:
-    """Test accuracy after each of `steps` Adam steps, from `init` (default: PyTorch-default random init)."""
+    """Test accuracy after each of `steps` Adam steps, from `init` (default: PyTorch-default random
+    init)."""
+    torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
     start = init if init is not None else init_layers(arch_sizes(arch), gen)
-    params = [(W.detach().clone().requires_grad_(True), b.detach().clone().requires_grad_(True)) for W, b in start]
+    params = [
+        (W.detach().clone().requires_grad_(True), b.detach().clone().requires_grad_(True))
+        for W, b in start
+    ]
     opt = torch.optim.Adam([p for pair in params for p in pair], lr=lr)
     out = np.zeros(len(steps))
     n, done, k = d.X_train.shape[0], 0, 0
@@ -260,11 +320,13 @@ def adam_curve(
     while k < len(target):
         for idx in batches(n, batch_size, gen):
             while k < len(target) and target[k] == done:
-                out[k] = test_accuracy([(W.detach(), b.detach()) for W, b in params], arch, d)
+                out[k] = eval_accuracy([(W.detach(), b.detach()) for W, b in params], arch, d)
                 k += 1
             if k >= len(target):
                 break
-            loss = F.cross_entropy(mlp_forward(params, d.X_train[idx], arch.activation, arch.skip), d.y_train[idx])
+            loss = F.cross_entropy(
+                mlp_forward(params, d.X_train[idx], arch.activation, arch.skip), d.y_train[idx]
+            )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -290,73 +352,144 @@ def steps_to_match(acc: float, steps: Sequence[int], curve: np.ndarray) -> float
     return float(np.expm1(x0 + t * (x1 - x0)))
 
 
-def _shuffled_tokens(archs: Sequence[ArchConfig], pool: Sequence[ArchConfig], rng: np.random.Generator) -> list[torch.Tensor]:
-    """For each arch, the tokens of a different arch of the same depth (drawn from `pool`)."""
+def _shuffled_tokens(
+    archs: Sequence[ArchConfig], widths: Sequence[int], rng: np.random.Generator
+) -> list[torch.Tensor]:
+    """For each arch, the tokens of another random architecture of the same depth (any
+    activation)."""
     out = []
     for a in archs:
-        same = [b for b in pool if b.depth == a.depth and b != a]
+        same = [b for b in arch_space([a.depth], widths, ACTS) if b != a]
         out.append(arch_tokens(same[int(rng.integers(len(same)))]))
     return out
 
 
-def run_hypernet(cfg: GHNConfig, seed: int = 0, data: Digits | None = None) -> dict[str, pd.DataFrame]:
-    """E4: train `ghn_seeds` GHNs (chain encoder) and MLP hypernets; evaluate on four splits with baselines.
+def run_hypernet(
+    cfg: GHNConfig, seed: int = 0, data: Digits | None = None
+) -> dict[str, pd.DataFrame]:
+    """E4: train `ghn_seeds` GHNs (chain encoder) and MLP hypernets; evaluate on four splits with
+    baselines.
 
     Returns tidy frames:
       "zero_shot": ghn_seed, encoder, tokens ("true", "shuffled", "constant"), split, arch, acc;
-      "curves": split, arch, init ("random" or "ghn"), ghn_seed, step, acc  (Adam steps from each init);
-      "train_loss": ghn_seed, encoder, step, loss.
+      "curves": split, arch, init ("random" or "ghn"), ghn_seed, step, acc  (Adam steps from each
+      init);
+      "train_loss": ghn_seed, encoder, step, loss;
+      "archs": split, arch, depth, activation (the training architectures and every evaluation
+      split).
     A pure function of (cfg, seed).
     """
+    torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
     splits = split_archs(cfg, seed)
     eval_splits = [k for k in splits if k != "train"]
-    all_eval = [a for k in eval_splits for a in splits[k]]
+    wide_w = tuple(sorted(set(cfg.train_widths) | {MAX_WIDTH}))
     zero, curves, tl = [], [], []
     # random-init Adam curves (independent of any GHN)
     for split in eval_splits:
         for i, a in enumerate(splits[split]):
-            c = adam_curve(a, cfg.curve_steps, generator(E4_TAG, seed, 2, hash_arch(a)), None,
-                           cfg.adam_lr, cfg.adam_batch, d)
+            c = adam_curve(
+                a,
+                cfg.curve_steps,
+                generator(E4_TAG, seed, 2, hash_arch(a)),
+                None,
+                cfg.adam_lr,
+                cfg.adam_batch,
+                d,
+            )
             for st, acc in zip(cfg.curve_steps, c, strict=True):
-                curves.append({"split": split, "arch": a.key, "arch_i": i, "init": "random",
-                               "ghn_seed": -1, "step": st, "acc": acc})
+                curves.append(
+                    {
+                        "split": split,
+                        "arch": a.key,
+                        "arch_i": i,
+                        "init": "random",
+                        "ghn_seed": -1,
+                        "step": st,
+                        "acc": acc,
+                    }
+                )
     for r in range(cfg.ghn_seeds):
         gseed = seed * 1000 + r
         for encoder in ("gru", "mlp"):
             ghn, losses = train_ghn(cfg, splits["train"], encoder, gseed, d)
-            tl.append(pd.DataFrame({"ghn_seed": r, "encoder": encoder, "step": np.arange(cfg.steps),
-                                    "loss": losses}))
+            tl.append(
+                pd.DataFrame(
+                    {
+                        "ghn_seed": r,
+                        "encoder": encoder,
+                        "step": np.arange(cfg.steps),
+                        "loss": losses,
+                    }
+                )
+            )
             rng = np.random.default_rng(derive_seed(E4_TAG, gseed, 3))
             with torch.no_grad():
                 for split in eval_splits:
                     archs = splits[split]
                     variants = {
                         "true": None,
-                        "shuffled": _shuffled_tokens(archs, all_eval + splits["train"], rng),
+                        "shuffled": _shuffled_tokens(archs, wide_w, rng),
                         "constant": [torch.full_like(arch_tokens(a), 0.5) for a in archs],
                     }
                     for tok_name, toks in variants.items():
                         preds = ghn.predict(archs, toks)
                         for i, (a, layers) in enumerate(zip(archs, preds, strict=True)):
-                            zero.append({"ghn_seed": r, "encoder": encoder, "tokens": tok_name, "split": split,
-                                         "arch": a.key, "arch_i": i, "acc": test_accuracy(layers, a, d)})
+                            zero.append(
+                                {
+                                    "ghn_seed": r,
+                                    "encoder": encoder,
+                                    "tokens": tok_name,
+                                    "split": split,
+                                    "arch": a.key,
+                                    "arch_i": i,
+                                    "acc": eval_accuracy(layers, a, d),
+                                }
+                            )
             if encoder == "gru":  # fine-tune the chain GHN's predictions with Adam
                 for split in eval_splits:
                     with torch.no_grad():
                         preds = ghn.predict(splits[split])
                     for i, (a, layers) in enumerate(zip(splits[split], preds, strict=True)):
-                        c = adam_curve(a, cfg.finetune_steps, generator(E4_TAG, gseed, 4, hash_arch(a)),
-                                       layers, cfg.adam_lr, cfg.adam_batch, d)
+                        c = adam_curve(
+                            a,
+                            cfg.finetune_steps,
+                            generator(E4_TAG, gseed, 4, hash_arch(a)),
+                            layers,
+                            cfg.adam_lr,
+                            cfg.adam_batch,
+                            d,
+                        )
                         for st, acc in zip(cfg.finetune_steps, c, strict=True):
-                            curves.append({"split": split, "arch": a.key, "arch_i": i, "init": "ghn",
-                                           "ghn_seed": r, "step": st, "acc": acc})
-    return {"zero_shot": pd.DataFrame(zero), "curves": pd.DataFrame(curves),
-            "train_loss": pd.concat(tl, ignore_index=True)}
+                            curves.append(
+                                {
+                                    "split": split,
+                                    "arch": a.key,
+                                    "arch_i": i,
+                                    "init": "ghn",
+                                    "ghn_seed": r,
+                                    "step": st,
+                                    "acc": acc,
+                                }
+                            )
+    archs = pd.DataFrame(
+        [
+            {"split": k, "arch": a.key, "depth": a.depth, "activation": a.activation}
+            for k, lst in splits.items()
+            for a in lst
+        ]
+    )
+    return {
+        "zero_shot": pd.DataFrame(zero),
+        "curves": pd.DataFrame(curves),
+        "train_loss": pd.concat(tl, ignore_index=True),
+        "archs": archs,
+    }
 
 
 def hash_arch(a: ArchConfig) -> int:
-    """A stable non-negative int identifying an architecture (for deriving per-architecture seeds)."""
+    """A stable non-negative int identifying an architecture (for deriving per-architecture
+    seeds)."""
     code = 0
     for w in a.widths:
         code = code * 131 + w
@@ -364,7 +497,8 @@ def hash_arch(a: ArchConfig) -> int:
 
 
 def hypernet_table(res: dict[str, pd.DataFrame], cfg: GHNConfig) -> pd.DataFrame:
-    """Split x model -> 0-step accuracy (mean, SD over architectures x GHN seeds), ratio to trained, matched
+    """Split x model -> 0-step accuracy (mean, SD over architectures x GHN seeds), ratio to
+    trained, matched
     Adam steps (median over architectures), and fine-tuned accuracy from GHN vs random init."""
     z, c = res["zero_shot"], res["curves"]
     rnd = c[c["init"] == "random"]
@@ -372,15 +506,29 @@ def hypernet_table(res: dict[str, pd.DataFrame], cfg: GHNConfig) -> pd.DataFrame
     rows = []
     for split in z["split"].unique():
         for (enc, tok), g in z[z["split"] == split].groupby(["encoder", "tokens"]):
-            name = {"gru": "chain GHN", "mlp": "MLP hypernet"}[enc] + ("" if tok == "true" else f", {tok} tokens")
+            name = {"gru": "chain GHN", "mlp": "MLP hypernet"}[enc] + (
+                "" if tok == "true" else f", {tok} tokens"
+            )
             matched = []
             for _, row in g.iterrows():
-                curve = rnd[(rnd["split"] == split) & (rnd["arch_i"] == row["arch_i"])].sort_values("step")
-                matched.append(steps_to_match(row["acc"], list(curve["step"]), curve["acc"].to_numpy()))
-            rows.append({"split": split, "model": name, "encoder": enc, "tokens": tok,
-                         "acc0_mean": g["acc"].mean(), "acc0_sd": g["acc"].std(ddof=1),
-                         "ratio_trained": g["acc"].mean() / trained[split],
-                         "matched_steps_median": float(np.median(matched))})
+                curve = rnd[(rnd["split"] == split) & (rnd["arch_i"] == row["arch_i"])].sort_values(
+                    "step"
+                )
+                matched.append(
+                    steps_to_match(row["acc"], list(curve["step"]), curve["acc"].to_numpy())
+                )
+            rows.append(
+                {
+                    "split": split,
+                    "model": name,
+                    "encoder": enc,
+                    "tokens": tok,
+                    "acc0_mean": g["acc"].mean(),
+                    "acc0_sd": g["acc"].std(ddof=1),
+                    "ratio_trained": g["acc"].mean() / trained[split],
+                    "matched_steps_median": float(np.median(matched)),
+                }
+            )
     t = pd.DataFrame(rows)
     ft = c[c["init"] == "ghn"]
     for k in (100, max(cfg.finetune_steps)):

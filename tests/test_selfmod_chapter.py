@@ -1,0 +1,83 @@
+"""Chapter 06b: presets registered, claims decide from glued values, closing table builds."""
+
+import math
+
+import pytest
+
+from selfrep.archsearch import chapter06b as ch
+from selfrep.claims import VERDICTS
+from selfrep.scales import preset
+
+
+class Values(dict):
+    """Glued values for a smoke test: every name present, each 0.5 unless set."""
+
+    def __missing__(self, key):
+        return 0.5
+
+    def __contains__(self, key):
+        return True
+
+
+def test_presets_are_registered():
+    for scale in ("ci", "paper"):
+        cfg = preset("06b_self_modification", scale)
+        assert isinstance(cfg, ch.SelfModConfig)
+    assert preset("06b_self_modification", "ci", ghn=ch.PRESETS["paper"].ghn).ghn.steps == 1500
+
+
+def test_claim_ids_and_expectations():
+    ids = [c.id for c in ch.CLAIMS]
+    assert ids == [
+        "C4.1",
+        "C4.2",
+        "C4.3",
+        "C4.4",
+        "C5.1",
+        "C5.2",
+        "C5.3",
+        "C5.4",
+        "C6.1",
+        "C6.2",
+        "C6.3",
+        "C7.1",
+        "C7.2",
+        "C7.3",
+        "C7.4",
+    ]
+    for c in ch.CLAIMS:
+        assert c.chapter == "06b_self_modification"
+        assert set(c.expected) == {"ci", "paper"}
+
+
+def test_every_claim_decides_from_values():
+    for c in ch.CLAIMS:
+        measured, verdict = c.decide(Values())
+        assert isinstance(measured, str) and verdict in VERDICTS
+
+
+@pytest.mark.parametrize("x,verdict", [(1e-7, "holds"), (1e-3, "differs")])
+def test_c51_threshold(x, verdict):
+    c = next(c for c in ch.CLAIMS if c.id == "C5.1")
+    assert c.decide({"e5_max_dlogit": x})[1] == verdict
+
+
+def test_c72_fraction_rule():
+    c = next(c for c in ch.CLAIMS if c.id == "C7.2")
+    v = Values(e7_endo_mut_down_frac=0.8)
+    assert c.decide(v)[1] == "holds"
+    v["e7_endo_mut_down_frac"] = 0.6
+    assert c.decide(v)[1] == "partly"
+    v["e7_endo_mut_down_frac"] = 0.2
+    assert c.decide(v)[1] == "differs"
+
+
+def test_summary_table_answers_every_question():
+    t = ch.summary_table(Values())
+    assert len(t) == 6 and not t.isna().any().any()
+    assert all(isinstance(a, str) and a for a in t.iloc[:, 2])
+
+
+def test_nan_values_do_not_crash_claims():
+    v = Values(e6_ticket_min_remaining=math.nan)
+    assert next(c for c in ch.CLAIMS if c.id == "C6.1").decide(v)[1] == "differs"
