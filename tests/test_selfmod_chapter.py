@@ -72,10 +72,21 @@ def test_c72_fraction_rule():
     assert c.decide(v)[1] == "differs"
 
 
-def test_summary_table_answers_every_question():
-    t = ch.summary_table(Values())
-    assert len(t) == 6 and not t.isna().any().any()
-    assert all(isinstance(a, str) and a for a in t.iloc[:, 2])
+def test_answers_and_verdicts_are_strings():
+    a = ch.answer_values(Values())
+    assert set(a) == {
+        "answer_e4",
+        "answer_e5",
+        "answer_nbro",
+        "answer_den",
+        "answer_e6",
+        "answer_e7",
+    }
+    assert all(isinstance(x, str) and len(x) > 40 for x in a.values())
+    verdicts = ch.verdict_values(Values())
+    assert len(verdicts) == len(ch.CLAIMS) and set(verdicts.values()) <= set(VERDICTS)
+    t = ch.claims_table(Values(), "ci")
+    assert list(t.index) == [c.id for c in ch.CLAIMS]
 
 
 def test_nan_values_do_not_crash_claims():

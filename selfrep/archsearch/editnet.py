@@ -522,3 +522,24 @@ def run_editnet(
         "episodes": pd.DataFrame(rows),
         "trajectories": pd.DataFrame(trajs),
     }
+
+
+def policy_table(episodes: pd.DataFrame, best_static_test: float) -> pd.DataFrame:
+    """Policy -> final val/test accuracy (mean, SD over episodes), parameters, charged param-epochs,
+    edits by type, and P(test accuracy >= the best static architecture's)."""
+    g = episodes.groupby("policy")
+    t = g.agg(
+        val=("val_acc", "mean"),
+        test=("test_acc", "mean"),
+        test_sd=("test_acc", "std"),
+        fitness=("fitness", "mean"),
+        params=("params", "mean"),
+        param_epochs=("param_epochs", "mean"),
+        widen=("n_widen", "mean"),
+        deepen=("n_deepen", "mean"),
+        shrink=("n_shrink", "mean"),
+        episodes=("test_acc", "size"),
+    )
+    t["P(>= best static)"] = g["test_acc"].apply(lambda x: float((x >= best_static_test).mean()))
+    order = [p for p in POLICIES if p in t.index]
+    return t.loc[order]

@@ -146,16 +146,22 @@ def train_masked(
     return trained, curves
 
 
+SPEED_ACC = 0.95  # "learning speed": the first epoch whose validation accuracy reaches this
+
+
 def _row(
     seed: int, rnd: int, cond: str, masks: list[torch.Tensor], curves: dict[str, np.ndarray]
 ) -> dict:
     stop = int(np.argmin(curves["val_loss"]))
+    reached = np.nonzero(curves["val_acc"] >= SPEED_ACC)[0]
     return {
         "seed": seed,
         "round": rnd,
         "remaining": remaining_fraction(masks),
         "condition": cond,
         "stop_epoch": stop + 1,
+        # epochs + 1 when never reached (a censored value, reported as such)
+        "epochs_to_95": int(reached[0]) + 1 if reached.size else len(curves["val_acc"]) + 1,
         "test_at_stop": float(curves["test_acc"][stop]),
         "val_at_stop": float(curves["val_acc"][stop]),
         "test_final": float(curves["test_acc"][-1]),
@@ -208,6 +214,7 @@ def lottery_table(df: pd.DataFrame) -> pd.DataFrame:
         test_mean=("test_at_stop", "mean"),
         test_sd=("test_at_stop", "std"),
         stop_epoch=("stop_epoch", "mean"),
+        epochs_to_95=("epochs_to_95", "mean"),
         n=("seed", "nunique"),
     ).reset_index()
     return t
@@ -247,6 +254,17 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2) -> dict[str, float]:
     gap = at("ticket", rnd_small) - at("reinit", rnd_small)
     gap_r = at("ticket", rnd_small) - at("random_mask", rnd_small)
     stop = df[df["condition"] == "ticket"].groupby("round")["stop_epoch"].mean()
+
+    def paired(col: str) -> tuple[float, float]:
+        a = df[(df["condition"] == "ticket") & (df["round"] == 0)].set_index("seed")[col]
+        b = df[(df["condition"] == "ticket") & (df["round"] == rnd_small)].set_index("seed")[col]
+        d = (a - b).to_numpy(dtype=float)  # dense - ticket: > 0 means the ticket is faster
+        se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+        return float(d.mean()), se
+
+    stop_gap, stop_gap_se = paired("stop_epoch")
+    speed_gap, speed_gap_se = paired("epochs_to_95")
+    speed = df[df["condition"] == "ticket"].groupby("round")["epochs_to_95"].mean()
     return {
         "dense_test": dense_mean,
         "dense_sd": dense_sd,
@@ -261,5 +279,11 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2) -> dict[str, float]:
         "stop_dense": float(stop.loc[0]),
         "stop_ticket_small": float(stop.loc[rnd_small]),
         "stop_ticket_min": float(stop.loc[min_round]),
+        "stop_gap_small": stop_gap,
+        "stop_gap_small_se": stop_gap_se,
+        "speed_dense": float(speed.loc[0]),
+        "speed_ticket_small": float(speed.loc[rnd_small]),
+        "speed_gap_small": speed_gap,
+        "speed_gap_small_se": speed_gap_se,
         "n_seeds": float(df["seed"].nunique()),
     }

@@ -1,4 +1,8 @@
-"""Figures of chapter 6, part 2: data in, matplotlib Figure out (never saved, never shown)."""
+"""Figures of chapter 6, part 2: data in, matplotlib Figure out (never saved, never shown).
+
+Each figure is closed before it is returned, so a notebook cell that returns it displays it exactly
+once.
+"""
 
 from __future__ import annotations
 
@@ -62,6 +66,7 @@ def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=8, ncol=3, loc="lower left")
     fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
@@ -84,6 +89,7 @@ def ghn_curves(res: Mapping[str, pd.DataFrame]) -> Figure:
     axes[0].set_ylabel("test accuracy")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
@@ -133,6 +139,7 @@ def edit_trajectories(
     axes[0][0].set_ylim(0, 600)
     axes[0][0].legend(fontsize=7, loc="upper left")
     fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
@@ -160,6 +167,7 @@ def edit_policies(episodes: pd.DataFrame, refs: Mapping[str, float]) -> Figure:
     ax.set_ylabel("test accuracy")
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
@@ -174,6 +182,7 @@ def edit_evolution(evolution: pd.DataFrame) -> Figure:
     ax.set_ylabel("fitness (val acc - α log10 params)")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
@@ -206,14 +215,18 @@ def lottery(df: pd.DataFrame) -> Figure:
         axes[1].errorbar(
             d["rem"] * 100, d["e"], yerr=d["es"], fmt="o-", ms=3, color=color, capsize=2, label=name
         )
+    rem = sorted(df.groupby("round")["remaining"].mean() * 100, reverse=True)
     for ax in axes:
         ax.set_xscale("log")
         ax.invert_xaxis()
+        ax.set_xticks(rem, [f"{r:.0f}" if r >= 10 else f"{r:.1f}" for r in rem])
+        ax.minorticks_off()
         ax.set_xlabel("weights remaining (%)")
     axes[0].set_ylabel("test accuracy at early stop")
     axes[1].set_ylabel("early-stop epoch (min val loss)")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
@@ -240,4 +253,5 @@ def serann(gens: pd.DataFrame, metrics: Sequence[tuple[str, str]] | None = None)
         ax.set_xlabel("generation")
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
