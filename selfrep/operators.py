@@ -1,0 +1,306 @@
+"""Operators on populations: self-application, attack, noise, learning from another net, self-training.
+
+Every operator takes and returns (P, W) tensors (or an explicit `TrainState`), works on the device and dtype
+of its inputs, and draws randomness only from the `torch.Generator` it is given. Divergence is allowed:
+inf and nan flow through every operator without errors or warnings and are classified later
+(`selfrep.fixpoints.classify`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+
+from selfrep.reductions import Reduction
+from selfrep.shuffle import sample_orders
+
+STEP_KINDS: tuple[str, ...] = ("epoch", "batch")
+BACKENDS: tuple[str, ...] = ("eager", "compiled")
+DEFAULT_LR: dict[str, float] = {"epoch": 0.01, "batch": 0.04}
+
+
+def _check_steps(steps: int) -> int:
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+        raise ValueError(f"steps: must be a non-negative int, got {steps!r}")
+    return steps
+
+
+# ------------------------------------------------------------------------------------------------
+# Self-application, attack, noise
+# ------------------------------------------------------------------------------------------------
+def self_apply(
+    weights: torch.Tensor, reduction: Reduction, steps: int = 1, backend: str = "eager"
+) -> torch.Tensor:
+    """Apply every network to itself `steps` times: N <- N ◁ N. (P, W) -> (P, W).
+
+    backend="compiled" uses the fused kernel (selfrep.fused) for weightwise reductions when a compiler is
+    available, and the eager path otherwise.
+    """
+    _check_steps(steps)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: unknown backend {backend!r} (expected one of {BACKENDS})")
+    reduction.arch.check(weights)
+    apply = reduction.apply
+    if backend == "compiled":
+        from selfrep import fused
+
+        if fused.supports(reduction):
+
+            def apply(a, v):
+                return fused.apply(a, v, reduction)
+
+    with torch.no_grad():
+        for _ in range(steps):
+            weights = apply(weights, weights)
+    return weights
+
+
+def self_apply_trajectory(weights: torch.Tensor, reduction: Reduction, steps: int) -> torch.Tensor:
+    """States before and after each of `steps` self-applications: (steps + 1, P, W)."""
+    _check_steps(steps)
+    reduction.arch.check(weights)
+    states = [weights]
+    with torch.no_grad():
+        for _ in range(steps):
+            states.append(reduction.apply(states[-1], states[-1]))
+    return torch.stack(states)
+
+
+def _check_index(name: str, idx: torch.Tensor | list[int], P: int, device: torch.device) -> torch.Tensor:
+    idx = torch.as_tensor(idx, device=device)
+    if idx.ndim != 1 or idx.dtype not in (torch.int64, torch.int32):
+        raise ValueError(f"{name}: expected a 1-d integer index tensor, got {tuple(idx.shape)} {idx.dtype}")
+    if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= P):
+        raise ValueError(
+            f"{name}: indices must lie in [0, {P}), got range [{int(idx.min())}, {int(idx.max())}]"
+        )
+    return idx.long()
+
+
+def attack(
+    weights: torch.Tensor,
+    reduction: Reduction,
+    attackers: torch.Tensor | list[int],
+    victims: torch.Tensor | list[int],
+) -> torch.Tensor:
+    """Each attacker rewrites its victim, 𝓜 <- 𝒩 ◁ 𝓜, all pairs at once from the current weights.
+
+    Args:
+        weights: (P, W) population.
+        attackers, victims: (K,) indices into the population; victims must be distinct (two attacks on one
+            victim in the same call would be ambiguous). An attacker may attack itself.
+    Returns a new (P, W) tensor; rows that are not victims are unchanged.
+    """
+    reduction.arch.check(weights)
+    P = weights.shape[0]
+    a = _check_index("attackers", attackers, P, weights.device)
+    v = _check_index("victims", victims, P, weights.device)
+    if a.shape != v.shape:
+        raise ValueError(f"victims: {v.numel()} victims for {a.numel()} attackers")
+    if torch.unique(v).numel() != v.numel():
+        raise ValueError("victims: must be distinct within one call")
+    out = weights.clone()
+    with torch.no_grad():
+        out[v] = reduction.apply(weights[a], weights[v])
+    return out
+
+
+def add_noise(
+    weights: torch.Tensor, zeta: float | torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """w + U(-ζ, ζ) independently per weight (the paper's footnote; ζ per network if a (P,) tensor)."""
+    if weights.ndim != 2:
+        raise ValueError(f"weights: expected a (P, W) tensor, got shape {tuple(weights.shape)}")
+    z = torch.as_tensor(zeta, dtype=weights.dtype, device=weights.device)
+    if z.ndim > 1 or (z.ndim == 1 and z.shape[0] != weights.shape[0]):
+        raise ValueError(f"zeta: expected a scalar or a ({weights.shape[0]},) tensor, got {tuple(z.shape)}")
+    if bool((z < 0).any()) or not bool(torch.isfinite(z).all()):
+        raise ValueError("zeta: noise levels must be finite and >= 0")
+    u = torch.rand(weights.shape, generator=generator, dtype=weights.dtype, device=weights.device)
+    scale = z.unsqueeze(1) if z.ndim == 1 else z
+    return weights + (2.0 * u - 1.0) * scale
+
+
+# ------------------------------------------------------------------------------------------------
+# Training
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainConfig:
+    """How one self-training step is taken.
+
+    Attributes:
+        step: "epoch" — one Keras `fit` epoch (the paper's Keras code): per-sample SGD (batch size 1) over
+            the training pairs computed at the start of the step (frozen targets), in a fresh random order
+            per network; ww nets make 14 updates per step, agg and rnn nets 1.
+            "batch" — one full-batch gradient step on the mean squared error (the journal's PyTorch code).
+        lr: learning rate; None means the published code's value (0.01 for "epoch", 0.04 for "batch").
+        momentum: SGD momentum (PyTorch form v <- μv + g, w <- w - lr·v), carried across steps in the
+            `TrainState`. 0 (default) is plain SGD, which is what both published codes effectively ran.
+        backend: "eager" (portable reference) or "compiled" (fused kernel built with torch.compile, used
+            for MLP reductions where a compiler is available; otherwise falls back to eager).
+    """
+
+    step: str = "epoch"
+    lr: float | None = None
+    momentum: float = 0.0
+    backend: str = "eager"
+
+    def __post_init__(self) -> None:
+        if self.step not in STEP_KINDS:
+            raise ValueError(f"step: unknown step kind {self.step!r} (expected one of {STEP_KINDS})")
+        if self.lr is not None and not (self.lr > 0):
+            raise ValueError(f"lr: must be > 0, got {self.lr!r}")
+        if not (0.0 <= self.momentum < 1.0):
+            raise ValueError(f"momentum: must lie in [0, 1), got {self.momentum!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend: unknown backend {self.backend!r} (expected one of {BACKENDS})")
+
+    @property
+    def learning_rate(self) -> float:
+        return DEFAULT_LR[self.step] if self.lr is None else float(self.lr)
+
+
+class TrainState(NamedTuple):
+    """Self-training state: weights (P, W), momentum buffer (P, W) or None, and the steps taken."""
+
+    weights: torch.Tensor
+    velocity: torch.Tensor | None
+    step: int
+
+
+def train_init(weights: torch.Tensor, config: TrainConfig = TrainConfig()) -> TrainState:
+    """Start self-training `weights`; the momentum buffer starts at zero when momentum is on."""
+    velocity = torch.zeros_like(weights) if config.momentum > 0 else None
+    return TrainState(weights, velocity, 0)
+
+
+def _as_state(weights_or_state: torch.Tensor | TrainState, config: TrainConfig) -> TrainState:
+    if isinstance(weights_or_state, TrainState):
+        return weights_or_state
+    return train_init(weights_or_state, config)
+
+
+def _loss_grad(reduction: Reduction, w: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """d/dw of each network's mean squared error on its samples: (P, W)."""
+    with torch.enable_grad():
+        w = w.detach().requires_grad_(True)
+        pred = reduction.predict(w, x)
+        loss = (pred - y).square().flatten(1).mean(1)  # (P,) per-network MSE
+        (g,) = torch.autograd.grad(loss.sum(), w)
+    return g
+
+
+def _sgd(w: torch.Tensor, v: torch.Tensor | None, g: torch.Tensor, lr: float, momentum: float):
+    if v is None:
+        return w - lr * g, None
+    v = momentum * v + g
+    return w - lr * v, v
+
+
+def fit_pairs(
+    state: TrainState,
+    reduction: Reduction,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+) -> TrainState:
+    """One training step of every network on its own samples (x[p], y[p]) (see `TrainConfig.step`)."""
+    reduction.arch.check(state.weights, "state.weights")
+    if x.shape[:2] != y.shape[:2] or x.shape[0] != state.weights.shape[0]:
+        raise ValueError(
+            f"x: samples {tuple(x.shape[:2])} do not match targets {tuple(y.shape[:2])} "
+            f"and population {state.weights.shape[0]}"
+        )
+    lr, mom = config.learning_rate, config.momentum
+    w, v = state.weights, state.velocity
+    if mom > 0 and v is None:
+        v = torch.zeros_like(w)
+    x, y = x.detach(), y.detach()
+    if config.step == "batch":
+        w, v = _sgd(w, v, _loss_grad(reduction, w, x, y), lr, mom)
+    else:
+        P, S = x.shape[:2]
+        rows = torch.arange(P, device=w.device)
+        order = sample_orders(P, S, generator, w.device) if S > 1 else None
+        for k in range(S):
+            pick = order[:, k] if order is not None else torch.zeros_like(rows)
+            xk, yk = x[rows, pick].unsqueeze(1), y[rows, pick].unsqueeze(1)
+            w, v = _sgd(w, v, _loss_grad(reduction, w, xk, yk), lr, mom)
+    return TrainState(w.detach(), None if v is None else v.detach(), state.step + 1)
+
+
+def train_step(
+    state: TrainState,
+    reduction: Reduction,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+) -> TrainState:
+    """One self-training step: every network is fitted to its own training pairs (targets = itself)."""
+    if config.backend == "compiled":
+        from selfrep import fused
+
+        if fused.supports(reduction, config):
+            return fused.train_step(state, reduction, config, generator)
+    x, y = reduction.training_pairs(state.weights)
+    return fit_pairs(state, reduction, x, y, config, generator)
+
+
+def self_train(
+    weights: torch.Tensor | TrainState,
+    reduction: Reduction,
+    steps: int,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+) -> TrainState:
+    """`steps` self-training steps from weights (or from a state, to continue with its momentum)."""
+    _check_steps(steps)
+    state = _as_state(weights, config)
+    for _ in range(steps):
+        state = train_step(state, reduction, config, generator)
+    return state
+
+
+def self_train_trajectory(
+    weights: torch.Tensor | TrainState,
+    reduction: Reduction,
+    steps: int,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+    every: int = 1,
+) -> tuple[TrainState, torch.Tensor]:
+    """Like `self_train`, also returning the states at steps 0, every, 2·every, ... (and the last step):
+    a (T, P, W) tensor."""
+    _check_steps(steps)
+    if every < 1:
+        raise ValueError(f"every: must be >= 1, got {every!r}")
+    state = _as_state(weights, config)
+    states = [state.weights]
+    for t in range(1, steps + 1):
+        state = train_step(state, reduction, config, generator)
+        if t % every == 0 or t == steps:
+            states.append(state.weights)
+    return state, torch.stack(states)
+
+
+def learn_from(
+    learner: torch.Tensor | TrainState,
+    teachers: torch.Tensor,
+    reduction: Reduction,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+    steps: int = 1,
+) -> TrainState:
+    """Network p learns network p of `teachers`: `steps` training steps on the teacher's training pairs
+    (inputs and targets computed from the teacher's weights)."""
+    _check_steps(steps)
+    state = _as_state(learner, config)
+    reduction.arch.check(teachers, "teachers")
+    if teachers.shape[0] != state.weights.shape[0]:
+        raise ValueError(f"teachers: {teachers.shape[0]} teachers for {state.weights.shape[0]} learners")
+    x, y = reduction.training_pairs(teachers)
+    for _ in range(steps):
+        state = fit_pairs(state, reduction, x, y, config, generator)
+    return state
