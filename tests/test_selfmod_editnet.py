@@ -84,11 +84,7 @@ def test_episodes_are_pure_functions():
     for pol in ("evolved", "random", "rule", "noop", "blind"):
         a = run_episode(TINY, pol, 7, head)
         b = run_episode(TINY, pol, 7, head)
-        assert (
-            a["test_acc"] == b["test_acc"]
-            and a["widths"] == b["widths"]
-            and a["edits"] == b["edits"]
-        )
+        assert a["test_acc"] == b["test_acc"] and a["widths"] == b["widths"] and a["edits"] == b["edits"]
     assert run_episode(TINY, "noop", 7)["widths"] == (16,)
     with pytest.raises(ValueError, match="policy"):
         run_episode(TINY, "oracle", 7)

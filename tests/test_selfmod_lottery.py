@@ -52,9 +52,7 @@ def test_random_masks_keep_the_count_per_layer():
 def test_masked_weights_stay_zero_and_training_is_deterministic():
     cfg = LotteryConfig(sizes=(64, 20, 10), epochs=2, rounds=1, seeds=1)
     theta0 = init_layers(cfg.sizes, generator(3))
-    masks = random_masks_like(
-        magnitude_prune(theta0, dense_masks(theta0), [0.5, 0.1]), generator(4)
-    )
+    masks = random_masks_like(magnitude_prune(theta0, dense_masks(theta0), [0.5, 0.1]), generator(4))
     a, ca = train_masked(theta0, masks, cfg, generator(5))
     b, cb = train_masked(theta0, masks, cfg, generator(5))
     for (Wa, _), (Wb, _), m in zip(a, b, masks, strict=True):

@@ -45,18 +45,14 @@ CFG = SerannConfig(pop=40, generations=3, repeats=1, trivial_genotype=0)
 
 
 def test_genotype_code():
-    assert all(
-        np.array_equal(to_bits(c), to_bits(int(from_bits(to_bits(c))))) for c in range(N_GENOTYPES)
-    )
+    assert all(np.array_equal(to_bits(c), to_bits(int(from_bits(to_bits(c))))) for c in range(N_GENOTYPES))
     viable = [c for c in range(N_GENOTYPES) if decode(c)[0] is not None]
     assert len(viable) == N_GENOTYPES * 3 // 4
     arch, lam = decode(0)
     assert arch.widths == (16,) and arch.activation == "relu" and not arch.skip and lam == 1 / 16
     arch, lam = decode(int(from_bits(np.array([1, 1, 1, 1, 1, 0, 1, 1, 1, 1]))))
     assert arch.widths == (128,) * 4 and arch.activation == "tanh" and arch.skip and lam == 15 / 16
-    assert (
-        decode(int(from_bits(np.array([0, 0, 0, 0, 1, 1, 0, 0, 0, 0]))))[0] is None
-    )  # invalid code
+    assert decode(int(from_bits(np.array([0, 0, 0, 0, 1, 1, 0, 0, 0, 0]))))[0] is None  # invalid code
     with pytest.raises(ValueError, match="code"):
         decode(N_GENOTYPES)
 
@@ -91,13 +87,9 @@ def test_fertility_is_accuracy_and_the_non_viable_never_reproduce():
 def test_exogenous_rate_and_trivial_replicator():
     rng = np.random.default_rng(3)
     init = _init(rng)
-    exo0 = run_population(
-        CFG, FakeWorld(0.3), "exogenous", np.random.default_rng(4), init, exo_rate=0.0
-    )
+    exo0 = run_population(CFG, FakeWorld(0.3), "exogenous", np.random.default_rng(4), init, exo_rate=0.0)
     assert (exo0["mut_rate"].iloc[1:] == 0).all()  # the head's (bad) copies are not used
-    exo = run_population(
-        CFG, FakeWorld(0.0), "exogenous", np.random.default_rng(4), init, exo_rate=0.2
-    )
+    exo = run_population(CFG, FakeWorld(0.0), "exogenous", np.random.default_rng(4), init, exo_rate=0.2)
     assert abs(exo["mut_rate"].iloc[1:].mean() - 0.2 * BITS) < 0.5
     triv = run_population(CFG, FakeWorld(0.3), "trivial", np.random.default_rng(5), init)
     assert (triv["n_unique"].iloc[1:] == 1).all() and (triv["mut_rate"].iloc[2:] == 0).all()

@@ -71,9 +71,7 @@ class EditConfig:
 
     start_widths: tuple[int, ...] = (16,)
     warmup_epochs: int = 2
-    rounds: int = (
-        6  # edit opportunities; each is followed by `epochs_per_round` epochs of body training
-    )
+    rounds: int = 6  # edit opportunities; each is followed by `epochs_per_round` epochs of body training
     epochs_per_round: int = 3
     lr: float = 1e-3
     batch_size: int = 64
@@ -86,9 +84,7 @@ class EditConfig:
     episode_seeds: int = 1  # body seeds per fitness evaluation
     evo_runs: int = 2  # independent evolutions of the head
     test_seeds: int = 10  # fresh body seeds on which every policy is compared (paired)
-    rule_loss: float = (
-        0.15  # growth rule: grow while the validation loss is above this (DEN's threshold)
-    )
+    rule_loss: float = 0.15  # growth rule: grow while the validation loss is above this (DEN's threshold)
     search_repeats: int = 200  # random-search baseline repeats on the bench
 
     def __post_init__(self) -> None:
@@ -117,12 +113,7 @@ class EditConfig:
 
     @property
     def head_size(self) -> int:
-        return (
-            DESC_DIM * self.head_hidden
-            + self.head_hidden
-            + self.head_hidden * N_ACTIONS
-            + N_ACTIONS
-        )
+        return DESC_DIM * self.head_hidden + self.head_hidden + self.head_hidden * N_ACTIONS + N_ACTIONS
 
 
 def init_head(cfg: EditConfig, gen: torch.Generator) -> torch.Tensor:
@@ -150,9 +141,7 @@ class EditNet(nn.Module):
     """A ReLU MLP body (parameters) plus an evolved edit head (a buffer) that reads the body and
     edits it."""
 
-    def __init__(
-        self, widths: Sequence[int], head: torch.Tensor, head_hidden: int, gen: torch.Generator
-    ):
+    def __init__(self, widths: Sequence[int], head: torch.Tensor, head_hidden: int, gen: torch.Generator):
         super().__init__()
         self.head_hidden = head_hidden
         self.register_buffer("head", head.detach().clone())
@@ -329,9 +318,7 @@ def run_episode(
         tl = _epoch(net, opt, d, cfg, g_data, gnorm)
         charged += net.n_params
     va, vl = _eval(net, d.X_val, d.y_val)
-    traj = [
-        {"round": 0, "widths": net.widths, "action": "start", "val_acc": va, "params": net.n_params}
-    ]
+    traj = [{"round": 0, "widths": net.widths, "action": "start", "val_acc": va, "params": net.n_params}]
     edits: list[str] = []
     desc0 = None
     for r in range(1, cfg.rounds + 1):
@@ -404,9 +391,7 @@ def run_episode(
     }
 
 
-def evolve_head(
-    cfg: EditConfig, run: int, data: Digits | None = None
-) -> tuple[torch.Tensor, pd.DataFrame]:
+def evolve_head(cfg: EditConfig, run: int, data: Digits | None = None) -> tuple[torch.Tensor, pd.DataFrame]:
     """Evolve the edit head (no gradients): returns the best head of the last generation and a log
     frame
     (generation, candidate, fitness, mean val accuracy, params). A pure function of (cfg, run)."""
@@ -457,9 +442,7 @@ def test_seed(i: int) -> int:
     return 10**6 + i
 
 
-def run_editnet(
-    cfg: EditConfig, seed: int = 0, data: Digits | None = None
-) -> dict[str, pd.DataFrame]:
+def run_editnet(cfg: EditConfig, seed: int = 0, data: Digits | None = None) -> dict[str, pd.DataFrame]:
     """E5: evolve `evo_runs` heads, then compare all policies on `test_seeds` fresh body seeds
     (paired).
 
@@ -478,9 +461,7 @@ def run_editnet(
         evo_logs.append(log.assign(evo_run=r))
 
     def record(ep: dict, evo_run: int, ts: int) -> None:
-        row = {
-            k: ep[k] for k in ("policy", "val_acc", "test_acc", "params", "fitness", "param_epochs")
-        }
+        row = {k: ep[k] for k in ("policy", "val_acc", "test_acc", "params", "fitness", "param_epochs")}
         row.update(
             {
                 "evo_run": evo_run,
@@ -504,8 +485,7 @@ def run_editnet(
                     "params": t["params"],
                     "depth": len(t["widths"]),
                     **{
-                        f"w{l + 1}": (t["widths"][l] if l < len(t["widths"]) else 0)
-                        for l in range(MAX_DEPTH)
+                        f"w{l + 1}": (t["widths"][l] if l < len(t["widths"]) else 0) for l in range(MAX_DEPTH)
                     },
                 }
             )

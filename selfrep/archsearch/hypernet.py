@@ -65,9 +65,7 @@ def arch_sizes(arch: ArchConfig) -> tuple[int, ...]:
 def arch_tokens(arch: ArchConfig) -> torch.Tensor:
     """(depth + 1, TOKEN_DIM) layer tokens of `arch` (the output layer is the last token)."""
     if max(arch.widths) > MAX_WIDTH:
-        raise ValueError(
-            f"arch: widths {arch.widths} exceed the decoder's maximum width {MAX_WIDTH}"
-        )
+        raise ValueError(f"arch: widths {arch.widths} exceed the decoder's maximum width {MAX_WIDTH}")
     sizes = arch_sizes(arch)
     L = len(sizes) - 1
     rows = []
@@ -120,9 +118,7 @@ class GHNConfig:
     train_widths: tuple[int, ...] = (16, 32, 64)
     train_depths: tuple[int, ...] = (1, 2, 3)
     train_acts: tuple[str, ...] = ("relu", "tanh")
-    id_holdout: float = (
-        0.2  # fraction of the training space held out as the in-distribution test split
-    )
+    id_holdout: float = 0.2  # fraction of the training space held out as the in-distribution test split
     n_test: int = 10  # architectures per evaluation split
     ghn_seeds: int = 2  # independently trained GHNs per encoder
     curve_steps: tuple[int, ...] = (0, 10, 25, 50, 100, 200, 400, 800)
@@ -137,13 +133,9 @@ class GHNConfig:
         if not 0.0 < self.id_holdout < 1.0:
             raise ValueError(f"id_holdout: must be in (0, 1), got {self.id_holdout}")
         if self.curve_steps[0] != 0 or list(self.curve_steps) != sorted(self.curve_steps):
-            raise ValueError(
-                f"curve_steps: must be increasing and start at 0, got {self.curve_steps}"
-            )
+            raise ValueError(f"curve_steps: must be increasing and start at 0, got {self.curve_steps}")
         if self.finetune_steps[0] != 0 or list(self.finetune_steps) != sorted(self.finetune_steps):
-            raise ValueError(
-                f"finetune_steps: must be increasing and start at 0, got {self.finetune_steps}"
-            )
+            raise ValueError(f"finetune_steps: must be increasing and start at 0, got {self.finetune_steps}")
 
 
 class MiniGHN(nn.Module):
@@ -202,9 +194,7 @@ class MiniGHN(nn.Module):
         toks = list(tokens) if tokens is not None else [arch_tokens(a) for a in archs]
         for a, t in zip(archs, toks, strict=True):
             if t.shape[0] != a.depth + 1:
-                raise ValueError(
-                    f"tokens: {t.shape[0]} tokens for an architecture with {a.depth + 1} layers"
-                )
+                raise ValueError(f"tokens: {t.shape[0]} tokens for an architecture with {a.depth + 1} layers")
         embs = self.embed_tokens(toks)
         out = []
         for a, h in zip(archs, embs, strict=True):
@@ -230,14 +220,10 @@ def split_archs(cfg: GHNConfig, seed: int) -> dict[str, list[ArchConfig]]:
     train = [space[i] for i in perm[n_hold:]]
     deep = arch_space([max(cfg.train_depths) + 1], cfg.train_widths, cfg.train_acts)
     wide_w = tuple(sorted(set(cfg.train_widths) | {MAX_WIDTH}))
-    wide = [
-        a for a in arch_space(cfg.train_depths, wide_w, cfg.train_acts) if MAX_WIDTH in a.widths
-    ]
+    wide = [a for a in arch_space(cfg.train_depths, wide_w, cfg.train_acts) if MAX_WIDTH in a.widths]
     other = [a for a in ACTS if a not in cfg.train_acts]
     if not other:
-        raise ValueError(
-            "train_acts: leave at least one activation out for the 'other activation' split"
-        )
+        raise ValueError("train_acts: leave at least one activation out for the 'other activation' split")
     unseen = arch_space(cfg.train_depths, cfg.train_widths, other)
 
     def pick(pool: list[ArchConfig]) -> list[ArchConfig]:
@@ -289,9 +275,7 @@ def train_ghn(
 def eval_accuracy(layers: Layers, arch: ArchConfig, data: Digits | None = None) -> float:
     d = data or load_digits_split()
     return float(
-        (mlp_forward(layers, d.X_test, arch.activation, arch.skip).argmax(1) == d.y_test)
-        .float()
-        .mean()
+        (mlp_forward(layers, d.X_test, arch.activation, arch.skip).argmax(1) == d.y_test).float().mean()
     )
 
 
@@ -310,8 +294,7 @@ def adam_curve(
     d = data or load_digits_split()
     start = init if init is not None else init_layers(arch_sizes(arch), gen)
     params = [
-        (W.detach().clone().requires_grad_(True), b.detach().clone().requires_grad_(True))
-        for W, b in start
+        (W.detach().clone().requires_grad_(True), b.detach().clone().requires_grad_(True)) for W, b in start
     ]
     opt = torch.optim.Adam([p for pair in params for p in pair], lr=lr)
     out = np.zeros(len(steps))
@@ -364,9 +347,7 @@ def _shuffled_tokens(
     return out
 
 
-def run_hypernet(
-    cfg: GHNConfig, seed: int = 0, data: Digits | None = None
-) -> dict[str, pd.DataFrame]:
+def run_hypernet(cfg: GHNConfig, seed: int = 0, data: Digits | None = None) -> dict[str, pd.DataFrame]:
     """E4: train `ghn_seeds` GHNs (chain encoder) and MLP hypernets; evaluate on four splits with
     baselines.
 
@@ -511,12 +492,8 @@ def hypernet_table(res: dict[str, pd.DataFrame], cfg: GHNConfig) -> pd.DataFrame
             )
             matched = []
             for _, row in g.iterrows():
-                curve = rnd[(rnd["split"] == split) & (rnd["arch_i"] == row["arch_i"])].sort_values(
-                    "step"
-                )
-                matched.append(
-                    steps_to_match(row["acc"], list(curve["step"]), curve["acc"].to_numpy())
-                )
+                curve = rnd[(rnd["split"] == split) & (rnd["arch_i"] == row["arch_i"])].sort_values("step")
+                matched.append(steps_to_match(row["acc"], list(curve["step"]), curve["acc"].to_numpy()))
             rows.append(
                 {
                     "split": split,

@@ -43,9 +43,7 @@ class LotteryConfig:
     prune_rate: float = 0.2  # fraction of surviving hidden-layer weights removed per round
     prune_rate_out: float = 0.1  # the same for the output layer (half the rate, as in the paper)
     rounds: int = 10  # pruning rounds after the dense run
-    epochs: int = (
-        40  # training epochs per round (the dense net reaches its minimum val loss at ~40)
-    )
+    epochs: int = 40  # training epochs per round (the dense net reaches its minimum val loss at ~40)
     batch_size: int = 64
     lr: float = 1.2e-3  # Adam, the paper's LeNet setting
     seeds: int = 3
@@ -72,9 +70,7 @@ def remaining_fraction(masks: list[torch.Tensor]) -> float:
     return float(sum(m.sum() for m in masks) / sum(m.numel() for m in masks))
 
 
-def magnitude_prune(
-    layers: Layers, masks: list[torch.Tensor], rates: list[float]
-) -> list[torch.Tensor]:
+def magnitude_prune(layers: Layers, masks: list[torch.Tensor], rates: list[float]) -> list[torch.Tensor]:
     """New masks: in each layer remove round(rate * surviving) of the surviving weights with
     smallest |w|."""
     if len(rates) != len(masks):
@@ -140,18 +136,14 @@ def train_masked(
             lt = mlp_forward(net, d.X_test)
             curves["test_acc"][e] = (lt.argmax(1) == d.y_test).float().mean().item()
     with torch.no_grad():
-        trained = [
-            (W.detach() * m, b.detach().clone()) for (W, b), m in zip(params, masks, strict=True)
-        ]
+        trained = [(W.detach() * m, b.detach().clone()) for (W, b), m in zip(params, masks, strict=True)]
     return trained, curves
 
 
 SPEED_ACC = 0.95  # "learning speed": the first epoch whose validation accuracy reaches this
 
 
-def _row(
-    seed: int, rnd: int, cond: str, masks: list[torch.Tensor], curves: dict[str, np.ndarray]
-) -> dict:
+def _row(seed: int, rnd: int, cond: str, masks: list[torch.Tensor], curves: dict[str, np.ndarray]) -> dict:
     stop = int(np.argmin(curves["val_loss"]))
     reached = np.nonzero(curves["val_acc"] >= SPEED_ACC)[0]
     return {
@@ -247,9 +239,7 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2) -> dict[str, float]:
     rnd_small = int(tk.iloc[(tk["remaining"] - small).abs().argmin()]["round"])
 
     def at(cond: str, rnd: int) -> pd.Series:
-        return df[(df["condition"] == cond) & (df["round"] == rnd)].set_index("seed")[
-            "test_at_stop"
-        ]
+        return df[(df["condition"] == cond) & (df["round"] == rnd)].set_index("seed")["test_at_stop"]
 
     gap = at("ticket", rnd_small) - at("reinit", rnd_small)
     gap_r = at("ticket", rnd_small) - at("random_mask", rnd_small)

@@ -35,9 +35,7 @@ Layers = list[tuple[torch.Tensor, torch.Tensor]]
 def _check_hidden(layers: Sequence[tuple[torch.Tensor, torch.Tensor]], l: int) -> None:
     n_hidden = len(layers) - 1
     if not 0 <= l < n_hidden:
-        raise ValueError(
-            f"l: hidden layer index {l} out of range (the net has {n_hidden} hidden layers)"
-        )
+        raise ValueError(f"l: hidden layer index {l} out of range (the net has {n_hidden} hidden layers)")
 
 
 def net2wider(
@@ -111,9 +109,7 @@ def shrink(layers: Sequence[tuple[torch.Tensor, torch.Tensor]], l: int, width: i
     n = W.shape[0]
     if not 1 <= width <= n:
         raise ValueError(f"width: {width} must be in [1, {n}] for layer {l}")
-    keep = torch.sort(
-        torch.argsort(unit_scores(layers, l), descending=True, stable=True)[:width]
-    ).values
+    keep = torch.sort(torch.argsort(unit_scores(layers, l), descending=True, stable=True)[:width]).values
     W_next, b_next = layers[l + 1]
     out = list(layers)
     out[l] = (W[keep].clone(), b[keep].clone())

@@ -47,9 +47,7 @@ def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
         for i, split in enumerate(SPLITS):
             a = z[(z["encoder"] == enc) & (z["tokens"] == tok) & (z["split"] == split)]["acc"]
             x = i + (j - 1.5) * width
-            ax.bar(
-                x, a.mean(), width * 0.9, color=f"C{j}", alpha=0.55, label=name if i == 0 else None
-            )
+            ax.bar(x, a.mean(), width * 0.9, color=f"C{j}", alpha=0.55, label=name if i == 0 else None)
             ax.plot(x + rng.uniform(-width / 4, width / 4, len(a)), a, ".", color=f"C{j}", ms=3)
     for i, split in enumerate(SPLITS):
         ax.hlines(
@@ -93,9 +91,7 @@ def ghn_curves(res: Mapping[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-def edit_trajectories(
-    traj: pd.DataFrame, policy: str = "evolved", n: int = 3, evo_run: int = 0
-) -> Figure:
+def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, evo_run: int = 0) -> Figure:
     """E5: width of each layer vs edit round for the first `n` test seeds of one policy (stacked
     bars:
     one colour per layer, so depth and widths are both visible), with the validation accuracy."""
@@ -103,9 +99,7 @@ def edit_trajectories(
     if policy in ("evolved", "blind"):
         t = t[t["evo_run"] == evo_run]
     seeds = sorted(t["test_seed"].unique())[:n]
-    fig, axes = plt.subplots(
-        1, len(seeds), figsize=(3.6 * len(seeds), 3.2), sharey=True, squeeze=False
-    )
+    fig, axes = plt.subplots(1, len(seeds), figsize=(3.6 * len(seeds), 3.2), sharey=True, squeeze=False)
     for ax, s in zip(axes[0], seeds, strict=True):
         d = t[t["test_seed"] == s].sort_values("round")
         bottom = np.zeros(len(d))

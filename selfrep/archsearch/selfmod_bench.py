@@ -31,9 +31,7 @@ def load_bench() -> Bench:
     return Bench.load()
 
 
-def scratch(
-    bench: Bench, widths: Sequence[int], act: str = "relu", skip: bool = False
-) -> BenchEntry:
+def scratch(bench: Bench, widths: Sequence[int], act: str = "relu", skip: bool = False) -> BenchEntry:
     """The bench entry of an architecture trained from scratch (ValueError if outside the space)."""
     return bench.lookup(ArchConfig(tuple(int(w) for w in widths), act, skip))
 

@@ -92,13 +92,9 @@ class SerannConfig:
         if self.pop < 2:
             raise ValueError(f"pop: need at least 2 individuals, got {self.pop}")
         if not 0 <= self.trivial_genotype < N_GENOTYPES:
-            raise ValueError(
-                f"trivial_genotype: must be in [0, {N_GENOTYPES}), got {self.trivial_genotype}"
-            )
+            raise ValueError(f"trivial_genotype: must be in [0, {N_GENOTYPES}), got {self.trivial_genotype}")
         if decode(self.trivial_genotype)[0] is None:
-            raise ValueError(
-                f"trivial_genotype: {self.trivial_genotype} decodes to an invalid architecture"
-            )
+            raise ValueError(f"trivial_genotype: {self.trivial_genotype} decodes to an invalid architecture")
 
 
 def to_bits(code: int) -> np.ndarray:
@@ -155,9 +151,7 @@ class World:
         return self.cache[code]
 
 
-def train_phenotype(
-    cfg: SerannConfig, code: int, world_seed: int, data: Digits | None = None
-) -> Phenotype:
+def train_phenotype(cfg: SerannConfig, code: int, world_seed: int, data: Digits | None = None) -> Phenotype:
     """Train the two-headed net of genotype `code`; a pure function of (cfg, code, world_seed)."""
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     arch, lam = decode(code)
@@ -287,9 +281,7 @@ def run_population(
             break
         if fert.sum() <= 0:
             for t2 in range(t + 1, cfg.generations + 1):
-                rows.append(
-                    {"generation": t2, **{k: float("nan") for k in rows[-1] if k != "generation"}}
-                )
+                rows.append({"generation": t2, **{k: float("nan") for k in rows[-1] if k != "generation"}})
             break
         counts = rng.multinomial(cfg.pop, fert / fert.sum())
         parents = np.repeat(np.arange(cfg.pop), counts)
@@ -307,9 +299,7 @@ def run_population(
     return pd.DataFrame(rows)
 
 
-def run_serann(
-    cfg: SerannConfig, seed: int = 0, data: Digits | None = None
-) -> dict[str, pd.DataFrame]:
+def run_serann(cfg: SerannConfig, seed: int = 0, data: Digits | None = None) -> dict[str, pd.DataFrame]:
     """E7: `repeats` populations per condition in one world (world seed = `seed`).
 
     The exogenous control of repeat r flips bits at the rate its endogenous twin measured at
@@ -341,9 +331,7 @@ def run_serann(
             cfg, world, "trivial", np.random.default_rng(derive_seed(E7_TAG, seed, r, 3)), init
         )
         for name, df in (("endogenous", endo), ("exogenous", exo), ("trivial", triv)):
-            frames.append(
-                df.assign(condition=name, repeat=r, exo_rate=rate0 if name == "exogenous" else 0.0)
-            )
+            frames.append(df.assign(condition=name, repeat=r, exo_rate=rate0 if name == "exogenous" else 0.0))
     wrows = []
     for code, p in sorted(world.cache.items()):
         arch, lam = decode(code)
