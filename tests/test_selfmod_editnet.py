@@ -93,9 +93,9 @@ def test_episodes_are_pure_functions():
 
 
 def test_evolution_is_deterministic():
-    h1, log1 = evolve_head(TINY, 0)
-    h2, log2 = evolve_head(TINY, 0)
-    assert torch.equal(h1, h2)
+    h1, log1, f1 = evolve_head(TINY, 0)
+    h2, log2, f2 = evolve_head(TINY, 0)
+    assert torch.equal(h1, h2) and torch.equal(f1, f2)
     pd.testing.assert_frame_equal(log1, log2)
     assert len(log1) == TINY.pop * TINY.generations
 
@@ -103,8 +103,8 @@ def test_evolution_is_deterministic():
 def test_run_editnet_frames():
     r = run_editnet(TINY, 0)
     e = r["episodes"]
-    assert set(e["policy"]) == {"evolved", "blind", "random", "noop", "rule"}
-    assert len(e) == TINY.test_seeds * (2 * TINY.evo_runs + 3)
+    assert set(e["policy"]) == {"evolved", "gen0", "blind", "random", "noop", "rule"}
+    assert len(e) == TINY.test_seeds * (3 * TINY.evo_runs + 3)
 
 
 def test_config_validation():

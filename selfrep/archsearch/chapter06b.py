@@ -1,10 +1,8 @@
-"""Chapter 6, part 2 (book/06b_self_modification.ipynb): networks that predict, grow, prune and
-copy themselves.
+"""Chapter 6, part 2 (book/06b_self_modification.ipynb): networks that predict, grow, prune and copy
+themselves.
 
-Presets ("ci", "paper"), the numbers each experiment glues (`e4_values` ... `e7_values`, plain
-floats), the
-claims C4-C7 decided from them, and the closing table that answers each source question in a
-sentence.
+Presets ("ci", "paper"), the numbers each experiment glues (`e4_values` ... `e7_values`, plain floats),
+the claims C4-C7 decided from them, and the closing table that answers each source question in a sentence.
 
     E4 hypernet.run_hypernet    E5 editnet.run_editnet    E6 lottery.run_lottery    E7
     serann.run_serann
@@ -181,14 +179,13 @@ def preservation_check(seed: int = 0, n_checks: int = 20) -> float:
 
 
 def e5_values(res: dict[str, pd.DataFrame], cfg: EditConfig, bench, max_dlogit: float) -> dict[str, float]:
-    """Glued numbers of E5. `bench` is a loaded DigitsMLP-Bench (part 1) for the static baselines
-    and the
+    """Glued numbers of E5. `bench` is a loaded DigitsMLP-Bench (part 1) for the static baselines and the
     from-scratch accuracy of each grown architecture."""
     from selfrep.archsearch.selfmod_bench import best_static, random_search, scratch
 
     ep = res["episodes"].copy()
     v: dict[str, float] = {"e5_max_dlogit": float(max_dlogit)}
-    for pol in ("evolved", "blind", "random", "noop", "rule"):
+    for pol in ("evolved", "gen0", "blind", "random", "noop", "rule"):
         e = ep[ep["policy"] == pol]
         v[f"e5_{pol}_test"] = float(e["test_acc"].mean())
         v[f"e5_{pol}_test_sd"] = float(e["test_acc"].std(ddof=1))
@@ -209,6 +206,12 @@ def e5_values(res: dict[str, pd.DataFrame], cfg: EditConfig, bench, max_dlogit: 
     d_noop = ev["fitness"].to_numpy() - nz.loc[ev["test_seed"], "fitness"].to_numpy()
     v["e5_gain_fit_vs_noop"] = float(d_noop.mean())
     v["e5_gain_fit_vs_noop_se"] = _se(d_noop)
+    # does evolution add anything to picking the best of the random initial heads?
+    g0 = ep[ep["policy"] == "gen0"]
+    m0 = ev.merge(g0, on=["evo_run", "test_seed"], suffixes=("", "_gen0"))
+    d_g0 = m0["fitness"].to_numpy() - m0["fitness_gen0"].to_numpy()
+    v["e5_gain_fit_vs_gen0"] = float(d_g0.mean())
+    v["e5_gain_fit_vs_gen0_se"] = _se(d_g0)
     # does the head read itself? blind (open-loop) twin of each evolved episode
     bl = ep[ep["policy"] == "blind"]
     key = ["evo_run", "test_seed"]
@@ -689,8 +692,8 @@ def verdict_values(v: Mapping[str, float]) -> dict[str, str]:
 
 
 def claims_table(v: Mapping[str, float], scale: str) -> pd.DataFrame:
-    """Every claim of the chapter: statement, the source's value, what we measured, our verdict and
-    the verdict recorded for this scale."""
+    """Every claim of the chapter: statement, the source's value, what we measured, our verdict and the
+    verdict recorded for this scale."""
     rows = []
     for c in CLAIMS:
         if not all(u in v for u in c.uses):
@@ -714,8 +717,8 @@ def _cmp(x: float, y: float, tol: float, more: str, same: str, less: str) -> str
 
 
 def answer_values(v: Mapping[str, float]) -> dict[str, str]:
-    """One-sentence answers to the source questions, built from the glued numbers (glued as strings,
-    so the closing table cannot disagree with the sections above)."""
+    """One-sentence answers to the source questions, built from the glued numbers (glued as strings, so the
+    closing table cannot disagree with the sections above)."""
     a: dict[str, str] = {}
     enc = _cmp(
         v["e4_gap_ghn_mlp_id"],

@@ -1,36 +1,26 @@
-"""E5: a network that edits its own architecture (seeds 000/001: "show a network its own code and
-let it edit
-itself", "without backpropagation"; a CPPN-like net that emits its own structural edits; Fritzke's
-growing
+"""E5: a network that edits its own architecture (seeds 000/001: "show a network its own code and let it edit
+itself", "without backpropagation"; a CPPN-like net that emits its own structural edits; Fritzke's growing
 networks; dynamically expandable networks).
 
 `EditNet` is one module with two parts:
 - the *body*, a ReLU MLP on digits (starts as [16]), trained by Adam between edits;
-- the *edit head*, a tiny MLP held as a buffer (never a parameter, so no optimizer ever sees it).
-  It reads a
-  self-description of the body (per layer: width, dead units, mean |activation|, mean |weight|,
-  share of the
-  gradient norm; globally: validation accuracy and loss, last loss change, parameter count, depth,
-  time) and
-  outputs a categorical over 13 edits: no-op; widen layer l (x2, Net2Wider); deepen after layer l
-  (Net2Deeper
-  identity layer); shrink layer l (/2, keeping the largest-magnitude units). Widths stay in {16,
-  32, 64, 128}
-  and depth <= 4, so every architecture the body reaches is in DigitsMLP-Bench.
+- the *edit head*, a tiny MLP held as a buffer (never a parameter, so no optimizer ever sees it). It reads
+  a self-description of the body (per layer: width, dead units, mean |activation|, mean |weight|, share of
+  the gradient norm; globally: validation accuracy and loss, last loss change, parameter count, depth,
+  time) and outputs a categorical over 13 edits: no-op; widen layer l (x2, Net2Wider); deepen after layer
+  l (Net2Deeper identity layer); shrink layer l (/2, keeping the largest-magnitude units). Widths stay in
+  {16, 32, 64, 128} and depth <= 4, so every architecture the body reaches is in DigitsMLP-Bench.
 
-The head is *evolved*, never trained by backpropagation: an elitist evolution strategy (population
-`pop`,
-`elite` survivors, Gaussian mutation) on fitness = validation accuracy - alpha * log10(parameters),
-each
+The head is *evolved*, never trained by backpropagation: an elitist evolution strategy (population `pop`,
+`elite` survivors, Gaussian mutation) on fitness = validation accuracy - alpha * log10(parameters), each
 candidate scored on the same fresh body seeds within a generation.
 
 Baselines on the same edit opportunities and epochs: random edits, never editing, a growth rule
-(GNG/DEN-like:
-while the validation loss is above a threshold (DEN), widen the layer with the largest accumulated
-gradient norm
-(GNG's largest accumulated error), or deepen after the last layer when every layer is full), and
-the "blind" evolved head (it sees only the time and the initial self-description: an open-loop
-schedule, which tests whether the head uses what it reads about itself).
+(GNG/DEN-like: while the validation loss is above a threshold (DEN), widen the layer with the largest
+accumulated gradient norm (GNG's largest accumulated error), or deepen after the last layer when every
+layer is full), the "blind" evolved head (it sees only the time and the initial self-description: an
+open-loop schedule, which tests whether the head uses what it reads about itself), and "gen0", the best
+random head of the first generation (does evolution add anything to selecting among random heads?).
 """
 
 from __future__ import annotations
@@ -62,6 +52,8 @@ ACTIONS: tuple[tuple[str, int], ...] = (
 )
 N_ACTIONS = len(ACTIONS)
 POLICIES: tuple[str, ...] = ("evolved", "blind", "random", "noop", "rule")
+# rows of the comparison: "gen0" is the "evolved" policy with the best head of generation 0
+LABELS: tuple[str, ...] = ("evolved", "gen0", "blind", "random", "noop", "rule")
 Layers = list[tuple[torch.Tensor, torch.Tensor]]
 
 
@@ -138,8 +130,7 @@ def mutation_scale(cfg: EditConfig) -> torch.Tensor:
 
 
 class EditNet(nn.Module):
-    """A ReLU MLP body (parameters) plus an evolved edit head (a buffer) that reads the body and
-    edits it."""
+    """A ReLU MLP body (parameters) plus an evolved edit head (a buffer) that reads the body and edits it."""
 
     def __init__(self, widths: Sequence[int], head: torch.Tensor, head_hidden: int, gen: torch.Generator):
         super().__init__()
@@ -173,8 +164,7 @@ class EditNet(nn.Module):
     def describe(
         self, probe: torch.Tensor, stats: dict[str, float], grad_share: Sequence[float]
     ) -> torch.Tensor:
-        """The (DESC_DIM,) self-description: per-layer features (zero-padded to MAX_DEPTH) +
-        globals."""
+        """The (DESC_DIM,) self-description: per-layer features (zero-padded to MAX_DEPTH) + globals."""
         feats = torch.zeros(MAX_DEPTH, LAYER_FEATURES)
         h = probe
         for l, (W, b) in enumerate(self.layers()[:-1]):
@@ -285,16 +275,12 @@ def run_episode(
     head: torch.Tensor | None = None,
     data: Digits | None = None,
 ) -> dict:
-    """One EditNet life: warm-up, then `rounds` x (edit decided by `policy`, `epochs_per_round`
-    epochs).
+    """One EditNet life: warm-up, then `rounds` x (edit decided by `policy`, `epochs_per_round` epochs).
 
-    `policy`: "evolved" (the net's own head decides), "blind" (its head sees only the time and the
-    initial
-    description), "random" (uniform over valid edits), "noop", or "rule" (growth rule). Returns a
-    dict with
-    the final val/test accuracy, parameters, fitness, charged param-epochs, the edits and the
-    trajectory.
-    A pure function of (cfg, policy, body_seed, head).
+    `policy`: "evolved" (the net's own head decides), "blind" (its head sees only the time and the initial
+    description), "random" (uniform over valid edits), "noop", or "rule" (growth rule). Returns a dict
+    with the final val/test accuracy, parameters, fitness, charged param-epochs, the edits and the
+    trajectory. A pure function of (cfg, policy, body_seed, head).
     """
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     if policy not in POLICIES:
@@ -391,17 +377,19 @@ def run_episode(
     }
 
 
-def evolve_head(cfg: EditConfig, run: int, data: Digits | None = None) -> tuple[torch.Tensor, pd.DataFrame]:
-    """Evolve the edit head (no gradients): returns the best head of the last generation and a log
-    frame
-    (generation, candidate, fitness, mean val accuracy, params). A pure function of (cfg, run)."""
+def evolve_head(
+    cfg: EditConfig, run: int, data: Digits | None = None
+) -> tuple[torch.Tensor, pd.DataFrame, torch.Tensor]:
+    """Evolve the edit head (no gradients). Returns the best head of the last generation, a log frame
+    (generation, candidate, fitness, mean val accuracy, params, edits), and the best head of generation 0
+    (selection among random heads without any evolution: a control). A pure function of (cfg, run)."""
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
     g = generator(E5_TAG, 10, run)
     scale = mutation_scale(cfg)
     pop = [init_head(cfg, g) for _ in range(cfg.pop)]
     log = []
-    best = pop[0]
+    best = first = pop[0]
     for gen_i in range(cfg.generations):
         seeds = [int(derive_body_seed(run, gen_i, k)) for k in range(cfg.episode_seeds)]
         fit = []
@@ -423,6 +411,8 @@ def evolve_head(cfg: EditConfig, run: int, data: Digits | None = None) -> tuple[
         order = np.argsort(-np.asarray(fit), kind="stable")
         elites = [pop[int(i)] for i in order[: cfg.elite]]
         best = elites[0]
+        if gen_i == 0:
+            first = elites[0]
         if gen_i == cfg.generations - 1:
             break
         children = []
@@ -430,7 +420,7 @@ def evolve_head(cfg: EditConfig, run: int, data: Digits | None = None) -> tuple[
             parent = elites[k % cfg.elite]
             children.append(parent + scale * torch.randn(parent.shape, generator=g))
         pop = elites + children
-    return best.clone(), pd.DataFrame(log)
+    return best.clone(), pd.DataFrame(log), first.clone()
 
 
 def derive_body_seed(run: int, generation: int, k: int) -> int:
@@ -443,21 +433,19 @@ def test_seed(i: int) -> int:
 
 
 def run_editnet(cfg: EditConfig, seed: int = 0, data: Digits | None = None) -> dict[str, pd.DataFrame]:
-    """E5: evolve `evo_runs` heads, then compare all policies on `test_seeds` fresh body seeds
-    (paired).
+    """E5: evolve `evo_runs` heads, then compare all policies on `test_seeds` fresh body seeds (paired).
 
-    Returns frames "evolution" (the evolution log), "episodes" (one row per policy x run x test
-    seed, with the
-    final architecture, accuracies, parameters, fitness, charged param-epochs and edit counts) and
+    Returns frames "evolution" (the evolution log), "episodes" (one row per policy x run x test seed, with
+    the final architecture, accuracies, parameters, fitness, charged param-epochs and edit counts) and
     "trajectories" (round-by-round widths). A pure function of (cfg, seed).
     """
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
     evo_logs, rows, trajs = [], [], []
-    heads = {}
+    heads, heads0 = {}, {}
     for r in range(cfg.evo_runs):
         run = seed * 100 + r
-        heads[r], log = evolve_head(cfg, run, d)
+        heads[r], log, heads0[r] = evolve_head(cfg, run, d)
         evo_logs.append(log.assign(evo_run=r))
 
     def record(ep: dict, evo_run: int, ts: int) -> None:
@@ -495,6 +483,7 @@ def run_editnet(cfg: EditConfig, seed: int = 0, data: Digits | None = None) -> d
         for r in range(cfg.evo_runs):
             record(run_episode(cfg, "evolved", ts, heads[r], d), r, i)
             record(run_episode(cfg, "blind", ts, heads[r], d), r, i)
+            record({**run_episode(cfg, "evolved", ts, heads0[r], d), "policy": "gen0"}, r, i)
         for pol in ("random", "noop", "rule"):
             record(run_episode(cfg, pol, ts, None, d), -1, i)
     return {
@@ -505,8 +494,8 @@ def run_editnet(cfg: EditConfig, seed: int = 0, data: Digits | None = None) -> d
 
 
 def policy_table(episodes: pd.DataFrame, best_static_test: float) -> pd.DataFrame:
-    """Policy -> final val/test accuracy (mean, SD over episodes), parameters, charged param-epochs,
-    edits by type, and P(test accuracy >= the best static architecture's)."""
+    """Policy -> final val/test accuracy (mean, SD over episodes), parameters, charged param-epochs, edits by
+    type, and P(test accuracy >= the best static architecture's)."""
     g = episodes.groupby("policy")
     t = g.agg(
         val=("val_acc", "mean"),
@@ -521,5 +510,5 @@ def policy_table(episodes: pd.DataFrame, best_static_test: float) -> pd.DataFram
         episodes=("test_acc", "size"),
     )
     t["P(>= best static)"] = g["test_acc"].apply(lambda x: float((x >= best_static_test).mean()))
-    order = [p for p in POLICIES if p in t.index]
+    order = [p for p in LABELS if p in t.index]
     return t.loc[order]

@@ -1,19 +1,15 @@
 """E6: a network that prunes itself -- lottery tickets on digits (Frankle & Carbin, ICLR 2019).
 
-Iterative magnitude pruning (IMP) with rewinding on a 64-300-100-10 ReLU net, the LeNet-300-100
-analogue:
-train, remove the `prune_rate` smallest-|w| surviving weights of every hidden layer
-(`prune_rate_out` of the
-output layer), rewind the survivors to their initial values theta_0, repeat. Biases are never
-pruned.
+Iterative magnitude pruning (IMP) with rewinding on a 64-300-100-10 ReLU net, the LeNet-300-100 analogue:
+train, remove the `prune_rate` smallest-|w| surviving weights of every hidden layer (`prune_rate_out` of
+the output layer), rewind the survivors to their initial values theta_0, repeat. Biases are never pruned.
 
 Controls at every sparsity, as in the paper:
 - "reinit": the ticket's mask with a fresh random initialisation;
 - "random_mask": a random mask with the same per-layer sparsity, on theta_0.
 
-Each training run records validation loss/accuracy and test accuracy after every epoch. The
-early-stop epoch is
-the epoch of minimum validation loss (the paper's criterion), and "test at stop" is the test
+Each training run records validation loss/accuracy and test accuracy after every epoch. The early-stop
+epoch is the epoch of minimum validation loss (the paper's criterion), and "test at stop" is the test
 accuracy there.
 """
 
@@ -71,8 +67,7 @@ def remaining_fraction(masks: list[torch.Tensor]) -> float:
 
 
 def magnitude_prune(layers: Layers, masks: list[torch.Tensor], rates: list[float]) -> list[torch.Tensor]:
-    """New masks: in each layer remove round(rate * surviving) of the surviving weights with
-    smallest |w|."""
+    """New masks: in each layer remove round(rate * surviving) of the surviving weights with smallest |w|."""
     if len(rates) != len(masks):
         raise ValueError(f"rates: need one rate per layer ({len(masks)}), got {len(rates)}")
     out = []
@@ -106,8 +101,7 @@ def train_masked(
     gen: torch.Generator,
     data: Digits | None = None,
 ) -> tuple[Layers, dict[str, np.ndarray]]:
-    """Adam-train the masked net from `init`; return trained (masked) layers and per-epoch
-    curves."""
+    """Adam-train the masked net from `init`; return trained (masked) layers and per-epoch curves."""
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
     params = [(W.clone().requires_grad_(True), b.clone().requires_grad_(True)) for W, b in init]
@@ -164,8 +158,8 @@ def _row(seed: int, rnd: int, cond: str, masks: list[torch.Tensor], curves: dict
 def run_lottery_seed(cfg: LotteryConfig, seed: int, data: Digits | None = None) -> pd.DataFrame:
     """IMP with rewinding plus both controls for one seed: one row per (round, condition).
 
-    Round 0 is the dense net; it is reported once per condition (they coincide there).
-    A pure function of (cfg, seed).
+    Round 0 is the dense net; it is reported once per condition (they coincide there). A pure function of
+    (cfg, seed).
     """
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
@@ -198,8 +192,7 @@ def run_lottery(cfg: LotteryConfig, seed: int = 0) -> pd.DataFrame:
 
 
 def lottery_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Remaining % x condition -> test accuracy at early stop (mean, SD over seeds) and early-stop
-    epoch."""
+    """Remaining % x condition -> test accuracy at early stop (mean, SD over seeds) and early-stop epoch."""
     g = df.groupby(["round", "condition"])
     t = g.agg(
         remaining=("remaining", "mean"),
@@ -216,17 +209,14 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2) -> dict[str, float]:
     """Numbers deciding C6.1-C6.3.
 
     - dense_test, dense_sd: dense accuracy at early stop (mean, SD over seeds);
-    - ticket_min_remaining: the smallest remaining fraction whose ticket mean is >= dense mean -
-      dense SD
+    - ticket_min_remaining: the smallest remaining fraction whose ticket mean is >= dense mean - dense SD
       (the smallest "winning" ticket; 1.0 if none);
-    - ticket_at_small / reinit_at_small / random_at_small: mean test at the round whose remaining
-      fraction is
-      closest to `small` (default 20 %), and its `small_remaining`;
-    - reinit_gap_small: mean over seeds of (ticket - reinit) at that round, with its SD (paired by
-      seed);
+    - ticket_at_small / reinit_at_small / random_at_small: mean test at the round whose remaining fraction
+      is closest to `small` (default 20 %), and its `small_remaining`;
+    - reinit_gap_small: mean over seeds of (ticket - reinit) at that round, with its SD (paired by seed);
     - random_gap_small: the same for ticket - random mask;
-    - stop_dense, stop_ticket_small: mean early-stop epochs; stop_ticket_min: at the smallest
-      winning ticket.
+    - stop_dense, stop_ticket_small: mean early-stop epochs; stop_ticket_min: at the smallest winning
+      ticket.
     """
     t = lottery_table(df)
     dense = df[(df["round"] == 0) & (df["condition"] == "ticket")]

@@ -1,7 +1,6 @@
 """Figures of chapter 6, part 2: data in, matplotlib Figure out (never saved, never shown).
 
-Each figure is closed before it is returned, so a notebook cell that returns it displays it exactly
-once.
+Each figure is closed before it is returned, so a notebook cell that returns it displays it exactly once.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 SPLITS = ("in-distribution", "deeper", "wider", "other activation")
-POLICY_COLORS = {"evolved": "C0", "blind": "C9", "random": "C1", "noop": "C7", "rule": "C2"}
+POLICY_COLORS = {"evolved": "C0", "gen0": "C8", "blind": "C9", "random": "C1", "noop": "C7", "rule": "C2"}
 COND_COLORS = {
     "endogenous": "C0",
     "exogenous": "C3",
@@ -26,10 +25,8 @@ COND_COLORS = {
 
 
 def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
-    """E4: 0-step test accuracy per split for the chain GHN, the MLP hypernet and the token
-    ablations,
-    each architecture x GHN seed a dot, the bar its mean; the random-init-trained accuracy as a
-    line."""
+    """E4: 0-step test accuracy per split for the chain GHN, the MLP hypernet and the token ablations, each
+    architecture x GHN seed a dot, the bar its mean; the random-init-trained accuracy as a line."""
     z = res["zero_shot"]
     c = res["curves"]
     rnd = c[c["init"] == "random"]
@@ -69,8 +66,8 @@ def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
 
 
 def ghn_curves(res: Mapping[str, pd.DataFrame]) -> Figure:
-    """E4: test accuracy vs Adam steps from random init and from the GHN's prediction (mean and
-    min-max over architectures), one panel per split."""
+    """E4: test accuracy vs Adam steps from random init and from the GHN's prediction (mean and min-max over
+    architectures), one panel per split."""
     c = res["curves"]
     fig, axes = plt.subplots(1, 4, figsize=(12, 3.2), sharey=True)
     for ax, split in zip(axes, SPLITS, strict=True):
@@ -92,9 +89,8 @@ def ghn_curves(res: Mapping[str, pd.DataFrame]) -> Figure:
 
 
 def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, evo_run: int = 0) -> Figure:
-    """E5: width of each layer vs edit round for the first `n` test seeds of one policy (stacked
-    bars:
-    one colour per layer, so depth and widths are both visible), with the validation accuracy."""
+    """E5: width of each layer vs edit round for the first `n` test seeds of one policy (stacked bars: one
+    colour per layer, so depth and widths are both visible), with the validation accuracy."""
     t = traj[(traj["policy"] == policy)]
     if policy in ("evolved", "blind"):
         t = t[t["evo_run"] == evo_run]
@@ -181,9 +177,8 @@ def edit_evolution(evolution: pd.DataFrame) -> Figure:
 
 
 def lottery(df: pd.DataFrame) -> Figure:
-    """E6: test accuracy at early stop and the early-stop epoch vs the fraction of weights
-    remaining,
-    for tickets, re-initialised tickets and random masks (mean and SD over seeds)."""
+    """E6: test accuracy at early stop and the early-stop epoch vs the fraction of weights remaining, for
+    tickets, re-initialised tickets and random masks (mean and SD over seeds)."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     labels = {
         "ticket": "winning ticket (rewind to θ0)",
