@@ -199,7 +199,7 @@ class MiniGHN(nn.Module):
 
 
 def split_archs(cfg: GHNConfig, seed: int) -> dict[str, list[ArchConfig]]:
-    """Training architectures and the four evaluation splits (`n_test` archs each); a pure function of seed."""
+    """Training architectures and the four evaluation splits (`n_test` each); a pure function of seed."""
     rng = np.random.default_rng(derive_seed(E4_TAG, seed, 0))
     space = arch_space(cfg.train_depths, cfg.train_widths, cfg.train_acts)
     perm = rng.permutation(len(space))
