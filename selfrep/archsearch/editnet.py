@@ -1,25 +1,37 @@
-"""E5: a network that edits its own architecture (seeds 000/001: "show a network its own code and let it edit
-itself", "without backpropagation"; a CPPN-like net that emits its own structural edits; Fritzke's growing
+"""E5: a network that edits its own architecture (seeds 000/001: "show a network its own code and
+let it edit
+itself", "without backpropagation"; a CPPN-like net that emits its own structural edits; Fritzke's
+growing
 networks; dynamically expandable networks).
 
 `EditNet` is one module with two parts:
 - the *body*, a ReLU MLP on digits (starts as [16]), trained by Adam between edits;
-- the *edit head*, a tiny MLP held as a buffer (never a parameter, so no optimizer ever sees it). It reads
-  a self-description of the body (per layer: width, dead units, mean |activation|, mean |weight|, share of
-  the gradient norm; globally: validation accuracy and loss, last loss change, parameter count, depth,
-  time) and outputs a categorical over 13 edits: no-op; widen layer l (x2, Net2Wider); deepen after layer
-  l (Net2Deeper identity layer); shrink layer l (/2, keeping the largest-magnitude units). Widths stay in
+- the *edit head*, a tiny MLP held as a buffer (never a parameter, so no optimizer ever sees it).
+  It reads
+  a self-description of the body (per layer: width, dead units, mean |activation|, mean |weight|,
+  share of
+  the gradient norm; globally: validation accuracy and loss, last loss change, parameter count,
+  depth,
+  time) and outputs a categorical over 13 edits: no-op; widen layer l (x2, Net2Wider); deepen after
+  layer
+  l (Net2Deeper identity layer); shrink layer l (/2, keeping the largest-magnitude units). Widths
+  stay in
   {16, 32, 64, 128} and depth <= 4, so every architecture the body reaches is in DigitsMLP-Bench.
 
-The head is *evolved*, never trained by backpropagation: an elitist evolution strategy (population `pop`,
-`elite` survivors, Gaussian mutation) on fitness = validation accuracy - alpha * log10(parameters), each
+The head is *evolved*, never trained by backpropagation: an elitist evolution strategy (population
+`pop`,
+`elite` survivors, Gaussian mutation) on fitness = validation accuracy - alpha * log10(parameters),
+each
 candidate scored on the same fresh body seeds within a generation.
 
 Baselines on the same edit opportunities and epochs: random edits, never editing, a growth rule
-(GNG/DEN-like: while the validation loss is above a threshold (DEN), widen the layer with the largest
-accumulated gradient norm (GNG's largest accumulated error), or deepen after the last layer when every
+(GNG/DEN-like: while the validation loss is above a threshold (DEN), widen the layer with the
+largest
+accumulated gradient norm (GNG's largest accumulated error), or deepen after the last layer when
+every
 layer is full), the "blind" evolved head (it sees only the time and the initial self-description: an
-open-loop schedule, which tests whether the head uses what it reads about itself), and "gen0", the best
+open-loop schedule, which tests whether the head uses what it reads about itself), and "gen0", the
+best
 random head of the first generation (does evolution add anything to selecting among random heads?).
 """
 
@@ -130,7 +142,8 @@ def mutation_scale(cfg: EditConfig) -> torch.Tensor:
 
 
 class EditNet(nn.Module):
-    """A ReLU MLP body (parameters) plus an evolved edit head (a buffer) that reads the body and edits it."""
+    """A ReLU MLP body (parameters) plus an evolved edit head (a buffer) that reads the body and
+    edits it."""
 
     def __init__(self, widths: Sequence[int], head: torch.Tensor, head_hidden: int, gen: torch.Generator):
         super().__init__()
@@ -164,7 +177,8 @@ class EditNet(nn.Module):
     def describe(
         self, probe: torch.Tensor, stats: dict[str, float], grad_share: Sequence[float]
     ) -> torch.Tensor:
-        """The (DESC_DIM,) self-description: per-layer features (zero-padded to MAX_DEPTH) + globals."""
+        """The (DESC_DIM,) self-description: per-layer features (zero-padded to MAX_DEPTH) +
+        globals."""
         feats = torch.zeros(MAX_DEPTH, LAYER_FEATURES)
         h = probe
         for l, (W, b) in enumerate(self.layers()[:-1]):
@@ -275,10 +289,13 @@ def run_episode(
     head: torch.Tensor | None = None,
     data: Digits | None = None,
 ) -> dict:
-    """One EditNet life: warm-up, then `rounds` x (edit decided by `policy`, `epochs_per_round` epochs).
+    """One EditNet life: warm-up, then `rounds` x (edit decided by `policy`, `epochs_per_round`
+    epochs).
 
-    `policy`: "evolved" (the net's own head decides), "blind" (its head sees only the time and the initial
-    description), "random" (uniform over valid edits), "noop", or "rule" (growth rule). Returns a dict
+    `policy`: "evolved" (the net's own head decides), "blind" (its head sees only the time and the
+    initial
+    description), "random" (uniform over valid edits), "noop", or "rule" (growth rule). Returns a
+    dict
     with the final val/test accuracy, parameters, fitness, charged param-epochs, the edits and the
     trajectory. A pure function of (cfg, policy, body_seed, head).
     """
@@ -380,9 +397,12 @@ def run_episode(
 def evolve_head(
     cfg: EditConfig, run: int, data: Digits | None = None
 ) -> tuple[torch.Tensor, pd.DataFrame, torch.Tensor]:
-    """Evolve the edit head (no gradients). Returns the best head of the last generation, a log frame
-    (generation, candidate, fitness, mean val accuracy, params, edits), and the best head of generation 0
-    (selection among random heads without any evolution: a control). A pure function of (cfg, run)."""
+    """Evolve the edit head (no gradients). Returns the best head of the last generation, a log
+    frame
+    (generation, candidate, fitness, mean val accuracy, params, edits), and the best head of
+    generation 0
+    (selection among random heads without any evolution: a control). A pure function of (cfg,
+    run)."""
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
     g = generator(E5_TAG, 10, run)
@@ -433,10 +453,13 @@ def test_seed(i: int) -> int:
 
 
 def run_editnet(cfg: EditConfig, seed: int = 0, data: Digits | None = None) -> dict[str, pd.DataFrame]:
-    """E5: evolve `evo_runs` heads, then compare all policies on `test_seeds` fresh body seeds (paired).
+    """E5: evolve `evo_runs` heads, then compare all policies on `test_seeds` fresh body seeds
+    (paired).
 
-    Returns frames "evolution" (the evolution log), "episodes" (one row per policy x run x test seed, with
-    the final architecture, accuracies, parameters, fitness, charged param-epochs and edit counts) and
+    Returns frames "evolution" (the evolution log), "episodes" (one row per policy x run x test
+    seed, with
+    the final architecture, accuracies, parameters, fitness, charged param-epochs and edit counts)
+    and
     "trajectories" (round-by-round widths). A pure function of (cfg, seed).
     """
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
@@ -494,7 +517,8 @@ def run_editnet(cfg: EditConfig, seed: int = 0, data: Digits | None = None) -> d
 
 
 def policy_table(episodes: pd.DataFrame, best_static_test: float) -> pd.DataFrame:
-    """Policy -> final val/test accuracy (mean, SD over episodes), parameters, charged param-epochs, edits by
+    """Policy -> final val/test accuracy (mean, SD over episodes), parameters, charged
+    param-epochs, edits by
     type, and P(test accuracy >= the best static architecture's)."""
     g = episodes.groupby("policy")
     t = g.agg(

@@ -1,19 +1,27 @@
-"""E4: a mini graph-hypernetwork (GHN) that predicts all weights of MLPs it has never seen (seed 004; GHN-2,
+"""E4: a mini graph-hypernetwork (GHN) that predicts all weights of MLPs it has never seen (seed
+004; GHN-2,
 Knyazev et al., NeurIPS 2021, reduced to chains of dense layers).
 
 - An architecture is a chain of dense layers; each layer becomes a token (fan-in, fan-out, position,
-  first/last flags, depth, activation one-hot, skip flag). Every token is embedded by a per-layer MLP.
-  GHN-2's gated graph network over the computational graph reduces on a chain to a bidirectional GRU over
-  these embeddings, added to them (`encoder="gru"`, the "chain GHN"); ppuda's "MLP" baseline, which embeds
+  first/last flags, depth, activation one-hot, skip flag). Every token is embedded by a per-layer
+  MLP.
+  GHN-2's gated graph network over the computational graph reduces on a chain to a bidirectional
+  GRU over
+  these embeddings, added to them (`encoder="gru"`, the "chain GHN"); ppuda's "MLP" baseline, which
+  embeds
   each node without message passing, is the same model without the GRU (`encoder="mlp"`).
-- The decoder maps each layer's embedding to a maximum-shape (128 x 128) weight tensor in low-rank form A
+- The decoder maps each layer's embedding to a maximum-shape (128 x 128) weight tensor in low-rank
+  form A
   B^T (rank 16) plus a bias, and slices it to the layer's real shape, then divides by sqrt(fan-in).
 - Training (as in ppuda's train_ghn.py): meta-batches of m architectures on one image batch; the
-  cross-entropy of the predicted networks is backpropagated *through the predicted weights* into the GHN
+  cross-entropy of the predicted networks is backpropagated *through the predicted weights* into
+  the GHN
   (Adam).
 
-Evaluation splits mirror DeepNets-1M: in-distribution (held-out architectures of the training space),
-deeper, wider, and an activation never seen in training. Baselines: random init trained with Adam for k
+Evaluation splits mirror DeepNets-1M: in-distribution (held-out architectures of the training
+space),
+deeper, wider, and an activation never seen in training. Baselines: random init trained with Adam
+for k
 steps (`adam_curve`), and fine-tuning from the predicted weights (`adam_curve(init=...)`).
 """
 
@@ -130,7 +138,8 @@ class GHNConfig:
 
 
 class MiniGHN(nn.Module):
-    """Layer-token encoder (BiGRU chain or per-token MLP) + low-rank max-shape decoder sliced per layer."""
+    """Layer-token encoder (BiGRU chain or per-token MLP) + low-rank max-shape decoder sliced per
+    layer."""
 
     def __init__(
         self,
@@ -179,7 +188,8 @@ class MiniGHN(nn.Module):
     def predict(
         self, archs: Sequence[ArchConfig], tokens: Sequence[torch.Tensor] | None = None
     ) -> list[Layers]:
-        """Predicted [(W, b), ...] for each architecture; `tokens` overrides the descriptions (ablations)."""
+        """Predicted [(W, b), ...] for each architecture; `tokens` overrides the descriptions
+        (ablations)."""
         toks = list(tokens) if tokens is not None else [arch_tokens(a) for a in archs]
         for a, t in zip(archs, toks, strict=True):
             if t.shape[0] != a.depth + 1:
@@ -199,7 +209,8 @@ class MiniGHN(nn.Module):
 
 
 def split_archs(cfg: GHNConfig, seed: int) -> dict[str, list[ArchConfig]]:
-    """Training architectures and the four evaluation splits (`n_test` each); a pure function of seed."""
+    """Training architectures and the four evaluation splits (`n_test` each); a pure function of
+    seed."""
     rng = np.random.default_rng(derive_seed(E4_TAG, seed, 0))
     space = arch_space(cfg.train_depths, cfg.train_widths, cfg.train_acts)
     perm = rng.permutation(len(space))
@@ -276,7 +287,8 @@ def adam_curve(
     batch_size: int = 64,
     data: Digits | None = None,
 ) -> np.ndarray:
-    """Test accuracy after each of `steps` Adam steps, from `init` (default: PyTorch-default random init)."""
+    """Test accuracy after each of `steps` Adam steps, from `init` (default: PyTorch-default random
+    init)."""
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
     start = init if init is not None else init_layers(arch_sizes(arch), gen)
@@ -325,7 +337,8 @@ def steps_to_match(acc: float, steps: Sequence[int], curve: np.ndarray) -> float
 def _shuffled_tokens(
     archs: Sequence[ArchConfig], widths: Sequence[int], rng: np.random.Generator
 ) -> list[torch.Tensor]:
-    """For each arch, the tokens of another random architecture of the same depth (any activation)."""
+    """For each arch, the tokens of another random architecture of the same depth (any
+    activation)."""
     out = []
     for a in archs:
         same = [b for b in arch_space([a.depth], widths, ACTS) if b != a]
@@ -334,7 +347,8 @@ def _shuffled_tokens(
 
 
 def run_hypernet(cfg: GHNConfig, seed: int = 0, data: Digits | None = None) -> dict[str, pd.DataFrame]:
-    """E4: train `ghn_seeds` GHNs (chain encoder) and MLP hypernets; evaluate on four splits with baselines.
+    """E4: train `ghn_seeds` GHNs (chain encoder) and MLP hypernets; evaluate on four splits with
+    baselines.
 
     Returns tidy frames:
       "zero_shot": ghn_seed, encoder, tokens ("true", "shuffled", "constant"), split, arch, acc;
@@ -454,7 +468,8 @@ def run_hypernet(cfg: GHNConfig, seed: int = 0, data: Digits | None = None) -> d
 
 
 def hash_arch(a: ArchConfig) -> int:
-    """A stable non-negative int identifying an architecture (for deriving per-architecture seeds)."""
+    """A stable non-negative int identifying an architecture (for deriving per-architecture
+    seeds)."""
     code = 0
     for w in a.widths:
         code = code * 131 + w
@@ -462,7 +477,8 @@ def hash_arch(a: ArchConfig) -> int:
 
 
 def hypernet_table(res: dict[str, pd.DataFrame], cfg: GHNConfig) -> pd.DataFrame:
-    """Split x model -> 0-step accuracy (mean, SD over architectures x GHN seeds), ratio to trained, matched
+    """Split x model -> 0-step accuracy (mean, SD over architectures x GHN seeds), ratio to
+    trained, matched
     Adam steps (median over architectures), and fine-tuned accuracy from GHN vs random init."""
     z, c = res["zero_shot"], res["curves"]
     rnd = c[c["init"] == "random"]

@@ -1,15 +1,20 @@
 """E6: a network that prunes itself -- lottery tickets on digits (Frankle & Carbin, ICLR 2019).
 
-Iterative magnitude pruning (IMP) with rewinding on a 64-300-100-10 ReLU net, the LeNet-300-100 analogue:
-train, remove the `prune_rate` smallest-|w| surviving weights of every hidden layer (`prune_rate_out` of
-the output layer), rewind the survivors to their initial values theta_0, repeat. Biases are never pruned.
+Iterative magnitude pruning (IMP) with rewinding on a 64-300-100-10 ReLU net, the LeNet-300-100
+analogue:
+train, remove the `prune_rate` smallest-|w| surviving weights of every hidden layer
+(`prune_rate_out` of
+the output layer), rewind the survivors to their initial values theta_0, repeat. Biases are never
+pruned.
 
 Controls at every sparsity, as in the paper:
 - "reinit": the ticket's mask with a fresh random initialisation;
 - "random_mask": a random mask with the same per-layer sparsity, on theta_0.
 
-Each training run records validation loss/accuracy and test accuracy after every epoch. The early-stop
-epoch is the epoch of minimum validation loss (the paper's criterion), and "test at stop" is the test
+Each training run records validation loss/accuracy and test accuracy after every epoch. The
+early-stop
+epoch is the epoch of minimum validation loss (the paper's criterion), and "test at stop" is the
+test
 accuracy there.
 """
 
@@ -67,7 +72,8 @@ def remaining_fraction(masks: list[torch.Tensor]) -> float:
 
 
 def magnitude_prune(layers: Layers, masks: list[torch.Tensor], rates: list[float]) -> list[torch.Tensor]:
-    """New masks: in each layer remove round(rate * surviving) of the surviving weights with smallest |w|."""
+    """New masks: in each layer remove round(rate * surviving) of the surviving weights with
+    smallest |w|."""
     if len(rates) != len(masks):
         raise ValueError(f"rates: need one rate per layer ({len(masks)}), got {len(rates)}")
     out = []
@@ -101,7 +107,8 @@ def train_masked(
     gen: torch.Generator,
     data: Digits | None = None,
 ) -> tuple[Layers, dict[str, np.ndarray]]:
-    """Adam-train the masked net from `init`; return trained (masked) layers and per-epoch curves."""
+    """Adam-train the masked net from `init`; return trained (masked) layers and per-epoch
+    curves."""
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
     params = [(W.clone().requires_grad_(True), b.clone().requires_grad_(True)) for W, b in init]
@@ -112,6 +119,10 @@ def train_masked(
         return [(W * m, b) for (W, b), m in zip(params, masks, strict=True)]
 
     curves = {k: np.zeros(cfg.epochs) for k in ("val_loss", "val_acc", "test_acc", "train_loss")}
+    with torch.no_grad():  # before any training: what the mask alone does to theta_0 (a "supermask")
+        curves["test_at_init"] = np.array(
+            [(mlp_forward(masked(), d.X_test).argmax(1) == d.y_test).float().mean().item()]
+        )
     n = d.X_train.shape[0]
     for e in range(cfg.epochs):
         tot = 0.0
@@ -148,6 +159,7 @@ def _row(seed: int, rnd: int, cond: str, masks: list[torch.Tensor], curves: dict
         "stop_epoch": stop + 1,
         # epochs + 1 when never reached (a censored value, reported as such)
         "epochs_to_95": int(reached[0]) + 1 if reached.size else len(curves["val_acc"]) + 1,
+        "test_at_init": float(curves["test_at_init"][0]),
         "test_at_stop": float(curves["test_acc"][stop]),
         "val_at_stop": float(curves["val_acc"][stop]),
         "test_final": float(curves["test_acc"][-1]),
@@ -158,7 +170,8 @@ def _row(seed: int, rnd: int, cond: str, masks: list[torch.Tensor], curves: dict
 def run_lottery_seed(cfg: LotteryConfig, seed: int, data: Digits | None = None) -> pd.DataFrame:
     """IMP with rewinding plus both controls for one seed: one row per (round, condition).
 
-    Round 0 is the dense net; it is reported once per condition (they coincide there). A pure function of
+    Round 0 is the dense net; it is reported once per condition (they coincide there). A pure
+    function of
     (cfg, seed).
     """
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
@@ -192,7 +205,8 @@ def run_lottery(cfg: LotteryConfig, seed: int = 0) -> pd.DataFrame:
 
 
 def lottery_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Remaining % x condition -> test accuracy at early stop (mean, SD over seeds) and early-stop epoch."""
+    """Remaining % x condition -> test accuracy at early stop (mean, SD over seeds) and early-stop
+    epoch."""
     g = df.groupby(["round", "condition"])
     t = g.agg(
         remaining=("remaining", "mean"),
@@ -209,14 +223,25 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2) -> dict[str, float]:
     """Numbers deciding C6.1-C6.3.
 
     - dense_test, dense_sd: dense accuracy at early stop (mean, SD over seeds);
-    - ticket_min_remaining: the smallest remaining fraction whose ticket mean is >= dense mean - dense SD
+    - ticket_min_remaining: the smallest remaining fraction whose ticket mean is >= dense mean -
+      dense SD
       (the smallest "winning" ticket; 1.0 if none);
-    - ticket_at_small / reinit_at_small / random_at_small: mean test at the round whose remaining fraction
-      is closest to `small` (default 20 %), and its `small_remaining`;
-    - reinit_gap_small: mean over seeds of (ticket - reinit) at that round, with its SD (paired by seed);
-    - random_gap_small: the same for ticket - random mask;
-    - stop_dense, stop_ticket_small: mean early-stop epochs; stop_ticket_min: at the smallest winning
-      ticket.
+    - ticket_at_small / reinit_at_small / random_at_small: mean test accuracy at the round whose
+      remaining
+      fraction is closest to `small` (default 20 %), and that fraction, `small_remaining`;
+    - reinit_gap_small (+ _sd): ticket - reinit at that round, paired by seed; random_gap_small:
+      ticket -
+      random mask;
+    - stop_dense, stop_ticket_small, stop_ticket_min: mean early-stop epochs (dense, at `small`, at
+      the
+      smallest winning ticket); stop_gap_small (+ _se): dense - ticket early-stop epoch, paired by
+      seed;
+    - speed_dense, speed_ticket_small, speed_gap_small (+ _se): the same for the first epoch
+      reaching
+      SPEED_ACC validation accuracy (a second measure of "learns faster");
+    - init_dense, init_ticket_small, init_reinit_small, init_random_small: test accuracy before any
+      training
+      (the mask applied to the initial weights: Zhou et al.'s "supermask" effect).
     """
     t = lottery_table(df)
     dense = df[(df["round"] == 0) & (df["condition"] == "ticket")]
@@ -230,6 +255,9 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2) -> dict[str, float]:
 
     def at(cond: str, rnd: int) -> pd.Series:
         return df[(df["condition"] == cond) & (df["round"] == rnd)].set_index("seed")["test_at_stop"]
+
+    def at_col(cond: str, rnd: int, col: str) -> pd.Series:
+        return df[(df["condition"] == cond) & (df["round"] == rnd)].set_index("seed")[col]
 
     gap = at("ticket", rnd_small) - at("reinit", rnd_small)
     gap_r = at("ticket", rnd_small) - at("random_mask", rnd_small)
@@ -265,5 +293,9 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2) -> dict[str, float]:
         "speed_ticket_small": float(speed.loc[rnd_small]),
         "speed_gap_small": speed_gap,
         "speed_gap_small_se": speed_gap_se,
+        "init_dense": float(at_col("ticket", 0, "test_at_init").mean()),
+        "init_ticket_small": float(at_col("ticket", rnd_small, "test_at_init").mean()),
+        "init_reinit_small": float(at_col("reinit", rnd_small, "test_at_init").mean()),
+        "init_random_small": float(at_col("random_mask", rnd_small, "test_at_init").mean()),
         "n_seeds": float(df["seed"].nunique()),
     }

@@ -1,18 +1,26 @@
-"""Function-preserving growth (Net2Net; Chen, Goodfellow & Shlens, ICLR 2016) and magnitude shrinking of
+"""Function-preserving growth (Net2Net; Chen, Goodfellow & Shlens, ICLR 2016) and magnitude
+shrinking of
 MLPs.
 
-An MLP is a list [(W, b), ...] with W shaped (out, in); hidden layer `l` is the output of `layers[l]`, and
+An MLP is a list [(W, b), ...] with W shaped (out, in); hidden layer `l` is the output of
+`layers[l]`, and
 the last pair is the linear output layer (see `selfmod_common.mlp_forward`).
 
-- `net2wider(layers, l, width, gen)`: hidden layer l grows to `width` units by copying randomly chosen
-  existing units. Net2WiderNet divides each copied unit's outgoing weights by its number of copies; here
-  the outgoing weights of a unit and its copies are split with random fractions that sum to one, which
-  preserves the function exactly *and* breaks the symmetry between copies (equal halves would keep copies
+- `net2wider(layers, l, width, gen)`: hidden layer l grows to `width` units by copying randomly
+  chosen
+  existing units. Net2WiderNet divides each copied unit's outgoing weights by its number of copies;
+  here
+  the outgoing weights of a unit and its copies are split with random fractions that sum to one,
+  which
+  preserves the function exactly *and* breaks the symmetry between copies (equal halves would keep
+  copies
   identical under SGD, which is why Net2Net adds noise, at the cost of exactness). `noise` adds the
   classic noise on top, if wanted.
-- `net2deeper(layers, l)`: an identity layer is inserted after hidden layer l (exact for ReLU, which is
+- `net2deeper(layers, l)`: an identity layer is inserted after hidden layer l (exact for ReLU,
+  which is
   idempotent, on the non-negative outputs of a ReLU layer).
-- `shrink(layers, l, width)`: keeps the `width` units with the largest |incoming| x |outgoing| weight norm
+- `shrink(layers, l, width)`: keeps the `width` units with the largest |incoming| x |outgoing|
+  weight norm
   product (not function-preserving; the prune edit of E5).
 """
 
@@ -38,7 +46,8 @@ def net2wider(
     gen: torch.Generator,
     noise: float = 0.0,
 ) -> Layers:
-    """Widen hidden layer `l` to `width` units, preserving the function exactly when `noise` is 0."""
+    """Widen hidden layer `l` to `width` units, preserving the function exactly when `noise` is
+    0."""
     _check_hidden(layers, l)
     W, b = layers[l]
     W_next, b_next = layers[l + 1]
@@ -69,7 +78,8 @@ def net2deeper(
     gen: torch.Generator | None = None,
     noise: float = 0.0,
 ) -> Layers:
-    """Insert an identity hidden layer after hidden layer `l` (exact for ReLU nets when `noise` is 0)."""
+    """Insert an identity hidden layer after hidden layer `l` (exact for ReLU nets when `noise` is
+    0)."""
     _check_hidden(layers, l)
     W = layers[l][0]
     n = W.shape[0]
@@ -84,7 +94,8 @@ def net2deeper(
 
 
 def unit_scores(layers: Sequence[tuple[torch.Tensor, torch.Tensor]], l: int) -> torch.Tensor:
-    """|incoming| x |outgoing| weight-norm product of each unit of hidden layer `l` (its magnitude)."""
+    """|incoming| x |outgoing| weight-norm product of each unit of hidden layer `l` (its
+    magnitude)."""
     _check_hidden(layers, l)
     W, _ = layers[l]
     W_next, _ = layers[l + 1]
@@ -92,7 +103,8 @@ def unit_scores(layers: Sequence[tuple[torch.Tensor, torch.Tensor]], l: int) -> 
 
 
 def shrink(layers: Sequence[tuple[torch.Tensor, torch.Tensor]], l: int, width: int) -> Layers:
-    """Keep the `width` units of hidden layer `l` with the largest magnitude (ties: lower index first)."""
+    """Keep the `width` units of hidden layer `l` with the largest magnitude (ties: lower index
+    first)."""
     _check_hidden(layers, l)
     W, b = layers[l]
     n = W.shape[0]

@@ -1,6 +1,7 @@
 """Figures of chapter 6, part 2: data in, matplotlib Figure out (never saved, never shown).
 
-Each figure is closed before it is returned, so a notebook cell that returns it displays it exactly once.
+Each figure is closed before it is returned, so a notebook cell that returns it displays it exactly
+once.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ COND_COLORS = {
 
 
 def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
-    """E4: 0-step test accuracy per split for the chain GHN, the MLP hypernet and the token ablations, each
+    """E4: 0-step test accuracy per split for the chain GHN, the MLP hypernet and the token
+    ablations, each
     architecture x GHN seed a dot, the bar its mean; the random-init-trained accuracy as a line."""
     z = res["zero_shot"]
     c = res["curves"]
@@ -66,7 +68,8 @@ def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
 
 
 def ghn_curves(res: Mapping[str, pd.DataFrame]) -> Figure:
-    """E4: test accuracy vs Adam steps from random init and from the GHN's prediction (mean and min-max over
+    """E4: test accuracy vs Adam steps from random init and from the GHN's prediction (mean and
+    min-max over
     architectures), one panel per split."""
     c = res["curves"]
     fig, axes = plt.subplots(1, 4, figsize=(12, 3.2), sharey=True)
@@ -89,7 +92,8 @@ def ghn_curves(res: Mapping[str, pd.DataFrame]) -> Figure:
 
 
 def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, evo_run: int = 0) -> Figure:
-    """E5: width of each layer vs edit round for the first `n` test seeds of one policy (stacked bars: one
+    """E5: width of each layer vs edit round for the first `n` test seeds of one policy (stacked
+    bars: one
     colour per layer, so depth and widths are both visible), with the validation accuracy."""
     t = traj[(traj["policy"] == policy)]
     if policy in ("evolved", "blind"):
@@ -177,7 +181,8 @@ def edit_evolution(evolution: pd.DataFrame) -> Figure:
 
 
 def lottery(df: pd.DataFrame) -> Figure:
-    """E6: test accuracy at early stop and the early-stop epoch vs the fraction of weights remaining, for
+    """E6: test accuracy at early stop and the early-stop epoch vs the fraction of weights
+    remaining, for
     tickets, re-initialised tickets and random masks (mean and SD over seeds)."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     labels = {

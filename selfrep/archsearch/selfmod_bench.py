@@ -1,11 +1,15 @@
-"""Thin adapter from the self-modification experiments (E5, E7) to DigitsMLP-Bench (chapter 6, part 1).
+"""Thin adapter from the self-modification experiments (E5, E7) to DigitsMLP-Bench (chapter 6, part
+1).
 
 Only reads the part-1 API (`bench.Bench`, `space.ArchConfig`); nothing here changes it.
 - `scratch(widths, act, skip)`: the from-scratch accuracies of an architecture (mean and per seed);
-- `best_static(bench, ...)`: the table's best architecture by mean validation accuracy (its test accuracy
+- `best_static(bench, ...)`: the table's best architecture by mean validation accuracy (its test
+  accuracy
   is then reported: choosing on validation, reporting test);
-- `random_search(bench, budget, repeats, seed)`: random search with `budget` evaluations, each observing
-  one random seed's validation accuracy (a noisy evaluation, as in a real search); returns the incumbents'
+- `random_search(bench, budget, repeats, seed)`: random search with `budget` evaluations, each
+  observing
+  one random seed's validation accuracy (a noisy evaluation, as in a real search); returns the
+  incumbents'
   mean test accuracies, one per repeat.
 """
 
@@ -35,7 +39,8 @@ def scratch(bench: Bench, widths: Sequence[int], act: str = "relu", skip: bool =
 def best_static(
     bench: Bench, activations: Sequence[str] | None = None, skip: bool | None = None
 ) -> tuple[ArchConfig, float, float, float]:
-    """(config, mean val, mean test, test seed SD) of the best config by mean validation accuracy, optionally
+    """(config, mean val, mean test, test seed SD) of the best config by mean validation accuracy,
+    optionally
     restricted to `activations` and a skip setting."""
     ok = np.ones(len(bench.configs), dtype=bool)
     for i, c in enumerate(bench.configs):
@@ -52,7 +57,8 @@ def best_static(
 def random_search(bench: Bench, budget: int, repeats: int, seed: int) -> np.ndarray:
     """Mean-of-seeds test accuracy of the random-search incumbent, for each of `repeats` searches.
 
-    Each evaluation draws a config uniformly from the space and observes one random seed's validation
+    Each evaluation draws a config uniformly from the space and observes one random seed's
+    validation
     accuracy; the incumbent is the config with the best observed validation accuracy.
     """
     if budget < 1 or repeats < 1:
@@ -68,7 +74,8 @@ def random_search(bench: Bench, budget: int, repeats: int, seed: int) -> np.ndar
 
 
 def seed_sd_top(bench: Bench, top: float = 0.1) -> float:
-    """Mean seed SD of test accuracy among the top `top` fraction of configs by mean validation accuracy."""
+    """Mean seed SD of test accuracy among the top `top` fraction of configs by mean validation
+    accuracy."""
     k = max(1, int(round(top * len(bench.configs))))
     idx = np.argsort(-bench.val_mean)[:k]
     return float(bench.test[idx].std(1, ddof=1).mean())

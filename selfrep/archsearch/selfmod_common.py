@@ -1,9 +1,12 @@
 """Small shared pieces of the self-modification experiments (chapter 6, part 2): seeds, MLP forward,
 training.
 
-Every stochastic function of E4-E7 takes a seed or a `torch.Generator`; `derive_seed` turns a tuple of
-ints (run seed, experiment tag, repeat, ...) into an independent 63-bit seed, so that two runs with the
-same config and seed draw exactly the same numbers, and changing one repeat never shifts another's random
+Every stochastic function of E4-E7 takes a seed or a `torch.Generator`; `derive_seed` turns a tuple
+of
+ints (run seed, experiment tag, repeat, ...) into an independent 63-bit seed, so that two runs with
+the
+same config and seed draw exactly the same numbers, and changing one repeat never shifts another's
+random
 stream.
 """
 
@@ -22,7 +25,8 @@ ACTIVATIONS: dict[str, object] = {"relu": torch.relu, "tanh": torch.tanh, "sigmo
 
 
 def derive_seed(*keys: int) -> int:
-    """A 63-bit seed derived from a tuple of non-negative ints (numpy SeedSequence, order-sensitive)."""
+    """A 63-bit seed derived from a tuple of non-negative ints (numpy SeedSequence,
+    order-sensitive)."""
     if any(int(k) < 0 for k in keys):
         raise ValueError(f"keys: seeds must be non-negative, got {keys}")
     return int(np.random.SeedSequence([int(k) for k in keys]).generate_state(2, np.uint64)[0] >> 1)
@@ -48,10 +52,12 @@ def mlp_forward(
     act: str = "relu",
     skip: bool = False,
 ) -> torch.Tensor:
-    """Logits of an MLP given as [(W, b), ...] with W shaped (out, in); the last pair is the linear output
+    """Logits of an MLP given as [(W, b), ...] with W shaped (out, in); the last pair is the linear
+    output
     layer.
 
-    Hidden layers apply `act`; with `skip`, a hidden layer adds its input where the shapes match (the
+    Hidden layers apply `act`; with `skip`, a hidden layer adds its input where the shapes match
+    (the
     DigitsMLP-Bench convention, including input -> first layer when the width is 64).
     """
     f = activation(act)
@@ -66,7 +72,8 @@ def mlp_forward(
 def init_layers(
     sizes: Sequence[int], gen: torch.Generator, dtype: torch.dtype = torch.float32
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """PyTorch-default (Kaiming-uniform, a=sqrt(5)) init for Linear layers of `sizes` = [in, h1, ..., out]."""
+    """PyTorch-default (Kaiming-uniform, a=sqrt(5)) init for Linear layers of `sizes` = [in, h1,
+    ..., out]."""
     layers = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
         bound = 1.0 / np.sqrt(fan_in)

@@ -1,32 +1,45 @@
-"""E7: SeRANN-lite -- networks that copy their own architecture genotype (Shvartzman & Ram, PLOS Comput Biol
+"""E7: SeRANN-lite -- networks that copy their own architecture genotype (Shvartzman & Ram, PLOS
+Comput Biol
 2024, "self-replicating artificial neural networks"; ties to the book's self-replication fixpoints).
 
-Genotype: 10 bits that decode to a DigitsMLP-Bench architecture with uniform width, plus a heritable loss
+Genotype: 10 bits that decode to a DigitsMLP-Bench architecture with uniform width, plus a
+heritable loss
 balance:
 
     bits 0-1 depth 1..4 | bits 2-3 width {16, 32, 64, 128}
-    bits 4-5 activation relu, tanh, sigmoid, *invalid* | bit 6 skip | bits 7-9 lambda = (k + 0.5) / 8
+    bits 4-5 activation relu, tanh, sigmoid, *invalid* | bit 6 skip | bits 7-9 lambda = (k + 0.5) /
+    8
 
-The fourth activation code is invalid, like SeRANN's unparsable source code: such an offspring is non-viable.
+The fourth activation code is invalid, like SeRANN's unparsable source code: such an offspring is
+non-viable.
 
-Phenotype: the bench MLP on [image (64), genotype (10, as +-1)] with two heads, classification (10) and
-replication (10 sigmoid units, SeRANN's g-branch reading the genotype as an input). It is trained for
-`epochs` epochs with Adam on (1 - lambda) * cross-entropy + lambda * BCE(copy of a *random* genotype given
+Phenotype: the bench MLP on [image (64), genotype (10, as +-1)] with two heads, classification (10)
+and
+replication (10 sigmoid units, SeRANN's g-branch reading the genotype as an input). It is trained
+for
+`epochs` epochs with Adam on (1 - lambda) * cross-entropy + lambda * BCE(copy of a *random*
+genotype given
 as input), so it learns to copy genotypes in general, not its own.
 
-Generation step (SeRANN's experiment loop): fertility = validation accuracy ** pressure (0 if non-viable);
+Generation step (SeRANN's experiment loop): fertility = validation accuracy ** pressure (0 if
+non-viable);
 offspring counts are multinomial over relative fertility (population size fixed); each offspring's
-genotype is the parent's own copy of its genotype, every bit drawn from the replication head's output
-probability, so mutations are *endogenous* (imperfect self-copying). SeRANN rounds the copy of a freshly
+genotype is the parent's own copy of its genotype, every bit drawn from the replication head's
+output
+probability, so mutations are *endogenous* (imperfect self-copying). SeRANN rounds the copy of a
+freshly
 initialised net; here a genotype's phenotype is trained once per world and cached, and the Bernoulli
 read-out stands in for the per-individual variation of SeRANN's copies.
 
-Controls: "exogenous" -- the same loop, offspring = parent with external bit flips at the endogenous run's
-initial measured rate; "trivial" -- a replicator whose head outputs one constant genotype whatever it
+Controls: "exogenous" -- the same loop, offspring = parent with external bit flips at the
+endogenous run's
+initial measured rate; "trivial" -- a replicator whose head outputs one constant genotype whatever
+it
 reads (the zero-quine lesson: it never makes a copying error after the first generation, yet copies
 nothing).
 
-A world (the genotype -> phenotype map) is a pure function of (world seed, genotype); populations of every
+A world (the genotype -> phenotype map) is a pure function of (world seed, genotype); populations
+of every
 repeat and condition in a run share it, so a phenotype is trained at most once (2**10 genotypes).
 """
 
@@ -224,10 +237,13 @@ def run_population(
 ) -> pd.DataFrame:
     """Evolve one population for `generations`; one row of metrics per generation.
 
-    `condition`: "endogenous" (offspring = own Bernoulli copy), "exogenous" (offspring = parent with each
-    bit flipped with probability `exo_rate`), "trivial" (offspring = cfg.trivial_genotype). Metrics of
+    `condition`: "endogenous" (offspring = own Bernoulli copy), "exogenous" (offspring = parent
+    with each
+    bit flipped with probability `exo_rate`), "trivial" (offspring = cfg.trivial_genotype). Metrics
+    of
     generation t describe the population at t; `mut_rate` is the mean number of bits in which the
-    individuals of generation t differ from their parents (NaN at t = 0). An extinct population (no viable
+    individuals of generation t differ from their parents (NaN at t = 0). An extinct population (no
+    viable
     individual) stops; its remaining rows are NaN.
     """
     if condition not in CONDITIONS:
@@ -286,9 +302,12 @@ def run_population(
 def run_serann(cfg: SerannConfig, seed: int = 0, data: Digits | None = None) -> dict[str, pd.DataFrame]:
     """E7: `repeats` populations per condition in one world (world seed = `seed`).
 
-    The exogenous control of repeat r flips bits at the rate its endogenous twin measured at generation 1
-    (bits per replication / BITS), from the same initial population. Returns "generations" (one row per
-    condition x repeat x generation) and "world" (every phenotype trained: code, architecture, lambda,
+    The exogenous control of repeat r flips bits at the rate its endogenous twin measured at
+    generation 1
+    (bits per replication / BITS), from the same initial population. Returns "generations" (one row
+    per
+    condition x repeat x generation) and "world" (every phenotype trained: code, architecture,
+    lambda,
     accuracy, self/random copy error). A pure function of (cfg, seed).
     """
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
