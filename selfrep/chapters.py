@@ -12,6 +12,7 @@ import importlib
 from types import ModuleType
 
 CHAPTERS: dict[str, str] = {
+    "06_architecture_search": "selfrep.archsearch.chapter06",
     "06b_self_modification": "selfrep.archsearch.chapter06b",
 }
 

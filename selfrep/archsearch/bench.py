@@ -441,3 +441,31 @@ def verify_slice(
     df["val_absdiff"] = (df["val_stored"] - df["val_rebuilt"]).abs()
     df["test_absdiff"] = (df["test_stored"] - df["test_rebuilt"]).abs()
     return df
+
+
+def synthetic_bench(
+    space: SearchSpace | None = None, seeds: Sequence[int] = (0, 1), seed: int = 0
+) -> Bench:
+    """A made-up table over `space` (no training; milliseconds), for testing strategies and predictors.
+
+    Accuracy = an activation-dependent base + 0.01 * mean log2 width - 0.01 * depth + a per-config offset
+    (sd 0.01) + a per-(config, seed) noise (sd 0.005), clipped to [0, 1]; CPU seconds = 0.1 * depth.
+    Canonical configs only, like the real table.
+    """
+    space = space or SearchSpace()
+    rng = np.random.default_rng(seed)
+    base = {"relu": 0.90, "tanh": 0.91, "sigmoid": 0.5}
+    rows = []
+    for c in space.unique_configs():
+        mu = (base.get(c.activation, 0.8) + 0.01 * float(np.mean(np.log2(c.widths))) - 0.01 * c.depth
+              - 0.05 + 0.01 * rng.standard_normal())
+        for s in seeds:
+            v = float(np.clip(mu + 0.005 * rng.standard_normal(), 0, 1))
+            t = float(np.clip(mu + 0.005 * rng.standard_normal(), 0, 1))
+            row = {"arch": c.key, "seed": int(s), "val_acc": v, "test_acc": t}
+            for k, e in enumerate(RECORD_EPOCHS):
+                row[f"val_acc_e{e}"] = v * (0.5 + 0.15 * k)
+            row["val_loss"] = 1.0 - v
+            row["cpu_s"] = 0.1 * c.depth
+            rows.append(row)
+    return Bench(pd.DataFrame(rows, columns=list(COLUMNS)), space=space, meta={"synthetic": True})

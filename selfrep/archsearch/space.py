@@ -233,7 +233,8 @@ class MLP(nn.Module):
     """A hidden-layer MLP for an `ArchConfig`, with residual connections where `cfg.skip_mask()` says so.
 
     `layers` holds the hidden `nn.Linear`s followed by the output head. `dropout` (default 0) is applied after
-    each hidden activation (used by the live hyperparameter search only).
+    each hidden layer's output in training mode (used by the live hyperparameter search only); its masks come
+    from `dropout_generator` (`train_mlp` seeds one), or torch's global generator when that is None.
     """
 
     def __init__(self, cfg: ArchConfig, n_in: int = N_IN, n_out: int = N_OUT, dropout: float = 0.0):
@@ -246,6 +247,13 @@ class MLP(nn.Module):
         self.mask = cfg.skip_mask(n_in)
         self.act = _ACT_FN[cfg.activation]
         self.dropout = float(dropout)
+        self.dropout_generator: torch.Generator | None = None  # None: torch's global generator
+
+    def _drop(self, h: torch.Tensor) -> torch.Tensor:
+        if not (self.dropout and self.training):
+            return h
+        keep = torch.rand(h.shape, generator=self.dropout_generator) >= self.dropout
+        return h * keep / (1.0 - self.dropout)
 
     def hidden(self, x: torch.Tensor) -> list[torch.Tensor]:
         """The post-activation output of every hidden layer (before dropout), for x of shape (B, n_in)."""
@@ -254,18 +262,14 @@ class MLP(nn.Module):
         for layer, res in zip(self.layers[:-1], self.mask, strict=True):
             a = self.act(layer(h))
             out.append(a)
-            h = a + h if res else a
-            if self.dropout and self.training:
-                h = nn.functional.dropout(h, self.dropout, training=True)
+            h = self._drop(a + h if res else a)
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, n_in) -> (B, n_out) logits
         h = x
         for layer, res in zip(self.layers[:-1], self.mask, strict=True):
             a = self.act(layer(h))
-            h = a + h if res else a
-            if self.dropout and self.training:
-                h = nn.functional.dropout(h, self.dropout, training=True)
+            h = self._drop(a + h if res else a)
         return self.layers[-1](h)
 
 
@@ -360,6 +364,7 @@ def train_mlp(
     data = data or load_digits_split()
     t_cpu, t_wall = time.process_time(), time.perf_counter()
     model = build_mlp(cfg, seed, dropout=train.dropout)
+    model.dropout_generator = torch.Generator().manual_seed(int(seed) + 2_000_003)
     order_gen = torch.Generator().manual_seed(int(seed) + 1_000_003)
     opt = torch.optim.Adam(model.parameters(), lr=train.lr, weight_decay=train.weight_decay)
     X, y = data.X_train, data.y_train
