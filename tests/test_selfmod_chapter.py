@@ -92,3 +92,33 @@ def test_answers_and_verdicts_are_strings():
 def test_nan_values_do_not_crash_claims():
     v = Values(e6_ticket_min_remaining=math.nan)
     assert next(c for c in ch.CLAIMS if c.id == "C6.1").decide(v)[1] == "differs"
+
+
+def test_page_tables_from_tiny_runs():
+    from selfrep.archsearch.hypernet import GHNConfig, run_hypernet
+    from selfrep.archsearch.lottery import LotteryConfig, run_lottery
+    from selfrep.archsearch.serann import SerannConfig, run_serann
+
+    g = GHNConfig(
+        steps=2,
+        meta_batch=2,
+        image_batch=8,
+        n_test=2,
+        ghn_seeds=1,
+        curve_steps=(0, 2),
+        finetune_steps=(0, 100),
+    )
+    t4 = ch.e4_table(run_hypernet(g, 0), g)
+    assert list(t4.columns) == ["in-distribution", "deeper", "wider", "other activation"]
+    lc = LotteryConfig(sizes=(64, 16, 10), epochs=1, rounds=1, seeds=2)
+    df = run_lottery(lc, 0)
+    t6 = ch.e6_table(df)
+    assert len(t6) == 2 and "ticket before training" in t6.columns
+    v6 = ch.e6_values(df)
+    assert all(isinstance(x, float) for x in v6.values())
+    sc = SerannConfig(pop=4, generations=2, repeats=2, epochs=1)
+    r7 = run_serann(sc, 0)
+    t7 = ch.e7_table(r7["generations"], (0, 2))
+    assert len(t7) == 6
+    v7 = ch.e7_values(r7, sc)
+    assert v7["e7_triv_unique_last"] == 1.0

@@ -326,6 +326,113 @@ def e7_values(res: dict[str, pd.DataFrame], cfg: SerannConfig) -> dict[str, floa
 
 
 # --------------------------------------------------------------------------------------------------
+# Compact tables for the page (the library frames hold everything; these pick what a reader needs)
+# --------------------------------------------------------------------------------------------------
+def _pm(mean: float, sd: float, fmt: str = ".3f") -> str:
+    return f"{mean:{fmt}} ± {sd:{fmt}}"
+
+
+def e4_table(res: dict[str, pd.DataFrame], cfg: GHNConfig) -> pd.DataFrame:
+    """Split -> 0-step accuracy of each hypernetwork variant, the trained reference, the chain
+    GHN's ratio
+    to it and the Adam steps that match it, and fine-tuning from GHN vs random init."""
+    from selfrep.archsearch.hypernet import hypernet_table
+
+    t = hypernet_table(res, cfg)
+    rows = []
+    for split in t["split"].unique():
+        d = t[t["split"] == split].set_index(["encoder", "tokens"])
+        g = d.loc[("gru", "true")]
+        top = max(cfg.finetune_steps)
+        rows.append(
+            {
+                "split": split,
+                "chain GHN": _pm(g["acc0_mean"], g["acc0_sd"]),
+                "MLP hypernet": f"{d.loc[('mlp', 'true'), 'acc0_mean']:.3f}",
+                "GHN, shuffled tokens": f"{d.loc[('gru', 'shuffled'), 'acc0_mean']:.3f}",
+                "GHN, constant tokens": f"{d.loc[('gru', 'constant'), 'acc0_mean']:.3f}",
+                "trained": f"{g['trained']:.3f}",
+                "GHN / trained": f"{g['ratio_trained']:.2f}",
+                "Adam steps to match": f"{g['matched_steps_median']:.0f}",
+                "fine-tuned 100 (GHN / random)": f"{g['ghn_ft@100']:.3f} / {g['random@100']:.3f}",
+                f"fine-tuned {top} (GHN / random)": f"{g[f'ghn_ft@{top}']:.3f} / {g[f'random@{top}']:.3f}",
+            }
+        )
+    return pd.DataFrame(rows).set_index("split").T  # measures as rows, one column per split
+
+
+def e5_table(episodes: pd.DataFrame, best_static_test: float) -> pd.DataFrame:
+    """Policy -> test accuracy, fitness, final parameters, charged parameter-epochs, edits by type,
+    and the
+    fraction of episodes reaching the best static architecture of the bench."""
+    from selfrep.archsearch.editnet import policy_table
+
+    t = policy_table(episodes, best_static_test)
+    return pd.DataFrame(
+        {
+            "test accuracy": [_pm(m, s) for m, s in zip(t["test"], t["test_sd"], strict=True)],
+            "fitness": t["fitness"].map("{:.3f}".format),
+            "parameters": t["params"].map("{:,.0f}".format),
+            "param-epochs (k)": (t["param_epochs"] / 1000).map("{:,.0f}".format),
+            "edits: widen / deepen / shrink": [
+                f"{w:.1f} / {d:.1f} / {s_:.1f}"
+                for w, d, s_ in zip(t["widen"], t["deepen"], t["shrink"], strict=True)
+            ],
+            "≥ best static": t["P(>= best static)"].map("{:.0%}".format),
+            "episodes": t["episodes"],
+        },
+        index=t.index,
+    )
+
+
+def e5_references(v: Mapping[str, float]) -> dict[str, float]:
+    """The static baselines drawn as lines in the E5 figure: label -> test accuracy."""
+    return {
+        f"best static in the bench ({v['e5_best_static_label']})": v["e5_best_static_test"],
+        f"best relu / no-skip in the bench ({v['e5_best_relu_label']})": v["e5_best_relu_test"],
+        f"random search, {v['e5_rs_budget']:.0f} evaluations": v["e5_rs_test"],
+    }
+
+
+def e6_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Weights remaining -> test accuracy at early stop (mean ± SD) per condition, the ticket's
+    accuracy
+    before training, and its learning-speed measures."""
+    rows = []
+    for _, g in df.groupby("round"):
+        row = {"weights remaining": f"{g['remaining'].mean():.1%}"}
+        for cond, name in (("ticket", "ticket"), ("reinit", "re-init"), ("random_mask", "random mask")):
+            x = g[g["condition"] == cond]["test_at_stop"]
+            row[name] = _pm(x.mean(), x.std(ddof=1))
+        t = g[g["condition"] == "ticket"]
+        row["ticket before training"] = f"{t['test_at_init'].mean():.3f}"
+        row["ticket: epochs to 95 %"] = f"{t['epochs_to_95'].mean():.1f}"
+        row["ticket: early-stop epoch"] = f"{t['stop_epoch'].mean():.1f}"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("weights remaining")
+
+
+def e7_table(gens: pd.DataFrame, checkpoints: tuple[int, ...]) -> pd.DataFrame:
+    """(condition, generation) -> mean ± SD over repeats of fitness, mutation rate, self-copy
+    error, distinct
+    genotypes, loss balance and viable fraction, at the checkpoint generations."""
+    cols = [
+        ("fitness", "fitness", ".2f"),
+        ("mut_rate", "mutation rate", ".2f"),
+        ("self_error", "self-copy error", ".2f"),
+        ("n_unique", "genotypes", ".1f"),
+        ("loss_balance", "λ", ".2f"),
+        ("survival", "viable", ".2f"),
+    ]
+    g = gens[gens["generation"].isin(checkpoints)].groupby(["condition", "generation"])
+    mean, sd = g.mean(numeric_only=True), g.std(numeric_only=True).fillna(0.0)
+    out = pd.DataFrame(index=mean.index)
+    for col, name, fmt in cols:
+        out[name] = ["–" if pd.isna(m) else _pm(m, s_, fmt) for m, s_ in zip(mean[col], sd[col], strict=True)]
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
 # Claims
 # --------------------------------------------------------------------------------------------------
 def _fmt(x: float, f: str = ".3f") -> str:

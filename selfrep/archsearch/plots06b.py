@@ -140,7 +140,7 @@ def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, e
 def edit_policies(episodes: pd.DataFrame, refs: Mapping[str, float]) -> Figure:
     """E5: final test accuracy vs parameters for every policy (one dot per episode), with the static
     baselines of the bench as horizontal lines (`refs`: label -> test accuracy)."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(9.5, 4))
     rng = np.random.default_rng(0)  # jitter only
     for pol, color in POLICY_COLORS.items():
         e = episodes[episodes["policy"] == pol]
@@ -159,7 +159,7 @@ def edit_policies(episodes: pd.DataFrame, refs: Mapping[str, float]) -> Figure:
     ax.set_xscale("log")
     ax.set_xlabel("parameters of the final net")
     ax.set_ylabel("test accuracy")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     plt.close(fig)  # displayed once, by the cell that returns it
     return fig
@@ -181,44 +181,50 @@ def edit_evolution(evolution: pd.DataFrame) -> Figure:
 
 
 def lottery(df: pd.DataFrame) -> Figure:
-    """E6: test accuracy at early stop and the early-stop epoch vs the fraction of weights
-    remaining, for
-    tickets, re-initialised tickets and random masks (mean and SD over seeds)."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    """E6: against the fraction of weights remaining, for tickets, re-initialised tickets and
+    random masks
+    (mean and SD over seeds): (a) test accuracy at early stop, (b) test accuracy of the masked
+    initial
+    weights before any training, (c) the first epoch reaching 95 % validation accuracy, (d) the
+    early-stop
+    epoch."""
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4), sharex=True)
     labels = {
         "ticket": "winning ticket (rewind to θ0)",
         "reinit": "same mask, random re-init",
         "random_mask": "random mask, θ0",
     }
+    panels = [
+        ("test_at_stop", "(a) test accuracy at early stop"),
+        ("test_at_init", "(b) test accuracy before training"),
+        ("epochs_to_95", "(c) first epoch with 95 % val accuracy"),
+        ("stop_epoch", "(d) early-stop epoch (min val loss)"),
+    ]
     for cond, name in labels.items():
-        d = (
-            df[df["condition"] == cond]
-            .groupby("round")
-            .agg(
-                rem=("remaining", "mean"),
-                m=("test_at_stop", "mean"),
-                s=("test_at_stop", "std"),
-                e=("stop_epoch", "mean"),
-                es=("stop_epoch", "std"),
+        d = df[df["condition"] == cond].groupby("round")
+        rem = d["remaining"].mean() * 100
+        for ax, (col, _) in zip(axes.flat, panels, strict=True):
+            ax.errorbar(
+                rem,
+                d[col].mean(),
+                yerr=d[col].std(),
+                fmt="o-",
+                ms=3,
+                color=COND_COLORS[cond],
+                capsize=2,
+                label=name,
             )
-        )
-        color = COND_COLORS[cond]
-        axes[0].errorbar(
-            d["rem"] * 100, d["m"], yerr=d["s"], fmt="o-", ms=3, color=color, capsize=2, label=name
-        )
-        axes[1].errorbar(
-            d["rem"] * 100, d["e"], yerr=d["es"], fmt="o-", ms=3, color=color, capsize=2, label=name
-        )
     rem = sorted(df.groupby("round")["remaining"].mean() * 100, reverse=True)
-    for ax in axes:
+    for ax, (_, title) in zip(axes.flat, panels, strict=True):
+        ax.set_title(title, fontsize=10)
         ax.set_xscale("log")
-        ax.invert_xaxis()
         ax.set_xticks(rem, [f"{r:.0f}" if r >= 10 else f"{r:.1f}" for r in rem])
         ax.minorticks_off()
+    axes[0][0].invert_xaxis()
+    for ax in axes[1]:
         ax.set_xlabel("weights remaining (%)")
-    axes[0].set_ylabel("test accuracy at early stop")
-    axes[1].set_ylabel("early-stop epoch (min val loss)")
-    axes[0].legend(fontsize=8)
+    axes[0][1].axhline(0.1, color="k", ls=":", lw=0.8)
+    axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     plt.close(fig)  # displayed once, by the cell that returns it
     return fig
