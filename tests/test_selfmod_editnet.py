@@ -100,8 +100,11 @@ def test_evolution_is_deterministic():
     assert len(log1) == TINY.pop * TINY.generations
 
 
-def test_run_editnet_frames():
+def test_run_editnet_is_a_pure_function():
     r = run_editnet(TINY, 0)
+    r2 = run_editnet(TINY, 0)
+    for k in r:
+        pd.testing.assert_frame_equal(r[k], r2[k])
     e = r["episodes"]
     assert set(e["policy"]) == {"evolved", "gen0", "blind", "random", "noop", "rule"}
     assert len(e) == TINY.test_seeds * (3 * TINY.evo_runs + 3)

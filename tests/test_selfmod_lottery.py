@@ -81,3 +81,19 @@ def test_config_rejects_bad_values():
         LotteryConfig(prune_rate=1.2)
     with pytest.raises(ValueError, match="sizes"):
         LotteryConfig(sizes=(32, 10))
+
+
+def test_tickets_are_rewound_to_theta0():
+    # replay one IMP round by hand: train dense from theta0, prune, retrain the *same* theta0 under
+    # the mask
+    from selfrep.archsearch.lottery import E6_TAG
+
+    cfg = LotteryConfig(sizes=(64, 20, 10), epochs=2, rounds=1, seeds=1)
+    theta0 = init_layers(cfg.sizes, generator(E6_TAG, 0, 0))
+    trained, _ = train_masked(theta0, dense_masks(theta0), cfg, generator(E6_TAG, 0, 1, 0))
+    masks = magnitude_prune(trained, dense_masks(theta0), [cfg.prune_rate, cfg.prune_rate_out])
+    _, curves = train_masked(theta0, masks, cfg, generator(E6_TAG, 0, 1, 1))
+    row = run_lottery_seed(cfg, 0).query("round == 1 and condition == 'ticket'").iloc[0]
+    assert row["test_at_init"] == curves["test_at_init"][0]
+    assert row["val_final"] == curves["val_acc"][-1]
+    assert abs(row["remaining"] - remaining_fraction(masks)) < 1e-9

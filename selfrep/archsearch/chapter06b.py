@@ -40,6 +40,9 @@ class SelfModConfig:
     serann: SerannConfig
 
 
+# Measured on the project's 2-core machine (shared with other jobs), one thread, whole notebook:
+#   ci     127 CPU-s (E4 37, E5 19, E6 27, E7 31), 170-220 s wall under contention;
+#   paper  422 CPU-s (E4 138, E5 104, E6 136, E7 33), 609 s wall under contention.
 PRESETS: dict[str, SelfModConfig] = {
     "ci": SelfModConfig(
         ghn=GHNConfig(steps=500, n_test=4, ghn_seeds=2),
