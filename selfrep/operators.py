@@ -35,8 +35,8 @@ def self_apply(
 ) -> torch.Tensor:
     """Apply every network to itself `steps` times: N <- N ◁ N. (P, W) -> (P, W).
 
-    backend="compiled" uses the fused kernel (selfrep.fused) for weightwise reductions when a compiler is
-    available, and the eager path otherwise.
+    backend="compiled" uses the fused native kernel (selfrep.fused) for weightwise reductions on CPU when a
+    C compiler works, and the eager path otherwise.
     """
     _check_steps(steps)
     if backend not in BACKENDS:
@@ -46,7 +46,7 @@ def self_apply(
     if backend == "compiled":
         from selfrep import fused
 
-        if fused.supports(reduction):
+        if fused.supports(reduction, weights):
 
             def apply(a, v):
                 return fused.apply(a, v, reduction)
@@ -138,8 +138,8 @@ class TrainConfig:
         lr: learning rate; None means the published code's value (0.01 for "epoch", 0.04 for "batch").
         momentum: SGD momentum (PyTorch form v <- μv + g, w <- w - lr·v), carried across steps in the
             `TrainState`. 0 (default) is plain SGD, which is what both published codes effectively ran.
-        backend: "eager" (portable reference) or "compiled" (fused kernel built with torch.compile, used
-            for MLP reductions where a compiler is available; otherwise falls back to eager).
+        backend: "eager" (portable reference) or "compiled" (the fused native kernel of selfrep.fused, used
+            for weightwise reductions on CPU float32/float64 where a C compiler works; otherwise eager).
     """
 
     step: str = "epoch"
@@ -242,7 +242,7 @@ def train_step(
     if config.backend == "compiled":
         from selfrep import fused
 
-        if fused.supports(reduction, config):
+        if fused.supports(reduction, state.weights):
             return fused.train_step(state, reduction, config, generator)
     x, y = reduction.training_pairs(state.weights)
     return fit_pairs(state, reduction, x, y, config, generator)

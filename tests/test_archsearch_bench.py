@@ -18,6 +18,7 @@ TINY = SearchSpace(depths=(1, 2), widths=(16, 64), activations=("relu",))
 FAST = TrainConfig(epochs=2, record_epochs=(1,))
 
 
+@pytest.mark.slow  # spawns a 2-process pool (~10-20 s on a busy 2-core machine)
 def test_build_resume_and_worker_count_give_identical_tables(tmp_path):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     # 12 configs in TINY, 10 distinct; stop after 5 rows, then resume
@@ -78,3 +79,20 @@ def test_shipped_table_is_complete():
     assert b.meta["train"]["epochs"] == 20
     assert 0.9 < b.val_mean.max() <= 1.0
     assert b.lookup(ArchConfig((64, 64), "relu")).train_s > 0
+
+
+@pytest.mark.skipif(not BENCH_PATH.exists(), reason="shipped table not built yet")
+def test_shipped_table_reproduces_a_retrained_slice():
+    # bit-identical on the machine that built it; other CPUs may differ by a sample or two
+    df = verify_slice(Bench.load(), n=2, seeds=(0,))
+    assert len(df) == 2 and df["val_absdiff"].max() <= 0.02 and df["test_absdiff"].max() <= 0.02
+
+
+def test_cli_refuses_to_overwrite_without_force(tmp_path, capsys):
+    from selfrep.cli import main
+
+    out = tmp_path / "t.csv"
+    out.write_text("x")
+    assert main(["archsearch", "build-bench", "--out", str(out), "--no-progress"]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["archsearch", "build-bench", "--out", str(tmp_path / "u.csv"), "--workers", "5"]) == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from selfrep.archsearch.bench import (
     BENCH_PATH,
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     b.add_argument("--epochs", type=int, default=TrainConfig().epochs, help="training epochs")
     b.add_argument("--limit", type=int, default=None, help="stop after N new runs (resume later)")
     b.add_argument("--restart", action="store_true", help="discard a partial build with other settings")
+    b.add_argument("--force", action="store_true", help="rebuild even if --out already exists")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.set_defaults(func=_build)
 
@@ -49,6 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.exists() and not args.force and not out.with_name(out.name + ".partial").exists():
+        raise ValueError(f"out: {out} exists (pass --force to rebuild it, or --out elsewhere)")
     space = SearchSpace(
         depths=tuple(args.depths), widths=tuple(args.widths), activations=tuple(args.activations)
     )

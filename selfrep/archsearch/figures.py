@@ -128,19 +128,19 @@ def space_vs_strategy(summary: pd.DataFrame) -> Figure:
 def hpo_scatter(trials: pd.DataFrame, importance: pd.Series) -> Figure:
     """Validation accuracy of every live trial against each hyperparameter (grid vs random), and the
     variance share of each hyperparameter's main effect."""
-    fig = Figure(figsize=(16, 3.8), layout="tight")
-    ax = fig.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1, 1, 0.8]})
+    fig = Figure(figsize=(11, 7.5), layout="tight")
+    ax = fig.subplots(2, 2).ravel()
     for j, (h, log) in enumerate((("lr", True), ("weight_decay", True), ("dropout", False))):
         for m, mk, c in (("grid", "s", "#9467bd"), ("random", "o", "#444444")):
             g = trials[trials["method"] == m]
-            ax[j].scatter(g[h], g["val_acc"], s=14, marker=mk, alpha=0.6, color=c, label=m)
-        ax[j].set(xlabel=h, ylabel="validation accuracy" if j == 0 else None, xscale="log" if log else "linear")
+            ax[j].scatter(g[h], g["val_acc"], s=16, marker=mk, alpha=0.6, color=c, label=m)
+        ax[j].set(xlabel=h, ylabel="validation accuracy", xscale="log" if log else "linear",
+                  title=f"({'abc'[j]}) {h}")
         ax[j].set_ylim(max(trials["val_acc"].min() - 0.02, 0), 1)
         ax[j].grid(alpha=0.3)
     ax[0].legend(frameon=False)
     ax[3].bar(importance.index, importance.values, color=["#1f77b4", "#aec7e8", "#aec7e8"])
-    ax[3].set(ylabel="variance share (main effect)", title="which one matters")
-    ax[3].tick_params(axis="x", labelrotation=20)
+    ax[3].set(ylabel="variance share (main effect)", title="(d) which one matters", ylim=(0, 1))
     return fig
 
 
