@@ -13,6 +13,7 @@ from types import ModuleType
 
 CHAPTERS: dict[str, str] = {
     "06_architecture_search": "selfrep.archsearch.chapter06",
+    "06b_self_modification": "selfrep.archsearch.chapter06b",
 }
 
 
