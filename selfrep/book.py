@@ -477,6 +477,15 @@ def run_chapter(
     return ChapterRun(chapter, "executed", wall, results_path, result)
 
 
+def _run_one(layout: Layout, stem: str, kwargs: dict[str, Any]) -> ChapterRun | tuple[str, str, str | None]:
+    """Worker for parallel runs: a ChapterRun, or (chapter, message, failed notebook) on failure
+    (exceptions with custom constructors do not cross process boundaries cleanly)."""
+    try:
+        return run_chapter(layout, stem, **kwargs)
+    except ChapterFailed as exc:
+        return (exc.chapter, str(exc), str(exc.failed_notebook) if exc.failed_notebook else None)
+
+
 def run_chapters(
     layout: Layout,
     chapters: Iterable[str] | None = None,
@@ -488,15 +497,21 @@ def run_chapters(
     force: bool = False,
     progress: bool = True,
     log: Callable[[str], None] | None = None,
+    jobs: int = 1,
 ) -> list[ChapterRun]:
     """Run `chapters` (names as accepted by resolve_chapters; None = every notebook in book/).
 
     Parameters are validated for every chapter before any is executed. Stops at the first failure
     (ChapterFailed). `log` receives one line per chapter (default: through tqdm to stderr).
+    `jobs` > 1 executes that many chapters at once in worker processes (chapters pin torch to one
+    thread, so on 2 cores `jobs=2` halves the wall time); after a failure no further chapter starts,
+    the running ones finish, and the first failure is raised.
     """
     from tqdm import tqdm
 
     check_scale(scale)
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs: must be an int >= 1, got {jobs!r}")
     seed = DEFAULT_SEED if seed is None else int(seed)
     if not layout.book.is_dir():
         raise ValueError(f"book: no folder {layout.book}")
@@ -511,20 +526,49 @@ def run_chapters(
         dynamic_ncols=True,
     )
     say = log or (lambda line: tqdm.write(line, file=sys.stderr))
-    runs: list[ChapterRun] = []
-    for stem in bar:
-        bar.set_postfix_str(stem)
-        run = run_chapter(layout, stem, scale=scale, seed=seed, parameters=params[stem], force=force)
-        runs.append(run)
+
+    def report(run: ChapterRun) -> None:
         if run.status == "cached":
-            say(f"  {stem:<28} cached (ran in {run.wall_s:7.1f} s)")
+            say(f"  {run.chapter:<28} cached (ran in {run.wall_s:7.1f} s)")
         else:
             say(
-                f"  {stem:<28} {run.wall_s:7.1f} s wall, {run.result['cpu_s']:7.1f} s cpu, "
+                f"  {run.chapter:<28} {run.wall_s:7.1f} s wall, {run.result['cpu_s']:7.1f} s cpu, "
                 f"{len(run.result['values'])} values"
             )
+
+    def kwargs(stem: str) -> dict[str, Any]:
+        return {"scale": scale, "seed": seed, "parameters": params[stem], "force": force}
+
+    runs: dict[str, ChapterRun] = {}
+    if jobs == 1 or len(stems) <= 1:
+        for stem in bar:
+            bar.set_postfix_str(stem)
+            runs[stem] = run_chapter(layout, stem, **kwargs(stem))
+            report(runs[stem])
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        failure: ChapterFailed | None = None
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), mp_context=ctx) as pool:
+            futures = {pool.submit(_run_one, layout, stem, kwargs(stem)): stem for stem in stems}
+            for fut in as_completed(futures):
+                got = fut.result()
+                bar.update(1)
+                if isinstance(got, ChapterRun):
+                    runs[got.chapter] = got
+                    report(got)
+                elif failure is None:
+                    chapter, message, nb = got
+                    failure = ChapterFailed(chapter, message.split(": ", 1)[-1], Path(nb) if nb else None)
+                    for other in futures:
+                        other.cancel()  # chapters not yet started do not start
+        if failure is not None:
+            bar.close()
+            raise failure
     bar.close()
-    return runs
+    return [runs[s] for s in stems]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -809,6 +853,13 @@ def _add_common(p) -> None:
         action="store_true",
         help="re-execute chapters even when their cache key is unchanged",
     )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        help="chapters executed at once, each in its own process (default 1; 2 suits a 2-core machine)",
+    )
     p.add_argument("--root", default=".", help="folder holding _config.yml, _toc.yml and book/")
     p.add_argument("--build-dir", default=None, help="build folder (default ROOT/_build)")
 
@@ -830,6 +881,7 @@ def _run(args, chapters) -> list[ChapterRun]:
         extra=extra,
         explicit=_explicit(args),
         force=args.force,
+        jobs=args.jobs,
     )
     n_exec = sum(r.status == "executed" for r in runs)
     print(

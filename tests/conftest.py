@@ -34,6 +34,17 @@ class BookRun:
     def all(self) -> list[ChapterRun]:
         return [self.chapter(s) for s in chapter_stems(self.layout.book)]
 
+    def prefetch(self, jobs: int) -> None:
+        """Execute every chapter up front, `jobs` at a time (selfrep run --jobs). On a failure the
+        failing chapter is remembered; chapters that did not run are executed lazily later."""
+        try:
+            for run in run_chapters(
+                self.layout, None, scale="ci", seed=0, progress=False, log=lambda line: None, jobs=jobs
+            ):
+                self._done[run.chapter] = run
+        except ChapterFailed as exc:
+            self._done[exc.chapter] = exc
+
 
 @pytest.fixture(scope="session")
 def book_run(tmp_path_factory) -> BookRun:
@@ -42,7 +53,11 @@ def book_run(tmp_path_factory) -> BookRun:
     cached)."""
     env = os.environ.get("SELFREP_TEST_BUILD_DIR")
     build = Path(env).resolve() if env else tmp_path_factory.mktemp("book") / "_build"
-    return BookRun(Layout(REPO, build))
+    run = BookRun(Layout(REPO, build))
+    jobs = int(os.environ.get("SELFREP_TEST_JOBS", "2"))  # chapters are single-threaded
+    if jobs > 1:
+        run.prefetch(jobs)
+    return run
 
 
 @pytest.fixture(scope="session")

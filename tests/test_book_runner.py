@@ -17,6 +17,7 @@ from selfrep.book import (
     glued_values,
     resolve_chapters,
     run_chapter,
+    run_chapters,
 )
 from selfrep.cli import main
 from selfrep.results import REQUIRED_KEYS, load_results
@@ -191,6 +192,20 @@ def test_failing_chapter_fails_loudly_naming_chapter_and_cell(bad_book, capsys):
 
 
 @pytest.mark.book
+def test_parallel_run_gives_the_same_results_and_fails_loudly(tmp_path, capsys):
+    root = make_fixture_root(tmp_path, ["ok", "noparams"])
+    runs = run_chapters(Layout.at(root), None, scale="ci", seed=0, progress=False, jobs=2, log=lambda s: None)
+    assert [r.chapter for r in runs] == ["noparams", "ok"] and all(r.status == "executed" for r in runs)
+    assert runs[1].result["values"]["n"] == 8  # the ci parameter reached the worker's kernel
+    bad = make_fixture_root(tmp_path / "bad", ["fail", "ok"])
+    rc = main(["run", "--root", str(bad), "--jobs", "2"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("selfrep run: error:")]
+    assert rc == 1 and len(err) == 1
+    assert "chapter 'fail' failed" in err[0] and "RuntimeError: boom" in err[0]
+    assert not (bad / "_build" / "results" / "fail.json").exists()
+
+
+@pytest.mark.book
 def test_non_scalar_glue_fails_the_chapter(bad_book):
     with pytest.raises(ChapterFailed, match="glue: 'pair'"):
         run_chapter(bad_book, "badglue")
@@ -214,6 +229,7 @@ def test_non_scalar_glue_fails_the_chapter(bad_book):
             "selfrep run: error: parameters: ok.ipynb does not declare n_nets",
         ),
         (["build", "--scale", "huge"], "selfrep build: error: scale: unknown scale 'huge'"),
+        (["run", "--jobs", "0", "ok"], "selfrep run: error: jobs: must be an int >= 1"),
     ],
 )
 def test_bad_input_is_one_line_naming_the_problem(tmp_path, capsys, argv, expected):
