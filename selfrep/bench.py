@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import sys
@@ -100,7 +101,8 @@ def _time_loop(op: str, P: int, min_seconds: float) -> float:
 # Population operators
 # ------------------------------------------------------------------------------------------------
 def _time(fn: Callable[[], object], P: int, min_seconds: float) -> float:
-    """Microseconds per network-step of `fn` (one step of P networks): best of 3 timed chunks."""
+    """Microseconds per network-step of `fn` (one step of P networks): the best of 5 timed chunks (the
+    minimum is the estimate least disturbed by other processes on the machine)."""
     fn()  # warm-up (and compilation)
     reps = 1
     while True:
@@ -108,11 +110,11 @@ def _time(fn: Callable[[], object], P: int, min_seconds: float) -> float:
         for _ in range(reps):
             fn()
         dt = time.perf_counter() - t0
-        if dt >= min_seconds / 3 or reps >= 1 << 20:
+        if dt >= min_seconds / 5 or reps >= 1 << 20:
             break
         reps *= 2
     best = dt
-    for _ in range(2):
+    for _ in range(4):
         t0 = time.perf_counter()
         for _ in range(reps):
             fn()
@@ -191,6 +193,8 @@ def run_bench(
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "load_average_1min": os.getloadavg()[0],
+        "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
@@ -224,9 +228,10 @@ def format_table(report: dict) -> str:
         )
     lines.append("")
     lines.append(
-        f"µs per network-step; torch {report['torch']}, {report['threads']} threads, "
-        f"peak RSS {report['peak_rss_mb']:.0f} MB; compile s: "
-        + ", ".join(f"{k} {v:.1f}" for k, v in report["compile_seconds"].items())
+        f"µs per network-step (best of 5 timings); torch {report['torch']}, {report['threads']} threads on "
+        f"{report['cpu_count']} cores, load average {report['load_average_1min']:.1f} at the end; peak RSS "
+        f"{report['peak_rss_mb']:.0f} MB; first call (compile or load from the kernel cache), s: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in report["compile_seconds"].items())
     )
     sp = report["speedup_vs_loop_at_P1000_by_op"]
     lines.append(
