@@ -132,8 +132,13 @@ def _op_fn(op: str, backend: str, P: int) -> Callable[[], object]:
     return lambda: sr.train_step(state, red, cfg, g)
 
 
-def run_bench(sizes: tuple[int, ...], backends: tuple[str, ...], min_seconds: float,
-              loop_P: int = 50, progress: bool = True) -> dict:
+def run_bench(
+    sizes: tuple[int, ...],
+    backends: tuple[str, ...],
+    min_seconds: float,
+    loop_P: int = 50,
+    progress: bool = True,
+) -> dict:
     from selfrep import fused
 
     if "compiled" in backends and not fused.available():
@@ -149,15 +154,25 @@ def run_bench(sizes: tuple[int, ...], backends: tuple[str, ...], min_seconds: fl
                     fn()
                     compile_s[op] = time.perf_counter() - t0
                 us = _time(fn, P, min_seconds)
-                results.append({"op": op, "reduction": "weightwise", "backend": backend, "P": P,
-                                "us_per_net_step": us})
+                results.append(
+                    {
+                        "op": op,
+                        "reduction": "weightwise",
+                        "backend": backend,
+                        "P": P,
+                        "us_per_net_step": us,
+                    }
+                )
                 if progress:
                     print(f"  {op:<17} {backend:<8} P={P:<7} {us:10.4f} us/net-step", file=sys.stderr)
     loop = {}
     for op in OPS:
         loop[op] = _time_loop(op, loop_P, min_seconds)
         if progress:
-            print(f"  {op:<17} {'loop':<8} P={loop_P:<7} {loop[op]:10.4f} us/net-step", file=sys.stderr)
+            print(
+                f"  {op:<17} {'loop':<8} P={loop_P:<7} {loop[op]:10.4f} us/net-step",
+                file=sys.stderr,
+            )
 
     def best(op: str, P: int) -> float | None:
         vals = [r["us_per_net_step"] for r in results if r["op"] == op and r["P"] == P]
@@ -192,21 +207,30 @@ def format_table(report: dict) -> str:
     for op, backend in keys:
         cells = []
         for P in sizes:
-            v = [r["us_per_net_step"] for r in report["results"]
-                 if r["op"] == op and r["backend"] == backend and r["P"] == P]
+            v = [
+                r["us_per_net_step"]
+                for r in report["results"]
+                if r["op"] == op and r["backend"] == backend and r["P"] == P
+            ]
             cells.append(f"{v[0]:.4g}" if v else "")
         lines.append(f"| {op} | {backend} | " + " | ".join(cells) + " |")
     lp = report["loop_baseline_P"]
     for op, us in report["loop_baseline_by_op"].items():
-        lines.append(f"| {op} | loop (published style) | " + " | ".join(
-            f"{us:.4g}" if P == lp else "" for P in sizes) + " |")
+        lines.append(
+            f"| {op} | loop (published style) | "
+            + " | ".join(f"{us:.4g}" if lp == P else "" for P in sizes)
+            + " |"
+        )
     lines.append("")
-    lines.append(f"µs per network-step; torch {report['torch']}, {report['threads']} threads, "
-                 f"peak RSS {report['peak_rss_mb']:.0f} MB; compile s: " + ", ".join(
-                     f"{k} {v:.1f}" for k, v in report["compile_seconds"].items()))
+    lines.append(
+        f"µs per network-step; torch {report['torch']}, {report['threads']} threads, "
+        f"peak RSS {report['peak_rss_mb']:.0f} MB; compile s: "
+        + ", ".join(f"{k} {v:.1f}" for k, v in report["compile_seconds"].items())
+    )
     sp = report["speedup_vs_loop_at_P1000_by_op"]
-    lines.append("speed-up over the loop at P=1,000: " + ", ".join(
-        f"{k} {v:,.0f}x" for k, v in sp.items() if v))
+    lines.append(
+        "speed-up over the loop at P=1,000: " + ", ".join(f"{k} {v:,.0f}x" for k, v in sp.items() if v)
+    )
     return "\n".join(lines)
 
 
@@ -219,8 +243,12 @@ def main(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="operator throughput vs the published one-module-per-network loop",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "bench",
+        help="operator throughput vs the published one-module-per-network loop",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--quick", action="store_true", help="P = 1, 50, 1,000 only, shorter timing")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--backend", choices=("eager", "compiled", "both"), default="both")

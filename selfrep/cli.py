@@ -12,6 +12,8 @@ import sys
 
 # Modules that contribute subcommands, in the order `selfrep --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
+    "selfrep.book",
+    "selfrep.claims",
     "selfrep.bench",
 )
 

@@ -98,8 +98,7 @@ def classify(weights: torch.Tensor, reduction: Reduction, eps: float = 1e-5) -> 
     fix = (_max_abs_diff(once, weights) <= eps) & ~divergent
     zero = (weights.abs() <= eps).all(dim=1)
     second = (_max_abs_diff(twice, weights) <= eps) & ~divergent & ~fix
-    codes = torch.full((weights.shape[0],), int(FixpointKind.OTHER), dtype=torch.int64,
-                       device=weights.device)
+    codes = torch.full((weights.shape[0],), int(FixpointKind.OTHER), dtype=torch.int64, device=weights.device)
     codes[second] = int(FixpointKind.SECOND_ORDER)
     codes[fix & ~zero] = int(FixpointKind.NONZERO)
     codes[fix & zero] = int(FixpointKind.ZERO)

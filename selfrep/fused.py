@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import torch
 
@@ -151,8 +151,14 @@ def _make_step(arch: Arch, step: str, momentum_on: bool) -> Callable:
         vcols = [mom * v + g for v, g in zip(vcols, gcols, strict=True)]
         return [w - lr * v for w, v in zip(cols, vcols, strict=True)], vcols
 
-    def step_fn(w: torch.Tensor, v: torch.Tensor | None, keys: torch.Tensor, enc: torch.Tensor,
-                lr: torch.Tensor, mom: torch.Tensor):
+    def step_fn(
+        w: torch.Tensor,
+        v: torch.Tensor | None,
+        keys: torch.Tensor,
+        enc: torch.Tensor,
+        lr: torch.Tensor,
+        mom: torch.Tensor,
+    ):
         cols = list(w.unbind(1))
         vcols = list(v.unbind(1)) if momentum_on else None
         encs = [enc[:, c] for c in range(enc.shape[1])]
@@ -210,17 +216,16 @@ def available() -> bool:
         f = torch.compile(lambda x: x * 2.0 + 1.0, dynamic=False)
         return bool(torch.equal(f(torch.ones(3)), torch.full((3,), 3.0)))
     except Exception as exc:  # any failure means: use the eager path
-        warnings.warn(f"torch.compile unavailable ({type(exc).__name__}); using the eager path",
-                      stacklevel=2)
+        warnings.warn(f"torch.compile unavailable ({type(exc).__name__}); using the eager path", stacklevel=2)
         return False
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled_step(arch: Arch, step: str, momentum_on: bool) -> Callable:
     return torch.compile(_make_step(arch, step, momentum_on), dynamic=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled_apply(arch: Arch) -> Callable:
     return torch.compile(_make_apply(arch), dynamic=True)
 
@@ -259,13 +264,18 @@ def train_step(state, reduction, config, generator=None, *, compiled: bool = Tru
     enc = reduction.encoding(w.dtype, w.device)
     build = compiled_step if compiled else eager_step
     fn = build(reduction.arch, config.step, momentum_on)
-    new_w, new_v = fn(w.contiguous(), v.contiguous() if momentum_on else None, keys, enc,
-                      _scalar(config.learning_rate, w), _scalar(config.momentum, w))
+    new_w, new_v = fn(
+        w.contiguous(),
+        v.contiguous() if momentum_on else None,
+        keys,
+        enc,
+        _scalar(config.learning_rate, w),
+        _scalar(config.momentum, w),
+    )
     return TrainState(new_w, new_v, state.step + 1)
 
 
-def apply(attacker: torch.Tensor, victim: torch.Tensor, reduction, *, compiled: bool = True
-          ) -> torch.Tensor:
+def apply(attacker: torch.Tensor, victim: torch.Tensor, reduction, *, compiled: bool = True) -> torch.Tensor:
     """reduction.apply(attacker, victim) for a weightwise reduction, with the fused kernel."""
     reduction.arch.check(attacker, "attacker")
     reduction.arch.check(victim, "victim")

@@ -159,20 +159,28 @@ class Arch:
 
     # ----------------------------------------------------------------------------------------------
     @staticmethod
-    def weightwise(activation: str = "linear", bias: bool = False, order: str = "input_major",
-                   hidden: tuple[int, ...] = (2, 2)) -> Arch:
+    def weightwise(
+        activation: str = "linear",
+        bias: bool = False,
+        order: str = "input_major",
+        hidden: tuple[int, ...] = (2, 2),
+    ) -> Arch:
         """The paper's weightwise net: 4 inputs (value, layer, cell, position) -> 1 output."""
         return Arch((4, *hidden, 1), activation, bias, "mlp", order)
 
     @staticmethod
-    def aggregating(blocks: int = 4, activation: str = "linear", bias: bool = False,
-                    order: str = "input_major", hidden: tuple[int, ...] = (2, 2)) -> Arch:
+    def aggregating(
+        blocks: int = 4,
+        activation: str = "linear",
+        bias: bool = False,
+        order: str = "input_major",
+        hidden: tuple[int, ...] = (2, 2),
+    ) -> Arch:
         """The paper's aggregating net: b aggregates -> b outputs (b = 4)."""
         return Arch((blocks, *hidden, blocks), activation, bias, "mlp", order)
 
     @staticmethod
-    def recurrent(units: tuple[int, ...] = (2, 2, 1), activation: str = "linear",
-                  bias: bool = False) -> Arch:
+    def recurrent(units: tuple[int, ...] = (2, 2, 1), activation: str = "linear", bias: bool = False) -> Arch:
         """The paper's recurrent net: stacked simple RNN layers (2, 2, 1) over a scalar sequence."""
         return Arch((1, *units), activation, bias, "rnn", "input_major")
 
@@ -196,14 +204,24 @@ def activate(x: torch.Tensor, activation: str) -> torch.Tensor:
 # ------------------------------------------------------------------------------------------------
 # Initialisation
 # ------------------------------------------------------------------------------------------------
-def _uniform(shape: tuple[int, ...], bound: float, generator: torch.Generator | None,
-             dtype: torch.dtype, device: torch.device | str | None) -> torch.Tensor:
+def _uniform(
+    shape: tuple[int, ...],
+    bound: float,
+    generator: torch.Generator | None,
+    dtype: torch.dtype,
+    device: torch.device | str | None,
+) -> torch.Tensor:
     u = torch.rand(shape, generator=generator, dtype=dtype, device=device)
     return (2.0 * u - 1.0) * bound
 
 
-def _orthogonal(P: int, n: int, generator: torch.Generator | None, dtype: torch.dtype,
-                device: torch.device | str | None) -> torch.Tensor:
+def _orthogonal(
+    P: int,
+    n: int,
+    generator: torch.Generator | None,
+    dtype: torch.dtype,
+    device: torch.device | str | None,
+) -> torch.Tensor:
     """P independent (n, n) orthogonal matrices, as Keras' Orthogonal initialiser (QR of a normal matrix,
     columns signed by diag(R))."""
     a = torch.randn((P, n, n), generator=generator, dtype=torch.float64, device=device)
@@ -213,9 +231,15 @@ def _orthogonal(P: int, n: int, generator: torch.Generator | None, dtype: torch.
     return (q * d.unsqueeze(-2)).to(dtype)
 
 
-def init_population(arch: Arch, P: int, scheme: str = "glorot", *,
-                    generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32,
-                    device: torch.device | str | None = None) -> torch.Tensor:
+def init_population(
+    arch: Arch,
+    P: int,
+    scheme: str = "glorot",
+    *,
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
     """P freshly initialised networks of `arch`, as one (P, W) tensor.
 
     Schemes:
@@ -251,8 +275,13 @@ def init_population(arch: Arch, P: int, scheme: str = "glorot", *,
     return arch.flatten(layers).contiguous()
 
 
-def identity_fixpoint(arch: Arch, P: int = 1, *, dtype: torch.dtype = torch.float32,
-                      device: torch.device | str | None = None) -> torch.Tensor:
+def identity_fixpoint(
+    arch: Arch,
+    P: int = 1,
+    *,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
     """The hand-built fixpoint (paper §3.1, paper-spec §1.4): the top-left weight of every kernel is 1, all
     else 0, so the network outputs its first input. For the linear weightwise net that input is the weight's
     own value, hence N ◁ N = N exactly. Returned as (P, W) copies."""

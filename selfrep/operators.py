@@ -31,8 +31,9 @@ def _check_steps(steps: int) -> int:
 # ------------------------------------------------------------------------------------------------
 # Self-application, attack, noise
 # ------------------------------------------------------------------------------------------------
-def self_apply(weights: torch.Tensor, reduction: Reduction, steps: int = 1,
-               backend: str = "eager") -> torch.Tensor:
+def self_apply(
+    weights: torch.Tensor, reduction: Reduction, steps: int = 1, backend: str = "eager"
+) -> torch.Tensor:
     """Apply every network to itself `steps` times: N <- N ◁ N. (P, W) -> (P, W).
 
     backend="compiled" uses the fused kernel (selfrep.fused) for weightwise reductions when a compiler is
@@ -47,8 +48,10 @@ def self_apply(weights: torch.Tensor, reduction: Reduction, steps: int = 1,
         from selfrep import fused
 
         if fused.supports(reduction):
+
             def apply(a, v):
                 return fused.apply(a, v, reduction)
+
     with torch.no_grad():
         for _ in range(steps):
             weights = apply(weights, weights)
@@ -71,13 +74,18 @@ def _check_index(name: str, idx: torch.Tensor | list[int], P: int, device: torch
     if idx.ndim != 1 or idx.dtype not in (torch.int64, torch.int32):
         raise ValueError(f"{name}: expected a 1-d integer index tensor, got {tuple(idx.shape)} {idx.dtype}")
     if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= P):
-        raise ValueError(f"{name}: indices must lie in [0, {P}), got range "
-                         f"[{int(idx.min())}, {int(idx.max())}]")
+        raise ValueError(
+            f"{name}: indices must lie in [0, {P}), got range [{int(idx.min())}, {int(idx.max())}]"
+        )
     return idx.long()
 
 
-def attack(weights: torch.Tensor, reduction: Reduction, attackers: torch.Tensor | list[int],
-           victims: torch.Tensor | list[int]) -> torch.Tensor:
+def attack(
+    weights: torch.Tensor,
+    reduction: Reduction,
+    attackers: torch.Tensor | list[int],
+    victims: torch.Tensor | list[int],
+) -> torch.Tensor:
     """Each attacker rewrites its victim, 𝓜 <- 𝒩 ◁ 𝓜, all pairs at once from the current weights.
 
     Args:
@@ -100,8 +108,9 @@ def attack(weights: torch.Tensor, reduction: Reduction, attackers: torch.Tensor 
     return out
 
 
-def add_noise(weights: torch.Tensor, zeta: float | torch.Tensor,
-              generator: torch.Generator | None = None) -> torch.Tensor:
+def add_noise(
+    weights: torch.Tensor, zeta: float | torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """w + U(-ζ, ζ) independently per weight (the paper's footnote; ζ per network if a (P,) tensor)."""
     if weights.ndim != 2:
         raise ValueError(f"weights: expected a (P, W) tensor, got shape {tuple(weights.shape)}")
@@ -229,14 +238,21 @@ def _sgd(w: torch.Tensor, v: torch.Tensor | None, g: torch.Tensor, lr, momentum)
     return w - lr * v, v
 
 
-def fit_pairs(state: TrainState, reduction: Reduction, x: torch.Tensor, y: torch.Tensor,
-              config: TrainConfig = TrainConfig(), generator: torch.Generator | None = None
-              ) -> TrainState:
+def fit_pairs(
+    state: TrainState,
+    reduction: Reduction,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+) -> TrainState:
     """One training step of every network on its own samples (x[p], y[p]) (see `TrainConfig.step`)."""
     reduction.arch.check(state.weights, "state.weights")
     if x.shape[:2] != y.shape[:2] or x.shape[0] != state.weights.shape[0]:
-        raise ValueError(f"x: samples {tuple(x.shape[:2])} do not match targets {tuple(y.shape[:2])} "
-                         f"and population {state.weights.shape[0]}")
+        raise ValueError(
+            f"x: samples {tuple(x.shape[:2])} do not match targets {tuple(y.shape[:2])} "
+            f"and population {state.weights.shape[0]}"
+        )
     w, v = state.weights, state.velocity
     lr = _per_net("lr", config.learning_rate, w)
     mom = _per_net("momentum", config.momentum, w)
@@ -256,8 +272,12 @@ def fit_pairs(state: TrainState, reduction: Reduction, x: torch.Tensor, y: torch
     return TrainState(w.detach(), None if v is None else v.detach(), state.step + 1)
 
 
-def train_step(state: TrainState, reduction: Reduction, config: TrainConfig = TrainConfig(),
-               generator: torch.Generator | None = None) -> TrainState:
+def train_step(
+    state: TrainState,
+    reduction: Reduction,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+) -> TrainState:
     """One self-training step: every network is fitted to its own training pairs (targets = itself)."""
     if config.targets == "differentiated":
         return _step_through_targets(state, reduction, config)
@@ -271,7 +291,9 @@ def train_step(state: TrainState, reduction: Reduction, config: TrainConfig = Tr
 
 
 def _step_through_targets(state: TrainState, reduction: Reduction, config: TrainConfig) -> TrainState:
-    """A full-batch step whose loss is differentiated through the training pairs too (targets="differentiated")."""
+    """A full-batch step whose loss is also differentiated through the training pairs.
+
+    This is `targets="differentiated"`: inputs and targets are built from the weights inside the graph."""
     reduction.arch.check(state.weights, "state.weights")
     w, v = state.weights, state.velocity
     lr = _per_net("lr", config.learning_rate, w)
@@ -287,9 +309,13 @@ def _step_through_targets(state: TrainState, reduction: Reduction, config: Train
     return TrainState(w.detach(), None if v is None else v.detach(), state.step + 1)
 
 
-def self_train(weights: torch.Tensor | TrainState, reduction: Reduction, steps: int,
-               config: TrainConfig = TrainConfig(), generator: torch.Generator | None = None
-               ) -> TrainState:
+def self_train(
+    weights: torch.Tensor | TrainState,
+    reduction: Reduction,
+    steps: int,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+) -> TrainState:
     """`steps` self-training steps from weights (or from a state, to continue with its momentum)."""
     _check_steps(steps)
     state = _as_state(weights, config)
@@ -298,9 +324,14 @@ def self_train(weights: torch.Tensor | TrainState, reduction: Reduction, steps: 
     return state
 
 
-def self_train_trajectory(weights: torch.Tensor | TrainState, reduction: Reduction, steps: int,
-                          config: TrainConfig = TrainConfig(), generator: torch.Generator | None = None,
-                          every: int = 1) -> tuple[TrainState, torch.Tensor]:
+def self_train_trajectory(
+    weights: torch.Tensor | TrainState,
+    reduction: Reduction,
+    steps: int,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+    every: int = 1,
+) -> tuple[TrainState, torch.Tensor]:
     """Like `self_train`, also returning the states at steps 0, every, 2·every, ... (and the last step):
     a (T, P, W) tensor."""
     _check_steps(steps)
@@ -315,9 +346,14 @@ def self_train_trajectory(weights: torch.Tensor | TrainState, reduction: Reducti
     return state, torch.stack(states)
 
 
-def learn_from(learner: torch.Tensor | TrainState, teachers: torch.Tensor, reduction: Reduction,
-               config: TrainConfig = TrainConfig(), generator: torch.Generator | None = None,
-               steps: int = 1) -> TrainState:
+def learn_from(
+    learner: torch.Tensor | TrainState,
+    teachers: torch.Tensor,
+    reduction: Reduction,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+    steps: int = 1,
+) -> TrainState:
     """Network p learns network p of `teachers`: `steps` training steps on the teacher's training pairs
     (inputs and targets computed from the teacher's weights)."""
     _check_steps(steps)

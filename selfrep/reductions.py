@@ -94,14 +94,20 @@ class Weightwise:
                         i, j = r, c
                     cell, pos = (i, j) if arch.order == "input_major" else (j, i)
                     if self.positions == "scaled":
-                        rows.append((blk.layer / max(nl - 1, 1), cell / max(n_rows - 1, 1),
-                                     pos / max(n_cols - 1, 1)))
+                        rows.append(
+                            (
+                                blk.layer / max(nl - 1, 1),
+                                cell / max(n_rows - 1, 1),
+                                pos / max(n_cols - 1, 1),
+                            )
+                        )
                     else:
                         rows.append((float(blk.layer), float(cell), float(pos)))
         return torch.tensor(rows, dtype=torch.float64)
 
-    def encoding(self, dtype: torch.dtype = torch.float32,
-                 device: torch.device | str | None = None) -> torch.Tensor:
+    def encoding(
+        self, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None
+    ) -> torch.Tensor:
         """(W, 3) positional features (layer, cell, position) of every weight."""
         return self._encoding.to(dtype=dtype, device=device)
 
@@ -216,8 +222,9 @@ REDUCTIONS: dict[str, type] = {
 }
 
 
-def default_arch(name: str, activation: str = "linear", bias: bool = False,
-                 order: str = "input_major") -> Arch:
+def default_arch(
+    name: str, activation: str = "linear", bias: bool = False, order: str = "input_major"
+) -> Arch:
     """The paper's architecture for reduction `name`, with another activation/bias/order if asked."""
     if name == "weightwise":
         return Arch.weightwise(activation, bias, order)
@@ -228,14 +235,19 @@ def default_arch(name: str, activation: str = "linear", bias: bool = False,
     raise ValueError(f"reduction: unknown reduction {name!r} (expected one of {', '.join(REDUCTIONS)})")
 
 
-def make_reduction(name: str, *, activation: str = "linear", bias: bool = False,
-                   order: str = "input_major", arch: Arch | None = None, **options) -> Reduction:
+def make_reduction(
+    name: str,
+    *,
+    activation: str = "linear",
+    bias: bool = False,
+    order: str = "input_major",
+    arch: Arch | None = None,
+    **options,
+) -> Reduction:
     """Build a reduction by name with the paper's architecture (or `arch`), e.g.
     `make_reduction("weightwise", positions="raw", order="output_major")`."""
     if name not in REDUCTIONS:
-        raise ValueError(
-            f"reduction: unknown reduction {name!r} (expected one of {', '.join(REDUCTIONS)})"
-        )
+        raise ValueError(f"reduction: unknown reduction {name!r} (expected one of {', '.join(REDUCTIONS)})")
     arch = arch if arch is not None else default_arch(name, activation, bias, order)
     try:
         return REDUCTIONS[name](arch=arch, **options)

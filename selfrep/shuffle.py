@@ -25,8 +25,9 @@ def mix32(x: torch.Tensor) -> torch.Tensor:
     return x ^ (x >> 16)
 
 
-def draw_keys(P: int, generator: torch.Generator | None, device: torch.device | str | None = None
-              ) -> torch.Tensor:
+def draw_keys(
+    P: int, generator: torch.Generator | None, device: torch.device | str | None = None
+) -> torch.Tensor:
     """(P,) int64 keys in [0, 2^32), one per network, from `generator`."""
     if generator is not None:
         device = generator.device
@@ -55,7 +56,8 @@ def orders_from_keys(keys: torch.Tensor, S: int) -> torch.Tensor:
     return idx
 
 
-def sample_orders(P: int, S: int, generator: torch.Generator | None,
-                  device: torch.device | str | None = None) -> torch.Tensor:
+def sample_orders(
+    P: int, S: int, generator: torch.Generator | None, device: torch.device | str | None = None
+) -> torch.Tensor:
     """(P, S) int64 random visiting orders, one permutation of range(S) per network."""
     return orders_from_keys(draw_keys(P, generator, device), S)

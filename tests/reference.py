@@ -23,7 +23,7 @@ ACT = {
 def mlp_matrices(sizes, row, order="input_major", bias=False):
     """Per layer: (kernel as (n_in, n_out) tensor, bias (n_out,) or None), read by index arithmetic."""
     out, off = [], 0
-    for a, b in zip(sizes[:-1], sizes[1:]):
+    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
         K = torch.zeros(a, b, dtype=row.dtype)
         for i in range(a):
             for j in range(b):
@@ -54,16 +54,20 @@ def ww_positions(sizes, order="input_major", bias=False, positions="scaled"):
     """(layer, cell, position) of every flat index, enumerated as in paper-spec §1.1 tables."""
     rows = []
     nl = len(sizes) - 1
-    for l, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for l, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         ai = a + int(bias)  # bias = one more input row
         if order == "input_major":
             # memory: kernel (a, b) row-major, then bias (b)
-            entries = [(i, j) for i in range(a) for j in range(b)] + ([(a, j) for j in range(b)] if bias else [])
+            entries = [(i, j) for i in range(a) for j in range(b)] + (
+                [(a, j) for j in range(b)] if bias else []
+            )
             n_rows, n_cols = ai, b
             cells = [(i, j) for i, j in entries]  # cell = input, position = output
         else:
             # memory: weight (b, a) row-major (row = output j, col = input i), then bias (b)
-            entries = [(i, j) for j in range(b) for i in range(a)] + ([(a, j) for j in range(b)] if bias else [])
+            entries = [(i, j) for j in range(b) for i in range(a)] + (
+                [(a, j) for j in range(b)] if bias else []
+            )
             n_rows, n_cols = b, ai
             cells = [(j, i) for i, j in entries]  # cell = output, position = input
         for c, p in cells:
@@ -74,8 +78,15 @@ def ww_positions(sizes, order="input_major", bias=False, positions="scaled"):
     return rows
 
 
-def ww_apply(sizes, attacker, victim, activation="linear", order="input_major", bias=False,
-             positions="scaled"):
+def ww_apply(
+    sizes,
+    attacker,
+    victim,
+    activation="linear",
+    order="input_major",
+    bias=False,
+    positions="scaled",
+):
     pos = ww_positions(sizes, order, bias, positions)
     out = torch.empty_like(victim)
     for i in range(victim.numel()):
@@ -107,7 +118,7 @@ def rnn_layers(units, row, bias=False):
     """Keras order per layer: kernel (n_in, u), recurrent (u, u), [bias (u)]."""
     sizes = (1, *units)
     out, off = [], 0
-    for a, u in zip(sizes[:-1], sizes[1:]):
+    for a, u in zip(sizes[:-1], sizes[1:], strict=True):
         K = row[off : off + a * u].reshape(a, u)
         off += a * u
         U = row[off : off + u * u].reshape(u, u)
@@ -169,8 +180,19 @@ class RefMLP(torch.nn.Module):
         return torch.cat(parts)
 
 
-def ww_train_reference(sizes, row, steps, step_kind, lr, momentum, orders=None, activation="linear",
-                       order="input_major", bias=False, positions="scaled"):
+def ww_train_reference(
+    sizes,
+    row,
+    steps,
+    step_kind,
+    lr,
+    momentum,
+    orders=None,
+    activation="linear",
+    order="input_major",
+    bias=False,
+    positions="scaled",
+):
     """Self-train one weightwise net. orders[t] is the sample order of epoch t (step_kind 'epoch').
     One optimizer for the whole run, so momentum is carried across steps."""
     net = RefMLP(sizes, row, activation, order, bias)

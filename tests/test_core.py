@@ -49,7 +49,9 @@ def test_layers_flatten_roundtrip(order, bias):
     w = torch.randn(5, arch.n_weights, generator=gen())
     assert torch.equal(arch.flatten(arch.layers(w)), w)
     for p in range(5):
-        for (K, bb), layer in zip(ref.mlp_matrices(arch.sizes, w[p], order, bias), arch.layers(w)):
+        for (K, bb), layer in zip(
+            ref.mlp_matrices(arch.sizes, w[p], order, bias), arch.layers(w), strict=True
+        ):
             assert torch.equal(layer["kernel"][p], K)
             if bias:
                 assert torch.equal(layer["bias"][p], bb)
@@ -68,7 +70,7 @@ def test_glorot_init_bounds_and_stream():
 def test_pytorch_init_bounds():
     arch = sr.Arch.weightwise(order="output_major")
     w = sr.init_population(arch, 20000, "pytorch", generator=gen())
-    b = torch.tensor([0.5] * 8 + [2 ** -0.5] * 4 + [2 ** -0.5] * 2)
+    b = torch.tensor([0.5] * 8 + [2**-0.5] * 4 + [2**-0.5] * 2)
     assert (w.abs() <= b + 1e-7).all() and (w.abs().amax(0) > 0.99 * b).all()
 
 
@@ -92,8 +94,7 @@ def test_init_dtype_follows_request():
 @pytest.mark.parametrize("activation,bias,order", MLP_VARIANTS)
 @pytest.mark.parametrize("positions", ["scaled", "raw"])
 def test_weightwise_apply_matches_reference(activation, bias, order, positions):
-    red = sr.make_reduction("weightwise", activation=activation, bias=bias, order=order,
-                            positions=positions)
+    red = sr.make_reduction("weightwise", activation=activation, bias=bias, order=order, positions=positions)
     a = torch.randn(6, red.arch.n_weights, generator=gen(1), dtype=torch.float64)
     v = torch.randn(6, red.arch.n_weights, generator=gen(2), dtype=torch.float64)
     out = red.apply(a, v)
@@ -122,8 +123,9 @@ def test_aggregating_apply_matches_reference(activation, bias, order):
     v = torch.randn(5, red.arch.n_weights, generator=gen(2), dtype=torch.float64)
     out = red.apply(a, v)
     for p in range(5):
-        assert torch.allclose(out[p], ref.agg_apply(red.arch.sizes, a[p], v[p], activation, order, bias),
-                              atol=1e-12)
+        assert torch.allclose(
+            out[p], ref.agg_apply(red.arch.sizes, a[p], v[p], activation, order, bias), atol=1e-12
+        )
 
 
 def test_aggregating_remainder_joins_last_block():
@@ -191,8 +193,9 @@ def test_noise_is_uniform_in_band():
 
 
 @pytest.mark.parametrize("activation,bias,order", MLP_VARIANTS)
-@pytest.mark.parametrize("step_kind,momentum", [("epoch", 0.0), ("epoch", 0.9), ("batch", 0.0),
-                                                ("batch", 0.9)])
+@pytest.mark.parametrize(
+    "step_kind,momentum", [("epoch", 0.0), ("epoch", 0.9), ("batch", 0.0), ("batch", 0.9)]
+)
 def test_weightwise_self_training_matches_reference(activation, bias, order, step_kind, momentum):
     red = sr.make_reduction("weightwise", activation=activation, bias=bias, order=order)
     cfg = sr.TrainConfig(step=step_kind, momentum=momentum)
@@ -206,8 +209,18 @@ def test_weightwise_self_training_matches_reference(activation, bias, order, ste
     orders = [sample_orders(P, red.arch.n_weights, g) for _ in range(steps)] if step_kind == "epoch" else None
     for p in range(P):
         per_net = [o[p].tolist() for o in orders] if orders else None
-        expect = ref.ww_train_reference(red.arch.sizes, w0[p], steps, step_kind, cfg.learning_rate,
-                                        momentum, per_net, activation, order, bias)
+        expect = ref.ww_train_reference(
+            red.arch.sizes,
+            w0[p],
+            steps,
+            step_kind,
+            cfg.learning_rate,
+            momentum,
+            per_net,
+            activation,
+            order,
+            bias,
+        )
         assert torch.allclose(out[p], expect, atol=1e-10), (p, out[p] - expect)
 
 
@@ -336,8 +349,13 @@ def test_classification_order_and_eps():
     tiny = torch.full((1, 14), 1e-6)
     assert sr.classify(tiny, red, eps=1e-5).item() == FixpointKind.ZERO
     counts = sr.count_kinds(sr.classify(torch.cat([idn, tiny]), red))
-    assert counts == {"divergent": 0, "zero fixpoint": 1, "non-zero fixpoint": 1,
-                      "second-order fixpoint": 0, "other": 0}
+    assert counts == {
+        "divergent": 0,
+        "zero fixpoint": 1,
+        "non-zero fixpoint": 1,
+        "second-order fixpoint": 0,
+        "other": 0,
+    }
 
 
 @pytest.mark.slow

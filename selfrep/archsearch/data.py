@@ -54,7 +54,10 @@ def load_digits_split() -> Digits:
         return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype)
 
     return Digits(
-        t(X_train, torch.float32), t(y_train, torch.int64),
-        t(X_val, torch.float32), t(y_val, torch.int64),
-        t(X_test, torch.float32), t(y_test, torch.int64),
+        t(X_train, torch.float32),
+        t(y_train, torch.int64),
+        t(X_val, torch.float32),
+        t(y_val, torch.int64),
+        t(X_test, torch.float32),
+        t(y_test, torch.int64),
     )

@@ -1,0 +1,235 @@
+"""`selfrep run` on fixture notebooks: parameters, glue read-back, cache, failures, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from selfrep import book
+from selfrep.book import (
+    ChapterFailed,
+    Layout,
+    chapter_key,
+    chapter_parameters,
+    check_toc,
+    glued_values,
+    resolve_chapters,
+    run_chapter,
+)
+from selfrep.cli import main
+from selfrep.results import REQUIRED_KEYS, load_results
+from tests.book_helpers import make_fixture_root
+
+# ---------------------------------------------------------------------------- pure functions
+
+
+def _glue_output(name, plain, prefix=book.GLUE_PREFIX, extra=None):
+    data = {prefix + "text/plain": plain, **(extra or {})}
+    return {
+        "output_type": "display_data",
+        "data": data,
+        "metadata": {"scrapbook": {"name": name, "mime_prefix": prefix}},
+    }
+
+
+def _nb(*outputs):
+    return {"cells": [{"cell_type": "code", "source": "", "outputs": list(outputs)}]}
+
+
+def test_glued_values_parses_plain_values_and_numpy_scalars():
+    nb = _nb(
+        _glue_output("i", "3"),
+        _glue_output("f", "0.25"),
+        _glue_output("np", "np.float64(0.5)"),
+        _glue_output("npint", "np.int64(7)"),
+        _glue_output("nan", "nan"),
+        _glue_output("s", "'weightwise'"),
+        _glue_output("b", "True"),
+        _glue_output("shown", "1.5", prefix=""),  # glue(..., display=True)
+        _glue_output("fig", "<Figure>", extra={book.GLUE_PREFIX + "image/png": "iVBOR"}),
+        {"output_type": "stream", "name": "stdout", "text": "not a glue"},
+    )
+    v = glued_values(nb)
+    assert v == {
+        "i": 3,
+        "f": 0.25,
+        "np": 0.5,
+        "npint": 7,
+        "nan": v["nan"],
+        "s": "weightwise",
+        "b": True,
+        "shown": 1.5,
+    }
+    assert v["nan"] != v["nan"]
+    assert book.figure_count(nb) == 1
+
+
+@pytest.mark.parametrize("plain", ["[1, 2]", "tensor(0.5)", "<object at 0x1>", "{'a': 1}"])
+def test_glued_values_rejects_non_scalars_naming_the_glue(plain):
+    with pytest.raises(ValueError, match="glue: 'x'"):
+        glued_values(_nb(_glue_output("x", plain)))
+
+
+def test_resolve_chapters_accepts_stems_prefixes_and_file_names(tmp_path):
+    for stem in ("01_a", "06_arch", "06b_self"):
+        (tmp_path / f"{stem}.ipynb").write_text("{}")
+    assert resolve_chapters(["01", "06", "06b", "book/06_arch.ipynb"], tmp_path) == [
+        "01_a",
+        "06_arch",
+        "06b_self",
+    ]
+    with pytest.raises(ValueError, match="chapter: unknown chapter 'zz'"):
+        resolve_chapters(["zz"], tmp_path)
+    with pytest.raises(ValueError, match="chapter: ambiguous chapter '0'"):
+        resolve_chapters(["0"], tmp_path)
+
+
+def test_chapter_parameters_only_for_declared_names(tmp_path):
+    layout = Layout.at(make_fixture_root(tmp_path, ["ok", "noparams"]))
+    ok, noparams = layout.book / "ok.ipynb", layout.book / "noparams.ipynb"
+    assert chapter_parameters(ok, "paper", 3) == {"scale": "paper", "seed": 3}
+    assert chapter_parameters(noparams, "paper", 3) == {}  # defaults are not forced on it
+    with pytest.raises(
+        ValueError,
+        match="parameters: noparams.ipynb has no cell tagged 'parameters', so it cannot take seed",
+    ):
+        chapter_parameters(noparams, "ci", 3, explicit=["seed"])
+    with pytest.raises(ValueError, match="parameters: ok.ipynb does not declare n_nets"):
+        chapter_parameters(ok, "ci", 0, extra={"n_nets": 5})
+
+
+def test_cache_key_changes_with_every_input(tmp_path):
+    layout = Layout.at(make_fixture_root(tmp_path, ["ok"]))
+    nb = layout.book / "ok.ipynb"
+    base = chapter_key(nb, {"scale": "ci", "seed": 0}, "ci", 0)
+    assert base == chapter_key(nb, {"seed": 0, "scale": "ci"}, "ci", 0)  # order-free
+    assert base != chapter_key(nb, {"scale": "ci", "seed": 1}, "ci", 1)
+    assert base != chapter_key(nb, {"scale": "paper", "seed": 0}, "paper", 0)
+    nb.write_text(nb.read_text().replace("Fixture chapter", "Fixture chapter!"))
+    assert base != chapter_key(nb, {"scale": "ci", "seed": 0}, "ci", 0)
+
+
+def test_check_toc_names_unlisted_and_unbuilt_pages(tmp_path):
+    layout = Layout.at(make_fixture_root(tmp_path, ["ok", "noparams"], toc_chapters=["ok"]))
+    with pytest.raises(ValueError) as err:
+        check_toc(layout)
+    msg = str(err.value)
+    assert "book/noparams.ipynb is not listed in _toc.yml" in msg
+    assert "book/ok is listed in _toc.yml but was not executed" in msg
+
+
+# ---------------------------------------------------------------------------- executing fixtures
+
+
+@pytest.mark.book
+def test_run_writes_executed_notebooks_and_results(fixture_book):
+    layout, runs = fixture_book
+    assert [r.chapter for r in runs] == ["noparams", "ok"]
+    res = load_results(layout.results)
+    for r in runs:
+        assert set(REQUIRED_KEYS) <= set(res[r.chapter])
+        assert (layout.executed_book / f"{r.chapter}.ipynb").is_file()
+        assert res[r.chapter]["wall_s"] > 0
+    ok = res["ok"]
+    assert ok["scale"] == "ci" and ok["seed"] == 0 and ok["parameters"] == {"scale": "ci", "seed": 0}
+    assert ok["values"]["n"] == 8 and ok["values"]["label"] == "ci"
+    assert isinstance(ok["values"]["np_max"], float)  # np.float64 glued, read back as a float
+    assert ok["figures"] >= 1 and "fig_sorted" not in ok["values"]
+    assert res["noparams"]["values"] == {"answer": 42} and res["noparams"]["parameters"] == {}
+    # support files are staged next to the executed notebooks; sources stay without outputs
+    assert (layout.executed_book / "intro.md").is_file()
+    assert (layout.executed_book / "references.bib").is_file()
+    src = json.loads((layout.book / "ok.ipynb").read_text())
+    assert all(not c.get("outputs") for c in src["cells"] if c["cell_type"] == "code")
+    # the injected parameters cell is present, below the parameters cell
+    executed = json.loads((layout.executed_book / "ok.ipynb").read_text())
+    tags = [c["metadata"].get("tags", []) for c in executed["cells"]]
+    assert tags.index(["injected-parameters"]) == tags.index(["parameters", "remove-cell"]) + 1
+    # no temp files left behind
+    leftovers = [p.name for p in layout.build.rglob("*") if p.name.endswith((".tmp", ".partial.ipynb"))]
+    assert leftovers == []
+
+
+@pytest.mark.book
+def test_unchanged_chapter_is_cached_and_force_reexecutes(fixture_book):
+    layout, _ = fixture_book
+    executed = layout.executed_book / "noparams.ipynb"
+    results = layout.results / "noparams.json"
+    before = (executed.stat().st_mtime_ns, results.read_text())
+    again = run_chapter(layout, "noparams")
+    assert again.status == "cached"
+    assert (executed.stat().st_mtime_ns, results.read_text()) == before
+    forced = run_chapter(layout, "noparams", force=True)
+    assert forced.status == "executed"
+    assert json.loads(results.read_text())["executed_at"] >= json.loads(before[1])["executed_at"]
+
+
+@pytest.fixture(scope="module")
+def bad_book(tmp_path_factory):
+    return Layout.at(make_fixture_root(tmp_path_factory.mktemp("bad"), ["fail", "badglue", "ok"]))
+
+
+@pytest.mark.book
+def test_failing_chapter_fails_loudly_naming_chapter_and_cell(bad_book, capsys):
+    # a stale result must not survive a failed run
+    bad_book.results.mkdir(parents=True, exist_ok=True)
+    (bad_book.results / "fail.json").write_text("{}")
+    rc = main(["run", "--root", str(bad_book.root), "fail", "ok"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    line = [ln for ln in err.splitlines() if ln.startswith("selfrep run: error:")]
+    assert len(line) == 1
+    assert "chapter 'fail' failed" in line[0]
+    assert 'cell 4 (raise RuntimeError("boom"))' in line[0]
+    assert "RuntimeError: boom" in line[0]
+    assert not (bad_book.results / "fail.json").exists()
+    assert not (bad_book.executed_book / "fail.ipynb").exists()
+    assert (bad_book.failed / "fail.ipynb").is_file()
+    assert not (bad_book.results / "ok.json").exists()  # stopped at the first failure
+
+
+@pytest.mark.book
+def test_non_scalar_glue_fails_the_chapter(bad_book):
+    with pytest.raises(ChapterFailed, match="glue: 'pair'"):
+        run_chapter(bad_book, "badglue")
+
+
+# ---------------------------------------------------------------------------- bad input (CLI)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "nosuchchapter"], "selfrep run: error: chapter: unknown chapter 'nosuchchapter'"),
+        (["run", "--scale", "huge"], "selfrep run: error: scale: unknown scale 'huge'"),
+        (
+            ["run", "--seed", "3", "noparams"],
+            "selfrep run: error: parameters: noparams.ipynb has no cell tagged 'parameters'",
+        ),
+        (["run", "-p", "n_nets", "ok"], "selfrep run: error: -p: expected NAME=VALUE"),
+        (
+            ["run", "-p", "n_nets=5", "ok"],
+            "selfrep run: error: parameters: ok.ipynb does not declare n_nets",
+        ),
+        (["build", "--scale", "huge"], "selfrep build: error: scale: unknown scale 'huge'"),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_problem(tmp_path, capsys, argv, expected):
+    root = make_fixture_root(tmp_path, ["ok", "noparams"])
+    rc = main([argv[0], "--root", str(root), *argv[1:]])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert len(err) == 1 and err[0].startswith(expected), err
+    assert not (root / "_build" / "results").exists()  # nothing ran
+
+
+def test_python_m_selfrep_book_is_run(tmp_path):
+    root = make_fixture_root(tmp_path, ["noparams"])
+    cwd = os.getcwd()
+    try:
+        os.chdir(root)
+        assert book.main(["--scale", "nope"]) == 2
+    finally:
+        os.chdir(cwd)

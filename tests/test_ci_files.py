@@ -1,0 +1,35 @@
+"""The CI entry point and the Pages workflow use the same make targets as local development."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import yaml
+
+from tests.book_helpers import REPO
+
+
+def test_pages_workflow_is_valid_and_uses_make_targets():
+    wf = yaml.safe_load((REPO / ".github" / "workflows" / "book.yml").read_text())
+    on = wf.get("on", wf.get(True))  # YAML 1.1 reads the key `on` as True
+    assert "push" in on and "workflow_dispatch" in on
+    build = wf["jobs"]["build"]
+    runs = "\n".join(s.get("run", "") for s in build["steps"])
+    assert "make test" in runs and "make book SCALE=" in runs and "claims --check" in runs
+    upload = [s for s in build["steps"] if str(s.get("uses", "")).startswith("actions/upload-pages-artifact")]
+    assert upload and upload[0]["with"]["path"] == "_build/html"
+    deploy = wf["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert any(str(s.get("uses", "")).startswith("actions/deploy-pages") for s in deploy["steps"])
+    assert wf["permissions"]["pages"] == "write" and wf["permissions"]["id-token"] == "write"
+
+
+def test_ci_run_is_executable_shell_with_the_book_steps():
+    ci = REPO / ".ci" / "run"
+    assert os.access(ci, os.X_OK)
+    assert subprocess.run(["bash", "-n", str(ci)]).returncode == 0
+    text = ci.read_text()
+    order = [text.index(s) for s in ("make test", "selfrep build --scale ci", "selfrep claims --check")]
+    assert order == sorted(order)
+    assert "PAPER_SCALE_IN_CI" in text
