@@ -607,6 +607,12 @@ def values(
             float((diff[sel]["kind"] == "non-zero fixpoint").mean()) if sel.any() else 0.0
         )
     v["gd_gain_below1"] = float((a0.abs() < 1).mean())
+    tiny = a0.abs() <= 0.1
+    for init in cfg.grid_inits:
+        sel = tiny & (diff["init"] == init)
+        v[f"gd_{init}_tiny_gain_zero"] = (
+            float((diff[sel]["kind"] == "zero fixpoint").mean()) if sel.any() else 0.0
+        )
     for init in cfg.grid_inits:
         v[f"gd_{init}_gain_small_share"] = float((a0[diff["init"] == init].abs() <= GAIN_SPLIT).mean())
     d = grid_nets[grid_nets["training"] == "full batch, differentiated targets"]
