@@ -498,8 +498,9 @@ def values(
         v[f"fig5_{red}_fix_frac"] = float(sub["kind"].isin(["zero fixpoint", "non-zero fixpoint"]).mean())
         v[f"fig5_{red}_div_frac"] = float((sub["kind"] == "divergent").mean())
     ww = outcomes[(outcomes["reduction"] == "weightwise") & (outcomes["kind"] == "non-zero fixpoint")]
-    v["fig5_weightwise_error_median"] = float(ww["error_max"].median()) if len(ww) else float("nan")
-    v["fig5_weightwise_error_max"] = float(ww["error_max"].max()) if len(ww) else float("nan")
+    if len(ww):  # undefined without a fixpoint: not glued (a chapter citing it then fails loudly)
+        v["fig5_weightwise_error_median"] = float(ww["error_max"].median())
+        v["fig5_weightwise_error_max"] = float(ww["error_max"].max())
     agg = outcomes[outcomes["reduction"] == "aggregating"]
     v["fig5_aggregating_error_min"] = float(agg["error_max"].min())
     v["fig5_aggregating_aggregate_error_median"] = float(agg["aggregate_error"].median())
@@ -507,9 +508,10 @@ def values(
     for pop, tag in (("Fig 5 weightwise", "dist5"), ("Fig 6 parents", "dist6")):
         sub = dist[dist["population"] == pop]
         v[f"{tag}_pairs"] = len(sub)
-        v[f"{tag}_min_max_abs"] = float(sub["max_abs"].min()) if len(sub) else float("nan")
-        v[f"{tag}_median_max_abs"] = float(sub["max_abs"].median()) if len(sub) else float("nan")
-        v[f"{tag}_min_euclidean"] = float(sub["euclidean"].min()) if len(sub) else float("nan")
+        if len(sub):
+            v[f"{tag}_min_max_abs"] = float(sub["max_abs"].min())
+            v[f"{tag}_median_max_abs"] = float(sub["max_abs"].median())
+            v[f"{tag}_min_euclidean"] = float(sub["euclidean"].min())
     v["dist_min_max_abs"] = float(dist["max_abs"].min())
     v["eps"] = cfg.eps
     v["eps_keras"] = cfg.eps_keras
@@ -520,7 +522,8 @@ def values(
         for label, key in KIND_KEYS.items():
             v[f"{tag}_{key}"] = int((sub["kind"] == label).sum())
         nz = sub[sub["kind"] == "non-zero fixpoint"]
-        v[f"{tag}_error_median"] = float(nz["error_max"].median()) if len(nz) else float("nan")
+        if len(nz):
+            v[f"{tag}_error_median"] = float(nz["error_max"].median())
     # Fig 6 copies
     means = robustness_means(copies)
     for row in means.itertuples():
