@@ -115,7 +115,10 @@ PRESETS = {
     ),
 }
 
-KERAS = TrainConfig(step="epoch", lr=0.01)
+# The Keras code's self-training epoch. "compiled" runs weightwise nets through the fused native kernel
+# (selfrep.fused; 10-100x faster here, equal to the eager path up to float rounding) where a C compiler
+# works, and everything else eagerly.
+KERAS = TrainConfig(step="epoch", lr=0.01, backend="compiled")
 GAIN_SPLIT = 0.25  # |initial value gain a0| below which a net counts as "shrinking" (chapter 2, the grid)
 
 
