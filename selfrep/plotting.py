@@ -60,7 +60,7 @@ def trajectories_3d(
     """
     panels = list(dict.fromkeys(frame[panel])) if panel else [None]
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(6.2 * len(panels), 5.6), layout="constrained")
+        fig = Figure(figsize=(5.2 * len(panels), 5.0), layout="constrained")
         for k, name in enumerate(panels):
             ax = fig.add_subplot(1, len(panels), k + 1, projection="3d")
             sub = frame if name is None else frame[frame[panel] == name]
@@ -200,7 +200,7 @@ def outcome_bars_facets(
     rows, cols = list(dict.fromkeys(counts[row])), list(dict.fromkeys(counts[col]))
     groups = list(dict.fromkeys(counts[group]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(2.9 * len(cols) + 2.4, 2.6 * len(rows)), layout="constrained")
+        fig = Figure(figsize=(2.2 * len(cols) + 1.8, 2.3 * len(rows)), layout="constrained")
         axes = fig.subplots(len(rows), len(cols), sharey=True, squeeze=False)
         for i, r in enumerate(rows):
             for j, c in enumerate(cols):
@@ -326,7 +326,7 @@ def robustness_boxes(
             if title:
                 ax.set_title(title)
         else:
-            fig = Figure(figsize=(13, 4.4), layout="constrained")
+            fig = Figure(figsize=(11, 4.2), layout="constrained")
             axes = fig.subplots(1, 2)
             for ax, measure in zip(axes, names.values(), strict=True):
                 sns.boxplot(
@@ -357,7 +357,7 @@ def robustness_curves(
     time_as_fixpoint (the authors' log), drawn as black diamonds.
     """
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(12.5, 4.3), layout="constrained")
+        fig = Figure(figsize=(10, 4.6), layout="constrained")
         axes = fig.subplots(1, 2)
         for ax, col, name in zip(
             axes,
@@ -384,7 +384,8 @@ def robustness_curves(
             ax.set_ylabel("self-applications")
             ax.set_title(name)
             ax.grid(alpha=0.3)
-        axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        handles, labels = axes[1].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), frameon=False)
     return fig
 
 
@@ -483,7 +484,7 @@ def outcome_by_gain(
     labels = [f"< {edges[0]:g}"] + [f"{a:g} … {b:g}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
     labels += [f"> {edges[-1]:g}"]
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(5.2 * len(inits) + 1.8, 4.2), layout="constrained")
+        fig = Figure(figsize=(4.2 * len(inits) + 1.6, 4.0), layout="constrained")
         axes = fig.subplots(1, len(inits), sharey=True, squeeze=False)[0]
         for ax, init in zip(axes, inits, strict=True):
             s = sub[sub["init"] == init]
