@@ -12,6 +12,8 @@ import importlib
 from types import ModuleType
 
 CHAPTERS: dict[str, str] = {
+    "01_self_application": "selfrep.experiments.self_application",
+    "02_self_training": "selfrep.experiments.self_training",
     "06_architecture_search": "selfrep.archsearch.chapter06",
     "06b_self_modification": "selfrep.archsearch.chapter06b",
 }

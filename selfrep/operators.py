@@ -18,6 +18,7 @@ from selfrep.shuffle import sample_orders
 
 STEP_KINDS: tuple[str, ...] = ("epoch", "batch")
 BACKENDS: tuple[str, ...] = ("eager", "compiled")
+TARGETS: tuple[str, ...] = ("constant", "differentiated")
 DEFAULT_LR: dict[str, float] = {"epoch": 0.01, "batch": 0.04}
 
 
@@ -138,28 +139,57 @@ class TrainConfig:
         lr: learning rate; None means the published code's value (0.01 for "epoch", 0.04 for "batch").
         momentum: SGD momentum (PyTorch form v <- μv + g, w <- w - lr·v), carried across steps in the
             `TrainState`. 0 (default) is plain SGD, which is what both published codes effectively ran.
+            `lr` and `momentum` may also be tuples with one value per network (a sweep held in one
+            population); such configs always use the eager path.
         backend: "eager" (portable reference) or "compiled" (the fused native kernel of selfrep.fused, used
             for weightwise reductions on CPU float32/float64 where a C compiler works; otherwise eager).
+        targets: "constant" (default; the text and the Keras code): inputs and targets are the weights
+            taken as data, no gradient flows through them. "differentiated" (the journal's PyTorch code,
+            which builds them from its live parameters): the loss is differentiated through the inputs'
+            value column and through the targets as well. Only with step="batch"; always eager.
     """
 
     step: str = "epoch"
-    lr: float | None = None
-    momentum: float = 0.0
+    lr: float | tuple[float, ...] | None = None
+    momentum: float | tuple[float, ...] = 0.0
     backend: str = "eager"
+    targets: str = "constant"
 
     def __post_init__(self) -> None:
         if self.step not in STEP_KINDS:
             raise ValueError(f"step: unknown step kind {self.step!r} (expected one of {STEP_KINDS})")
-        if self.lr is not None and not (self.lr > 0):
+        if self.targets not in TARGETS:
+            raise ValueError(f"targets: unknown value {self.targets!r} (expected one of {TARGETS})")
+        if self.targets == "differentiated" and self.step != "batch":
+            raise ValueError("targets: 'differentiated' is defined for step='batch' only")
+        for name in ("lr", "momentum"):
+            value = getattr(self, name)
+            if isinstance(value, list | tuple):
+                object.__setattr__(self, name, tuple(float(x) for x in value))
+        lrs = self.lr if isinstance(self.lr, tuple) else (self.lr,)
+        if self.lr is not None and not all(x > 0 for x in lrs):
             raise ValueError(f"lr: must be > 0, got {self.lr!r}")
-        if not (0.0 <= self.momentum < 1.0):
+        moms = self.momentum if isinstance(self.momentum, tuple) else (self.momentum,)
+        if not all(0.0 <= x < 1.0 for x in moms):
             raise ValueError(f"momentum: must lie in [0, 1), got {self.momentum!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend: unknown backend {self.backend!r} (expected one of {BACKENDS})")
 
     @property
-    def learning_rate(self) -> float:
-        return DEFAULT_LR[self.step] if self.lr is None else float(self.lr)
+    def learning_rate(self) -> float | tuple[float, ...]:
+        if self.lr is None:
+            return DEFAULT_LR[self.step]
+        return self.lr if isinstance(self.lr, tuple) else float(self.lr)
+
+    @property
+    def per_network(self) -> bool:
+        """True when lr or momentum holds one value per network."""
+        return isinstance(self.lr, tuple) or isinstance(self.momentum, tuple)
+
+    @property
+    def momentum_on(self) -> bool:
+        moms = self.momentum if isinstance(self.momentum, tuple) else (self.momentum,)
+        return any(m > 0 for m in moms)
 
 
 class TrainState(NamedTuple):
@@ -172,7 +202,7 @@ class TrainState(NamedTuple):
 
 def train_init(weights: torch.Tensor, config: TrainConfig = TrainConfig()) -> TrainState:
     """Start self-training `weights`; the momentum buffer starts at zero when momentum is on."""
-    velocity = torch.zeros_like(weights) if config.momentum > 0 else None
+    velocity = torch.zeros_like(weights) if config.momentum_on else None
     return TrainState(weights, velocity, 0)
 
 
@@ -192,7 +222,16 @@ def _loss_grad(reduction: Reduction, w: torch.Tensor, x: torch.Tensor, y: torch.
     return g
 
 
-def _sgd(w: torch.Tensor, v: torch.Tensor | None, g: torch.Tensor, lr: float, momentum: float):
+def _per_net(name: str, value: float | tuple[float, ...], w: torch.Tensor) -> float | torch.Tensor:
+    """A scalar hyperparameter as is; a per-network tuple as a (P, 1) tensor for broadcasting."""
+    if not isinstance(value, tuple):
+        return value
+    if len(value) != w.shape[0]:
+        raise ValueError(f"{name}: {len(value)} per-network values for {w.shape[0]} networks")
+    return torch.tensor(value, dtype=w.dtype, device=w.device).unsqueeze(1)
+
+
+def _sgd(w: torch.Tensor, v: torch.Tensor | None, g: torch.Tensor, lr, momentum):
     if v is None:
         return w - lr * g, None
     v = momentum * v + g
@@ -214,9 +253,10 @@ def fit_pairs(
             f"x: samples {tuple(x.shape[:2])} do not match targets {tuple(y.shape[:2])} "
             f"and population {state.weights.shape[0]}"
         )
-    lr, mom = config.learning_rate, config.momentum
     w, v = state.weights, state.velocity
-    if mom > 0 and v is None:
+    lr = _per_net("lr", config.learning_rate, w)
+    mom = _per_net("momentum", config.momentum, w)
+    if config.momentum_on and v is None:
         v = torch.zeros_like(w)
     x, y = x.detach(), y.detach()
     if config.step == "batch":
@@ -239,13 +279,34 @@ def train_step(
     generator: torch.Generator | None = None,
 ) -> TrainState:
     """One self-training step: every network is fitted to its own training pairs (targets = itself)."""
-    if config.backend == "compiled":
+    if config.targets == "differentiated":
+        return _step_through_targets(state, reduction, config)
+    if config.backend == "compiled" and not config.per_network:
         from selfrep import fused
 
         if fused.supports(reduction, state.weights):
             return fused.train_step(state, reduction, config, generator)
     x, y = reduction.training_pairs(state.weights)
     return fit_pairs(state, reduction, x, y, config, generator)
+
+
+def _step_through_targets(state: TrainState, reduction: Reduction, config: TrainConfig) -> TrainState:
+    """A full-batch step whose loss is also differentiated through the training pairs.
+
+    This is `targets="differentiated"`: inputs and targets are built from the weights inside the graph."""
+    reduction.arch.check(state.weights, "state.weights")
+    w, v = state.weights, state.velocity
+    lr = _per_net("lr", config.learning_rate, w)
+    mom = _per_net("momentum", config.momentum, w)
+    if config.momentum_on and v is None:
+        v = torch.zeros_like(w)
+    with torch.enable_grad():
+        wg = w.detach().requires_grad_(True)
+        x, y = reduction.training_pairs(wg)
+        loss = (reduction.predict(wg, x) - y).square().flatten(1).mean(1)
+        (g,) = torch.autograd.grad(loss.sum(), wg)
+    w, v = _sgd(w, v, g, lr, mom)
+    return TrainState(w.detach(), None if v is None else v.detach(), state.step + 1)
 
 
 def self_train(

@@ -1,0 +1,53 @@
+"""One module per book chapter: frozen presets ("ci", "paper"), pure `run_*` functions
+(config, generator) -> tidy pandas DataFrames, and the chapter's claims."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import torch
+
+from selfrep.fixpoints import KIND_LABELS
+
+# Short keys for the five outcome kinds, used in glued value names ("fig2_weightwise_zero").
+KIND_KEYS: dict[str, str] = dict(zip(KIND_LABELS, ("div", "zero", "nonzero", "second", "other"), strict=True))
+
+
+def generator(seed: int, stream: str = "") -> torch.Generator:
+    """A torch.Generator for one experiment of a chapter, seeded from (seed, stream).
+
+    Each experiment gets its own stream, so a cell can be re-run alone (or an experiment dropped)
+    without changing the numbers of the others.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"seed: expected an int, got {seed!r}")
+    digest = hashlib.sha256(f"{seed}:{stream}".encode()).digest()
+    return torch.Generator().manual_seed(int.from_bytes(digest[:8], "little") & ((1 << 63) - 1))
+
+
+def claims_table(claims, values) -> pd.DataFrame:
+    """The chapter's claims decided on its values: id, statement, the paper's value, measured, verdict."""
+    rows = []
+    for c in claims:
+        measured, verdict = c.decide(values)
+        rows.append(
+            {
+                "claim": c.id,
+                "statement": c.statement,
+                "paper": c.paper,
+                "measured": measured,
+                "verdict": verdict,
+            }
+        )
+    return pd.DataFrame(rows).set_index("claim")
+
+
+def config_table(cfg) -> pd.DataFrame:
+    """A frozen config as a two-column table (parameter, value), for display in a chapter."""
+    import dataclasses
+
+    return pd.DataFrame(
+        [(f.name, repr(getattr(cfg, f.name))) for f in dataclasses.fields(cfg)],
+        columns=["parameter", "value"],
+    ).set_index("parameter")

@@ -1,0 +1,770 @@
+"""Chapter 2 — self-training (paper §3.2, Figs 4–6; paper-spec §6–§7, §15).
+
+Experiments, each a pure function of (config, generator) returning tidy DataFrames:
+
+    run_trajectories   Fig 4: weightwise nets self-trained (Keras epochs), PCA-projected
+    run_outcomes       Fig 5: outcome after 1,000 self-training epochs per reduction, with final weights
+    run_distances      "no two nets train to the same fixpoint": pairwise distances of trained fixpoints
+    run_robustness     Fig 6: noisy copies of trained non-zero fixpoints vs the identity net
+    run_grid           what decides zero vs non-zero fixpoints: encoding x init x step kind x lr x
+                       momentum x targets (constant, or differentiated as in the journal's code)
+    run_activations    Fig 5's experiment for tanh, relu and sigmoid, with and without bias
+
+`values(...)` turns the frames into the numbers the chapter glues.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from selfrep.claims import Claim
+from selfrep.experiments import KIND_KEYS
+from selfrep.fixpoints import KIND_LABELS, FixpointKind, classify, fixpoint_error
+from selfrep.grid import ENCODINGS, cells, end_to_end_map, grid_population
+from selfrep.nets import ACTIVATIONS, identity_fixpoint, init_population
+from selfrep.operators import TrainConfig, self_train, self_train_trajectory, train_init
+from selfrep.published import NOISE_LEVELS, PUBLISHED_CONFIGS, logged
+from selfrep.reductions import make_reduction
+from selfrep.robustness import Verged, noisy_copies, robustness
+from selfrep.trajectories import pca_trajectories
+
+CHAPTER = "02_self_training"
+REDUCTIONS: tuple[str, ...] = ("weightwise", "aggregating", "recurrent")
+# Parent groups of the robustness experiment (Fig 6).
+TRAINED, IDENTITY, JOURNAL = "trained (Keras epochs)", "identity", "trained (journal code)"
+
+
+@dataclass(frozen=True)
+class SelfTrainingConfig:
+    """Sizes of chapter 2's experiments (paper values in comments; paper-spec §6–§7)."""
+
+    trajectory_nets: int = 10  # Fig 4: 10 weightwise nets
+    trajectory_epochs: int = 100  # 101 states (the log's time axis is doubled; ours is not)
+    outcome_nets: int = 50  # Fig 5: 50 per reduction
+    outcome_epochs: int = 1000  # Fig 5: 1,000 Keras epochs (lr 0.01)
+    robustness_parents: int = 1000  # Fig 6: 1,000 random nets trained, the fixpoints kept
+    journal_parents: int = 200  # the journal's own Fig 6 parents (beyond the paper: a smaller check)
+    journal_chunks: int = 5  # 5 x 1,000 steps, momentum buffer reset between chunks
+    journal_chunk_steps: int = 1000
+    noise_levels: tuple[float, ...] = NOISE_LEVELS
+    robustness_steps: int = 100
+    journal_steps: int = 1000
+    grid_nets: int = 50  # per cell
+    grid_encodings: tuple[str, ...] = ("scaled", "raw")
+    grid_inits: tuple[str, ...] = ("glorot", "pytorch")
+    grid_lrs: tuple[float, ...] = (0.004, 0.01, 0.04)
+    grid_momenta: tuple[float, ...] = (0.0, 0.9)
+    grid_epoch_checkpoints: tuple[int, ...] = (100, 250, 500, 1000)
+    grid_batch_checkpoints: tuple[int, ...] = (500, 1000, 2500)
+    activations: tuple[str, ...] = ("linear", "tanh", "relu", "sigmoid")
+    biases: tuple[bool, ...] = (False, True)
+    activation_nets: int = 50
+    activation_epochs: int = 1000
+    eps: float = 1e-5
+    eps_keras: float = 1e-4
+    init: str = "glorot"
+
+    def __post_init__(self) -> None:
+        for name in (
+            "trajectory_nets",
+            "trajectory_epochs",
+            "outcome_nets",
+            "outcome_epochs",
+            "robustness_parents",
+            "journal_parents",
+            "journal_chunks",
+            "journal_chunk_steps",
+            "robustness_steps",
+            "journal_steps",
+            "grid_nets",
+            "activation_nets",
+            "activation_epochs",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be >= 1, got {getattr(self, name)}")
+        for name in ("grid_epoch_checkpoints", "grid_batch_checkpoints"):
+            cp = getattr(self, name)
+            if not cp or list(cp) != sorted(set(cp)) or cp[0] < 1:
+                raise ValueError(f"{name}: need increasing positive step counts, got {cp}")
+        unknown = [a for a in self.activations if a not in ACTIVATIONS]
+        if unknown:
+            raise ValueError(f"activations: unknown {unknown} (expected some of {ACTIVATIONS})")
+        bad = [e for e in self.grid_encodings if e not in ENCODINGS]
+        if bad:
+            raise ValueError(f"grid_encodings: unknown {bad} (expected some of {tuple(ENCODINGS)})")
+
+
+PRESETS = {
+    "paper": SelfTrainingConfig(),
+    "ci": SelfTrainingConfig(
+        outcome_nets=20,
+        robustness_parents=60,
+        journal_parents=20,
+        journal_chunks=2,
+        journal_chunk_steps=300,
+        grid_nets=4,
+        grid_epoch_checkpoints=(100, 1000),
+        grid_batch_checkpoints=(500, 2500),
+        activation_nets=5,
+        activation_epochs=60,
+    ),
+}
+
+# The Keras code's self-training epoch. "compiled" runs weightwise nets through the fused native kernel
+# (selfrep.fused; 10-100x faster here, equal to the eager path up to float rounding) where a C compiler
+# works, and everything else eagerly.
+KERAS = TrainConfig(step="epoch", lr=0.01, backend="compiled")
+GAIN_SPLIT = 0.25  # |initial value gain a0| below which a net counts as "shrinking" (chapter 2, the grid)
+
+
+def _weights_frame(w: torch.Tensor) -> pd.DataFrame:
+    return pd.DataFrame(w.numpy(), columns=[f"w{i}" for i in range(w.shape[1])])
+
+
+def weights_of(frame: pd.DataFrame) -> torch.Tensor:
+    """The (P, W) weights stored in a frame's w0, w1, ... columns (rows with NaN columns dropped)."""
+    cols = [c for c in frame.columns if c.startswith("w") and c[1:].isdigit()]
+    cols = [c for c in cols if frame[c].notna().all()]
+    return torch.tensor(frame[cols].to_numpy(), dtype=torch.float32)
+
+
+# ------------------------------------------------------------------------------------------------
+# Experiments
+# ------------------------------------------------------------------------------------------------
+def run_trajectories(cfg: SelfTrainingConfig, generator: torch.Generator) -> pd.DataFrame:
+    """Fig 4: `trajectory_nets` weightwise nets, self-trained `trajectory_epochs` Keras epochs, every
+    state recorded; one PCA over all states. One row per state: net, t, pc1, pc2, outcome (at the end,
+    ε = eps), explained variance."""
+    red = make_reduction("weightwise")
+    w = init_population(red.arch, cfg.trajectory_nets, cfg.init, generator=generator)
+    state, states = self_train_trajectory(w, red, cfg.trajectory_epochs, KERAS, generator)
+    kinds = classify(state.weights, red, cfg.eps)
+    frame, var, zero = pca_trajectories(states)
+    frame["outcome"] = [KIND_LABELS[int(kinds[p])] for p in frame["net"]]
+    frame["zero_pc1"], frame["zero_pc2"] = zero[0], zero[1]
+    frame["pc1_var"], frame["pc2_var"] = var[0], var[1]
+    return frame
+
+
+def run_outcomes(cfg: SelfTrainingConfig, generator: torch.Generator) -> pd.DataFrame:
+    """Fig 5: `outcome_nets` fresh nets per reduction, self-trained `outcome_epochs` Keras epochs
+    (lr 0.01, per-sample, shuffled). One row per net: reduction, net, kind at eps and at eps_keras,
+    fixpoint error (max and mean |N◁N − N|) and the final weights (w0 … w{W-1})."""
+    frames = []
+    for name in REDUCTIONS:
+        frames.append(
+            _train_and_classify(cfg, name, "linear", False, cfg.outcome_nets, cfg.outcome_epochs, generator)
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def in_output_range(weights: torch.Tensor, activation: str) -> torch.Tensor:
+    """(P,) bool: every weight lies inside the image of the output activation (relu [0, ∞), sigmoid (0, 1),
+    tanh (-1, 1), linear everything). A net's outputs become its weights, so a fixpoint needs this."""
+    if activation == "relu":
+        return (weights >= 0).all(dim=1)
+    if activation == "sigmoid":
+        return ((weights > 0) & (weights < 1)).all(dim=1)
+    if activation == "tanh":
+        return (weights.abs() < 1).all(dim=1)
+    return torch.isfinite(weights).all(dim=1)
+
+
+def _train_and_classify(cfg, name, activation, bias, n, epochs, generator) -> pd.DataFrame:
+    red = make_reduction(name, activation=activation, bias=bias)
+    w0 = init_population(red.arch, n, cfg.init, generator=generator)
+    w = self_train(w0, red, epochs, KERAS, generator).weights
+    err_max, err_mean = fixpoint_error(w, red)
+    if name == "aggregating":  # the error of the 4 block means: what aggregating self-training fits
+        with torch.no_grad():
+            agg_err = (red.aggregate(red.apply(w, w)) - red.aggregate(w)).abs().amax(dim=1).numpy()
+    else:
+        agg_err = np.full(n, np.nan)
+    frame = pd.DataFrame(
+        {
+            "reduction": name,
+            "activation": activation,
+            "bias": bias,
+            "net": np.arange(n),
+            "kind": [KIND_LABELS[int(k)] for k in classify(w, red, cfg.eps)],
+            "kind_keras": [KIND_LABELS[int(k)] for k in classify(w, red, cfg.eps_keras)],
+            "error_max": err_max.numpy(),
+            "error_mean": err_mean.numpy(),
+            "aggregate_error": agg_err,
+            "in_range_init": in_output_range(w0, activation).numpy(),
+            "in_range": in_output_range(w, activation).numpy(),
+        }
+    )
+    return pd.concat([frame, _weights_frame(w)], axis=1)
+
+
+def pairwise_distances(w: torch.Tensor) -> pd.DataFrame:
+    """Every unordered pair (i < j) of rows: max-abs and Euclidean distance."""
+    P = w.shape[0]
+    if P < 2:
+        raise ValueError(f"w: need at least two networks, got {P}")
+    w = w.to(torch.float64)
+    i, j = torch.triu_indices(P, P, offset=1)
+    d = w[i] - w[j]
+    return pd.DataFrame(
+        {
+            "i": i.numpy(),
+            "j": j.numpy(),
+            "max_abs": d.abs().amax(1).numpy(),
+            "euclidean": d.norm(dim=1).numpy(),
+        }
+    )
+
+
+def run_distances(outcomes: pd.DataFrame, parents: pd.DataFrame) -> pd.DataFrame:
+    """Pairwise distances between trained non-zero fixpoints: the weightwise nets of Fig 5 and the
+    trained parents of Fig 6. One row per pair: population, i, j, max_abs, euclidean."""
+    frames = []
+    ww = outcomes[(outcomes["reduction"] == "weightwise") & (outcomes["kind"] == "non-zero fixpoint")]
+    trained = parents[(parents["group"] == TRAINED) & (parents["kind"] == "non-zero fixpoint")]
+    for label, sub in (("Fig 5 weightwise", ww), ("Fig 6 parents", trained)):
+        if len(sub) >= 2:
+            frame = pairwise_distances(weights_of(sub))
+            frame.insert(0, "population", label)
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def train_journal_parents(cfg: SelfTrainingConfig, n: int, generator: torch.Generator) -> torch.Tensor:
+    """Parents trained as the journal's robustness script does (journal@21dd572, paper-spec §7, §15):
+    raw positions, PyTorch layout and init, full-batch steps at lr 0.004 with momentum 0.9 whose buffer
+    is reset every chunk, loss differentiated through inputs and targets. Returned in the
+    output-major layout."""
+    red = make_reduction("weightwise", order="output_major", positions="raw")
+    config = TrainConfig(step="batch", lr=0.004, momentum=0.9, targets="differentiated")
+    w = init_population(red.arch, n, "pytorch", generator=generator)
+    for _ in range(cfg.journal_chunks):
+        w = self_train(train_init(w, config), red, cfg.journal_chunk_steps, config, generator).weights
+    return w
+
+
+def run_robustness(cfg: SelfTrainingConfig, generator: torch.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fig 6: trained parents, their noisy copies, self-applied until they verge.
+
+    Parents: `robustness_parents` weightwise nets self-trained `outcome_epochs` Keras epochs, and
+    `journal_parents` trained by the journal's procedure; only non-zero fixpoints at eps are cloned.
+    The identity net gets as many copies per level as there are trained non-zero parents. Every copy is
+    measured with the text procedure and the journal procedure at eps.
+
+    Returns (parents, copies): parents has one row per parent (group, parent, kind, error_max, weights);
+    copies one row per (procedure, copy): group, procedure, eps, level, parent, time_to_vergence,
+    time_as_fixpoint, outcome.
+    """
+    red = make_reduction("weightwise")
+    red_journal = make_reduction("weightwise", order="output_major", positions="raw")
+    w0 = init_population(red.arch, cfg.robustness_parents, cfg.init, generator=generator)
+    trained = self_train(w0, red, cfg.outcome_epochs, KERAS, generator).weights
+    journal = train_journal_parents(cfg, cfg.journal_parents, generator)
+    parents, copies = [], []
+    groups = [(TRAINED, trained, red), (JOURNAL, journal, red_journal)]
+    n_identity = None
+    for group, w, r in groups:
+        kinds = classify(w, r, cfg.eps)
+        err, _ = fixpoint_error(w, r)
+        frame = pd.DataFrame(
+            {
+                "group": group,
+                "parent": np.arange(w.shape[0]),
+                "kind": [KIND_LABELS[int(k)] for k in kinds],
+                "error_max": err.numpy(),
+            }
+        )
+        parents.append(pd.concat([frame, _weights_frame(w)], axis=1))
+        keep = kinds == int(FixpointKind.NONZERO)
+        if group == TRAINED:
+            n_identity = max(int(keep.sum()), 1)
+        if bool(keep.any()):
+            copies.append(
+                _copies_frame(cfg, group, w[keep], r, 1, generator, torch.nonzero(keep).squeeze(1).numpy())
+            )
+    ident = identity_fixpoint(red.arch, 1)
+    copies.append(_copies_frame(cfg, IDENTITY, ident, red, n_identity, generator, np.zeros(1, int)))
+    return pd.concat(parents, ignore_index=True), pd.concat(copies, ignore_index=True)
+
+
+def _copies_frame(cfg, group, parents, red, copies, generator, parent_ids) -> pd.DataFrame:
+    nc = noisy_copies(parents, cfg.noise_levels, copies, generator=generator)
+    zeta = np.asarray(cfg.noise_levels)[nc.level.numpy()]
+    frames = []
+    for procedure, steps in (("text", cfg.robustness_steps), ("journal", cfg.journal_steps)):
+        res = robustness(nc.weights, red, cfg.eps, procedure=procedure, max_steps=steps)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "procedure": procedure,
+                    "eps": cfg.eps,
+                    "level": zeta,
+                    "parent": parent_ids[nc.parent.numpy()],
+                    "time_to_vergence": res.time_to_vergence.numpy(),
+                    "time_as_fixpoint": res.time_as_fixpoint.numpy(),
+                    "outcome": [Verged(int(o)).label for o in res.outcome],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_grid(cfg: SelfTrainingConfig, generator: torch.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What decides zero vs non-zero fixpoints: every cell of encoding x init x lr x momentum, for
+    three kinds of training: Keras epochs (constant targets), full-batch steps with constant targets,
+    and full-batch steps differentiated through the targets (the journal's code). `grid_nets` nets per
+    cell, all cells of one kind in one population.
+
+    Returns (summary, nets):
+      summary: one row per (training, cell, checkpoint step): settings, n, fractions of divergent / zero
+        / non-zero / other at eps, and `published` naming the code that ran this cell ("" if none);
+      nets: one row per net at the last checkpoint: training, cell, kind, the initial and final weight
+        norm, and for the linear net the end-to-end map a = (value gain, layer, cell, position gains).
+    """
+    grid = cells(cfg.grid_encodings, cfg.grid_inits, cfg.grid_lrs, cfg.grid_momenta)
+    runs = (
+        ("Keras epochs", "epoch", "constant", cfg.grid_epoch_checkpoints),
+        ("full batch", "batch", "constant", cfg.grid_batch_checkpoints),
+        ("full batch, differentiated targets", "batch", "differentiated", cfg.grid_batch_checkpoints),
+    )
+    summary, nets = [], []
+    for training, step, targets, checkpoints in runs:
+        pop = grid_population(grid, cfg.grid_nets, step, targets, generator=generator)
+        state, done = train_init(pop.weights, pop.config), 0
+        for cp in checkpoints:
+            state = self_train(state, pop.reduction, cp - done, pop.config, generator)
+            done = cp
+            codes = classify(state.weights, pop.reduction, cfg.eps)
+            for k, c in enumerate(grid):
+                sel = codes[pop.cell == k]
+                row = {
+                    "training": training,
+                    "step": step,
+                    "targets": targets,
+                    "cell": k,
+                    **c._asdict(),
+                    "t": cp,
+                    "n": int(sel.numel()),
+                }
+                for kind in FixpointKind:
+                    row[KIND_KEYS[kind.label]] = float((sel == int(kind)).float().mean())
+                row["published"] = _published(c, step, targets)
+                summary.append(row)
+        a = end_to_end_map(pop.reduction.arch, state.weights).squeeze(-1).double()
+        a0 = end_to_end_map(pop.reduction.arch, pop.weights).squeeze(-1).double()
+        nets.append(
+            pd.DataFrame(
+                {
+                    "training": training,
+                    "cell": pop.cell.numpy(),
+                    "kind": [KIND_LABELS[int(k)] for k in codes],
+                    "norm_init": pop.weights.double().norm(dim=1).numpy(),
+                    "norm_final": state.weights.double().norm(dim=1).numpy(),
+                    "a_value_init": a0[:, 0].numpy(),
+                    "a_value": a[:, 0].numpy(),
+                    "a_layer": a[:, 1].numpy(),
+                    "a_cell": a[:, 2].numpy(),
+                    "a_position": a[:, 3].numpy(),
+                }
+            )
+        )
+    nets = pd.concat(nets, ignore_index=True)
+    settings = pd.DataFrame([c._asdict() for c in grid]).rename_axis("cell").reset_index()
+    nets = nets.merge(settings, on="cell", how="left")
+    return pd.DataFrame(summary), nets
+
+
+def _published(c, step: str, targets: str) -> str:
+    for p in PUBLISHED_CONFIGS:
+        journal = p.positions == "raw"
+        if (
+            (c.positions, c.order, c.init, c.lr, c.momentum)
+            == (p.positions, p.order, p.init, p.lr, p.momentum)
+            and step == p.step
+            and (targets == "differentiated") == journal
+        ):
+            return p.name
+    return ""
+
+
+def run_activations(cfg: SelfTrainingConfig, generator: torch.Generator) -> pd.DataFrame:
+    """Fig 5's experiment for every activation x bias: `activation_nets` nets per reduction,
+    `activation_epochs` Keras epochs. One row per net (as run_outcomes, without weights)."""
+    frames = []
+    for activation in cfg.activations:
+        for bias in cfg.biases:
+            for name in REDUCTIONS:
+                f = _train_and_classify(
+                    cfg, name, activation, bias, cfg.activation_nets, cfg.activation_epochs, generator
+                )
+                frames.append(f[[c for c in f.columns if not (c.startswith("w") and c[1:].isdigit())]])
+    return pd.concat(frames, ignore_index=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# Summaries
+# ------------------------------------------------------------------------------------------------
+def kind_counts(frame: pd.DataFrame, by: list[str], column: str = "kind") -> pd.DataFrame:
+    """Counts of every kind (zeros included) per group of `by`, one column per kind label."""
+    counts = frame.groupby(by, sort=False)[column].value_counts().unstack(fill_value=0)
+    for label in KIND_LABELS:
+        if label not in counts.columns:
+            counts[label] = 0
+    return counts[list(KIND_LABELS)].reset_index()
+
+
+def level_key(zeta: float) -> str:
+    return str(round(-np.log10(zeta)))
+
+
+def robustness_means(copies: pd.DataFrame) -> pd.DataFrame:
+    g = copies.groupby(["group", "procedure", "level"], sort=False)
+    return g.agg(
+        time_to_vergence=("time_to_vergence", "mean"),
+        time_as_fixpoint=("time_as_fixpoint", "mean"),
+        time_as_fixpoint_median=("time_as_fixpoint", "median"),
+        copies=("time_as_fixpoint", "size"),
+        at_least_2=("time_as_fixpoint", lambda s: float((s >= 2).mean())),
+        verged=("outcome", lambda s: float((s != "not verged").mean())),
+    ).reset_index()
+
+
+def compare_with_logged(cfg: SelfTrainingConfig, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Fig 5 beside the authors' log, at the logged ε (1e-4): one row per reduction with both splits as
+    text, a computed reading (Fisher's exact test on the share of the reduction's most common logged
+    outcome) and the p-value."""
+    from scipy.stats import fisher_exact
+
+    rows = []
+    counts = kind_counts(outcomes, ["reduction"], "kind_keras").set_index("reduction")
+    for red in REDUCTIONS:
+        entry = logged(f"fig5_{red}")
+        ours = {k: int(counts.loc[red, k]) for k in KIND_LABELS}
+        log = {k: int(entry.values[k]) for k in KIND_LABELS}
+        top = max(log, key=log.get)
+        n1, n2 = sum(ours.values()), sum(log.values())
+        p = float(fisher_exact([[ours[top], n1 - ours[top]], [log[top], n2 - log[top]]]).pvalue)
+        verdict = "consistent with sampling noise" if p >= 0.05 else "differs beyond sampling noise"
+
+        def split(c):
+            return " · ".join(f"{v} {k}" for k, v in c.items() if v) + f" (of {sum(c.values())})"
+
+        rows.append(
+            {
+                "reduction": red,
+                "ours": split(ours),
+                "authors' log": split(log),
+                "reading": f"{top}: {ours[top] / n1:.0%} vs {log[top] / n2:.0%}, Fisher p = {p:.2g}: "
+                f"{verdict}",
+                "p": p,
+                "source": entry.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def values(
+    cfg: SelfTrainingConfig,
+    traj: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    dist: pd.DataFrame,
+    parents: pd.DataFrame,
+    copies: pd.DataFrame,
+    grid: pd.DataFrame,
+    grid_nets: pd.DataFrame,
+    act: pd.DataFrame,
+) -> dict[str, float | int | str]:
+    """The numbers chapter 2 glues (and its claims read), as plain Python scalars."""
+    v: dict[str, float | int | str] = {}
+    # Fig 4
+    per_net = traj.groupby("net")["outcome"].first()
+    v["fig4_nets"] = len(per_net)
+    v["fig4_nonzero"] = int((per_net == "non-zero fixpoint").sum())
+    v["fig4_pc_var"] = float(traj["pc1_var"].iloc[0] + traj["pc2_var"].iloc[0])
+    # Fig 5
+    v["fig5_nets"] = cfg.outcome_nets
+    v["fig5_epochs"] = cfg.outcome_epochs
+    for col, tag in (("kind", "fig5"), ("kind_keras", "fig5k")):
+        counts = kind_counts(outcomes, ["reduction"], col).set_index("reduction")
+        for red in REDUCTIONS:
+            for label, key in KIND_KEYS.items():
+                v[f"{tag}_{red}_{key}"] = int(counts.loc[red, label])
+    for red in REDUCTIONS:
+        sub = outcomes[outcomes["reduction"] == red]
+        v[f"fig5_{red}_nonzero_frac"] = float((sub["kind"] == "non-zero fixpoint").mean())
+        v[f"fig5_{red}_fix_frac"] = float(sub["kind"].isin(["zero fixpoint", "non-zero fixpoint"]).mean())
+        v[f"fig5_{red}_div_frac"] = float((sub["kind"] == "divergent").mean())
+    ww = outcomes[(outcomes["reduction"] == "weightwise") & (outcomes["kind"] == "non-zero fixpoint")]
+    if len(ww):  # undefined without a fixpoint: not glued (a chapter citing it then fails loudly)
+        v["fig5_weightwise_error_median"] = float(ww["error_max"].median())
+        v["fig5_weightwise_error_max"] = float(ww["error_max"].max())
+    agg = outcomes[outcomes["reduction"] == "aggregating"]
+    v["fig5_aggregating_error_min"] = float(agg["error_max"].min())
+    v["fig5_aggregating_aggregate_error_median"] = float(agg["aggregate_error"].median())
+    # Distances
+    for pop, tag in (("Fig 5 weightwise", "dist5"), ("Fig 6 parents", "dist6")):
+        sub = dist[dist["population"] == pop]
+        v[f"{tag}_pairs"] = len(sub)
+        if len(sub):
+            v[f"{tag}_min_max_abs"] = float(sub["max_abs"].min())
+            v[f"{tag}_median_max_abs"] = float(sub["max_abs"].median())
+            v[f"{tag}_min_euclidean"] = float(sub["euclidean"].min())
+    v["dist_min_max_abs"] = float(dist["max_abs"].min())
+    v["eps"] = cfg.eps
+    v["eps_keras"] = cfg.eps_keras
+    # Fig 6 parents
+    for group, tag in ((TRAINED, "par"), (JOURNAL, "jpar")):
+        sub = parents[parents["group"] == group]
+        v[f"{tag}_n"] = len(sub)
+        for label, key in KIND_KEYS.items():
+            v[f"{tag}_{key}"] = int((sub["kind"] == label).sum())
+        nz = sub[sub["kind"] == "non-zero fixpoint"]
+        if len(nz):
+            v[f"{tag}_error_median"] = float(nz["error_max"].median())
+    # Fig 6 copies
+    means = robustness_means(copies)
+    for row in means.itertuples():
+        tag = {TRAINED: "fig6t", IDENTITY: "fig6i", JOURNAL: "fig6j"}[row.group]
+        tag += "" if row.procedure == "text" else "_journal"
+        lv = level_key(row.level)
+        v[f"{tag}_tverge_{lv}"] = float(row.time_to_vergence)
+        v[f"{tag}_tfix_{lv}"] = float(row.time_as_fixpoint)
+        v[f"{tag}_ge2_{lv}"] = float(row.at_least_2)
+    text = copies[copies["procedure"] == "text"]
+    low = text[text["level"] < cfg.eps]
+    t_low, i_low = low[low["group"] == TRAINED], low[low["group"] == IDENTITY]
+    v["fig6_trained_ge2_low"] = float((t_low["time_as_fixpoint"] >= 2).mean()) if len(t_low) else 0.0
+    v["fig6_trained_ge1_low"] = float((t_low["time_as_fixpoint"] >= 1).mean()) if len(t_low) else 0.0
+    v["fig6_trained_tfix_low"] = float(t_low["time_as_fixpoint"].mean()) if len(t_low) else 0.0
+    v["fig6_identity_tfix_low"] = float(i_low["time_as_fixpoint"].mean()) if len(i_low) else 0.0
+    tm = means[(means["procedure"] == "text")]
+    tr = tm[tm["group"] == TRAINED].set_index("level")["time_as_fixpoint"]
+    idt = tm[tm["group"] == IDENTITY].set_index("level")["time_as_fixpoint"]
+    small = [z for z in cfg.noise_levels if z <= 1e-6 and z in tr.index]
+    v["fig6_levels_trained_below_identity"] = int(sum(tr[z] < idt[z] for z in small))
+    v["fig6_levels_compared"] = len(small)
+    v["fig6_copies_per_level"] = int((text[(text["group"] == TRAINED)]["level"] == cfg.noise_levels[0]).sum())
+    # Grid
+    last = grid.groupby("training")["t"].transform("max") == grid["t"]
+    end = grid[last]
+    for training, tag in (
+        ("Keras epochs", "gk"),
+        ("full batch", "gb"),
+        ("full batch, differentiated targets", "gd"),
+    ):
+        sub = end[end["training"] == training]
+        v[f"{tag}_zero"] = float(sub["zero"].mean())
+        v[f"{tag}_nonzero"] = float(sub["nonzero"].mean())
+        v[f"{tag}_div"] = float(sub["div"].mean())
+        v[f"{tag}_steps"] = int(sub["t"].iloc[0])
+        for init in cfg.grid_inits:
+            s2 = sub[sub["init"] == init]
+            v[f"{tag}_{init}_zero"] = float(s2["zero"].mean())
+            v[f"{tag}_{init}_nonzero"] = float(s2["nonzero"].mean())
+        for enc in cfg.grid_encodings:
+            s2 = sub[sub["positions"] == ENCODINGS[enc][0]]
+            v[f"{tag}_{enc}_zero"] = float(s2["zero"].mean())
+    for p in PUBLISHED_CONFIGS:
+        tag = {
+            "Keras": "pub_keras",
+            "PyTorch journal (": "pub_journal",
+            "PyTorch journal robustness": "pub_jrob",
+        }
+        key = next(t for prefix, t in tag.items() if p.name.startswith(prefix))
+        rows = grid[grid["published"] == p.name]
+        if len(rows):
+            final = rows[rows["t"] == rows["t"].max()].iloc[0]
+            v[f"{key}_zero"], v[f"{key}_nonzero"] = float(final["zero"]), float(final["nonzero"])
+            v[f"{key}_other"] = float(final["other"] + final["second"])
+            v[f"{key}_steps"] = int(final["t"])
+            v[f"{key}_n"] = int(final["n"])
+            first = rows[rows["t"] == rows["t"].min()].iloc[0]
+            v[f"{key}_nonzero_first"] = float(first["nonzero"])
+            v[f"{key}_zero_first"] = float(first["zero"])
+            v[f"{key}_steps_first"] = int(first["t"])
+    v["grid_cells"] = int(grid[["training", "cell"]].drop_duplicates().shape[0])
+    v["grid_nets"] = cfg.grid_nets
+    # Explanation: what the end-to-end map of non-zero fixpoints looks like
+    nz = grid_nets[grid_nets["kind"] == "non-zero fixpoint"]
+    if len(nz):
+        dev = np.maximum.reduce(
+            [np.abs(nz["a_value"] - 1), np.abs(nz["a_layer"]), np.abs(nz["a_cell"]), np.abs(nz["a_position"])]
+        )
+        v["map_nonzero_n"] = len(nz)
+        v["map_nonzero_dev_median"] = float(np.median(dev))
+        v["map_nonzero_dev_max"] = float(np.max(dev))
+        v["map_nonzero_e1_frac"] = float((dev < 1e-3).mean())
+    z = grid_nets[grid_nets["kind"] == "zero fixpoint"]
+    v["map_zero_n"] = len(z)
+    diff = grid_nets[grid_nets["training"] == "full batch, differentiated targets"]
+    a0 = diff["a_value_init"]
+    groups = {"neg": a0 < -GAIN_SPLIT, "small": a0.abs() <= GAIN_SPLIT, "pos": a0 > GAIN_SPLIT}
+    v["gain_split"] = GAIN_SPLIT
+    for key, sel in groups.items():
+        v[f"gd_gain_{key}_share"] = float(sel.mean())
+        v[f"gd_gain_{key}_zero"] = float((diff[sel]["kind"] == "zero fixpoint").mean()) if sel.any() else 0.0
+        v[f"gd_gain_{key}_nonzero"] = (
+            float((diff[sel]["kind"] == "non-zero fixpoint").mean()) if sel.any() else 0.0
+        )
+    v["gd_gain_below1"] = float((a0.abs() < 1).mean())
+    tiny = a0.abs() <= 0.1
+    for init in cfg.grid_inits:
+        sel = tiny & (diff["init"] == init)
+        v[f"gd_{init}_tiny_gain_zero"] = (
+            float((diff[sel]["kind"] == "zero fixpoint").mean()) if sel.any() else 0.0
+        )
+    for init in cfg.grid_inits:
+        v[f"gd_{init}_gain_small_share"] = float((a0[diff["init"] == init].abs() <= GAIN_SPLIT).mean())
+    d = grid_nets[grid_nets["training"] == "full batch, differentiated targets"]
+    for init in cfg.grid_inits:
+        s2 = d[d["init"] == init]
+        v[f"gd_{init}_norm_init_median"] = float(s2["norm_init"].median())
+    # Activations
+    v["act_nets"] = cfg.activation_nets
+    v["act_epochs"] = cfg.activation_epochs
+    counts = kind_counts(act, ["activation", "bias", "reduction"]).set_index(
+        ["activation", "bias", "reduction"]
+    )
+    for (a, b, r), row in counts.iterrows():
+        for label, key in KIND_KEYS.items():
+            v[f"act_{a}_{'bias' if b else 'nobias'}_{r}_{key}"] = int(row[label])
+    for (a, b, r), grp in act.groupby(["activation", "bias", "reduction"], sort=False):
+        tag = f"act_{a}_{'bias' if b else 'nobias'}_{r}"
+        finite = grp["error_max"][np.isfinite(grp["error_max"])]
+        if len(finite):
+            v[f"{tag}_error_median"] = float(finite.median())
+        v[f"{tag}_in_range"] = float(grp["in_range"].mean())
+        v[f"{tag}_in_range_init"] = float(grp["in_range_init"].mean())
+    # Beside the log, and the configuration
+    cmp = compare_with_logged(cfg, outcomes)
+    for row in cmp.itertuples():
+        v[f"cmp_fig5_{row.reduction}_p"] = float(row.p)
+    for red in REDUCTIONS:
+        entry = logged(f"fig5_{red}")
+        for label, key in KIND_KEYS.items():
+            v[f"log_fig5_{red}_{key}"] = int(entry.values[label])
+    v["log_fig5_nets"] = int(logged("fig5_weightwise").n)
+    changed = int((outcomes["kind"] != outcomes["kind_keras"]).sum())
+    v["fig5_eps_changed"] = changed
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            v[f"cfg_{f.name}"] = value
+    nonlinear = act[act["activation"] != "linear"]
+    v["act_nonlinear_fixpoints"] = int(
+        nonlinear["kind"].isin(["zero fixpoint", "non-zero fixpoint", "second-order fixpoint"]).sum()
+    )
+    v["act_nonlinear_nets"] = len(nonlinear)
+    return v
+
+
+# ------------------------------------------------------------------------------------------------
+# Claims (paper-spec §13, claims 4–6)
+# ------------------------------------------------------------------------------------------------
+def _decide_p4(v):
+    ww, agg_fix, rnn_div = (
+        v["fig5_weightwise_nonzero_frac"],
+        v["fig5_aggregating_fix_frac"],
+        v["fig5_recurrent_div_frac"],
+    )
+    jn, jz = v["pub_journal_nonzero"], v["pub_journal_zero"]
+    text = (
+        f"Keras epochs: ww {ww:.0%} non-zero fixpoints, agg {agg_fix:.0%} fixpoints, rnn {rnn_div:.0%} "
+        f"divergent; the journal's training: {jn:.0%} non-zero, {jz:.0%} zero after "
+        f"{v['pub_journal_steps']} steps"
+    )
+    keras_ok = ww >= 0.9 and agg_fix == 0 and rnn_div >= 0.5
+    if keras_ok and jn >= 0.9:
+        return text, "holds"
+    if ww >= 0.9:
+        return text, "partly"
+    return text, "differs"
+
+
+def _decide_p5(v):
+    below, compared = v["fig6_levels_trained_below_identity"], v["fig6_levels_compared"]
+    ge2 = v["fig6_trained_ge2_low"]
+    text = (
+        f"trained copies' mean time as fixpoint below the identity's at {below} of {compared} levels "
+        f"ζ ≤ 1e-6; for ζ < ε, {ge2:.0%} of trained copies stay fixpoints ≥ 2 applications "
+        f"(mean {v['fig6_trained_tfix_low']:.2f} vs identity {v['fig6_identity_tfix_low']:.2f})"
+    )
+    if compared and below == compared and ge2 >= 0.9:
+        return text, "holds"
+    if compared and below == compared:
+        return text, "partly"
+    return text, "differs"
+
+
+def _decide_p6(v):
+    d, eps, eps_k = v["dist_min_max_abs"], v["eps"], v["eps_keras"]
+    text = (
+        f"closest pair of trained non-zero fixpoints differs by {d:.2g} in some weight "
+        f"({v['dist5_pairs'] + v['dist6_pairs']:,} pairs); ε = {eps:g}"
+    )
+    if d > eps_k:
+        return text, "holds"
+    if d > eps:
+        return text, "partly"
+    return text, "differs"
+
+
+CLAIMS: list[Claim] = [
+    Claim(
+        "P4",
+        CHAPTER,
+        "Weightwise self-training turns random nets into non-zero fixpoints with near certainty; "
+        "aggregating nets converge to non-fixpoints and recurrent nets often diverge (Figs 4, 5).",
+        "Fig 5 log (50 nets, 1,000 epochs): ww 50 non-zero fixpoints; agg 50 other; "
+        "rnn 38 divergent, 12 other",
+        (
+            "fig5_weightwise_nonzero_frac",
+            "fig5_aggregating_fix_frac",
+            "fig5_recurrent_div_frac",
+            "pub_journal_nonzero",
+            "pub_journal_zero",
+            "pub_journal_steps",
+        ),
+        "holds if ≥ 90 % of ww nets end as non-zero fixpoints, no agg net is a fixpoint and ≥ 50 % of "
+        "rnn nets diverge, under the Keras training and under the journal's; partly if it holds for the "
+        "Keras training only (ww ≥ 90 %); differs otherwise",
+        _decide_p4,
+        {"ci": "partly", "paper": "partly"},
+    ),
+    Claim(
+        "P5",
+        CHAPTER,
+        "Trained fixpoints are less robust than the identity net, yet stay fixpoints for a few "
+        "applications when the noise is below ε = 1e-5 (Fig 6).",
+        "Fig 6: 'much more limited number of steps' than Fig 3, but 'reliably … at least a few applications'",
+        (
+            "fig6_levels_trained_below_identity",
+            "fig6_levels_compared",
+            "fig6_trained_ge2_low",
+            "fig6_trained_tfix_low",
+            "fig6_identity_tfix_low",
+        ),
+        "holds if the trained copies' mean time as fixpoint is below the identity's at every ζ ≤ 1e-6 and "
+        "≥ 90 % of trained copies with ζ < ε stay fixpoints for ≥ 2 applications; partly if only the first",
+        _decide_p5,
+        {"ci": "partly", "paper": "partly"},
+    ),
+    Claim(
+        "P6",
+        CHAPTER,
+        "No two random nets train to the same fixpoint.",
+        "'no two (fully) randomly generated networks in our experiments ended up evolving … "
+        "into the same fixpoint'",
+        ("dist_min_max_abs", "eps", "eps_keras", "dist5_pairs", "dist6_pairs"),
+        "holds if every pair of trained non-zero fixpoints differs by more than 1e-4 in some weight; "
+        "partly if by more than ε = 1e-5 only",
+        _decide_p6,
+        {"ci": "holds", "paper": "holds"},
+    ),
+]
