@@ -1,34 +1,53 @@
 """Fused weightwise kernels: one self-training step (or self-application) of a whole population as one
-elementwise computation, compiled with torch.compile.
+straight-line computation per network, compiled to native code.
 
-The eager operators (selfrep.operators) are the reference: batched matmuls and autograd, correct on every
-device. A weightwise network is tiny (14 weights, ~1 kFLOP per step), so eager time goes to per-op overhead.
-Here every weight of every network is a column: the population's k-th weight is one (P,) vector, and the
-forward pass, the hand-written backward pass, the Fisher-Yates sample order and the SGD/momentum update are
-written as arithmetic on those vectors, unrolled over the (static) architecture. torch.compile fuses it all
-into one loop over P. The sample orders come from the same keys and hash as selfrep.shuffle, so the fused
-and eager paths visit samples in the same order and agree to float rounding (tested).
+The eager operators (selfrep.operators) are the reference: batched tensor ops and autograd, correct on every
+device. A weightwise network is tiny (14 weights, ~1 kFLOP per self-training step), so eager time goes to
+per-op overhead, not arithmetic. Here the same step is written once in *column form* — every weight of
+every network is a column, the forward pass, a hand-written backward pass and the SGD/momentum update are
+arithmetic on columns, unrolled over the (static) architecture:
 
-Used through `TrainConfig(backend="compiled")` and `self_apply(..., backend="compiled")`. If no compiler
-works on this machine, `available()` is False and callers fall back to the eager path.
+* run on torch tensors (`column_step`, `column_apply`), it is a readable, testable statement of the kernel;
+* run on `_Var` placeholders, the very same Python code *emits C*: one statement per operation, inside a
+  loop over a block of 16 networks that the C compiler vectorises (each SIMD lane is one network).
+
+The C source is compiled with the system C compiler (`cc -O3 -march=native`, about a second), cached on
+disk under a hash of the source, flags and CPU, written atomically, and called through ctypes with the
+GIL released, so large populations are split over `torch.get_num_threads()` Python threads. Sample orders
+are the Fisher-Yates shuffles of selfrep.shuffle, recomputed in C from the same per-network keys, so both
+paths visit samples in the same order and agree to float rounding (tested). No -ffast-math: inf and nan
+propagate exactly as in the eager path.
+
+Used through `TrainConfig(backend="compiled")` and `self_apply(..., backend="compiled")`. Where no working
+C compiler is found, or for tensors that are not on the CPU, `supports()` is False and the eager path runs.
 """
 
 from __future__ import annotations
 
-import warnings
+import ctypes
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache, lru_cache
+from pathlib import Path
 
 import torch
 
 from selfrep.nets import Arch
 from selfrep.shuffle import draw_keys, swap_indices
 
-Col = torch.Tensor  # a (P,) column: one scalar of every network
+LANES = 16  # networks per vectorised block
+_PARALLEL_MIN_P = 8192  # below this, one thread (thread hand-off costs more than it saves)
 
 
 # ------------------------------------------------------------------------------------------------
-# Column views of an MLP
+# Column form of an MLP: shared by the torch reference and the C generator
 # ------------------------------------------------------------------------------------------------
 def _layout(arch: Arch) -> list[tuple[int, str, int, int]]:
     """For every flat index: (layer, role, i, j) with role "kernel" (input i -> output j) or "bias" (j)."""
@@ -45,8 +64,8 @@ def _layout(arch: Arch) -> list[tuple[int, str, int, int]]:
     return out
 
 
-def _unflatten(arch: Arch, cols: list[Col]) -> tuple[list[list[list[Col]]], list[list[Col]]]:
-    """Columns -> K[layer][i][j] and B[layer][j] (B empty lists when there is no bias)."""
+def _unflatten(arch: Arch, cols: list):
+    """Columns -> K[layer][i][j] and B[layer][j] (B holds empty lists when there is no bias)."""
     K = [[[None] * b for _ in range(a)] for a, b in zip(arch.sizes[:-1], arch.sizes[1:], strict=True)]
     B = [[None] * b if arch.bias else [] for b in arch.sizes[1:]]
     for col, (layer, role, i, j) in zip(cols, _layout(arch), strict=True):
@@ -57,32 +76,30 @@ def _unflatten(arch: Arch, cols: list[Col]) -> tuple[list[list[list[Col]]], list
     return K, B
 
 
-def _flatten(arch: Arch, K, B) -> list[Col]:
+def _flatten(arch: Arch, K, B) -> list:
     return [K[l][i][j] if role == "kernel" else B[l][j] for l, role, i, j in _layout(arch)]
 
 
-def _act(z: Col, activation: str) -> Col:
+def _act(z, activation: str):
     if activation == "linear":
         return z
-    if activation == "tanh":
-        return torch.tanh(z)
-    if activation == "relu":
-        return torch.relu(z)
-    return torch.sigmoid(z)
+    if isinstance(z, _Var):
+        return z.activation(activation)
+    return {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}[activation](z)
 
 
-def _act_grad(z: Col, a: Col, activation: str) -> Col | None:
+def _act_grad(z, a, activation: str):
     """da/dz, or None for linear (multiplication by 1 is skipped)."""
     if activation == "linear":
         return None
     if activation == "tanh":
         return 1.0 - a * a
-    if activation == "relu":
-        return (z > 0).to(z.dtype)
-    return a * (1.0 - a)
+    if activation == "sigmoid":
+        return a * (1.0 - a)
+    return z.positive() if isinstance(z, _Var) else (z > 0).to(z.dtype)
 
 
-def _forward(arch: Arch, K, B, x: list[Col]) -> tuple[list[list[Col]], list[list[Col]]]:
+def _forward(arch: Arch, K, B, x: list):
     """Pre-activations zs and activations acts (acts[0] = x) of every layer."""
     acts, zs = [x], []
     a = x
@@ -101,7 +118,7 @@ def _forward(arch: Arch, K, B, x: list[Col]) -> tuple[list[list[Col]], list[list
     return zs, acts
 
 
-def _backward(arch: Arch, K, zs, acts, d_out: list[Col]):
+def _backward(arch: Arch, K, zs, acts, d_out: list):
     """Gradients gK[l][i][j], gB[l][j] for the loss whose gradient w.r.t. the outputs is d_out."""
     gK = [None] * arch.n_layers
     gB = [None] * arch.n_layers
@@ -124,7 +141,40 @@ def _backward(arch: Arch, K, zs, acts, d_out: list[Col]):
     return gK, gB
 
 
-def _fisher_yates(keys: Col, S: int) -> list[Col]:
+def _sample_grad(arch: Arch, cols: list, x: list, target, scale: float) -> list:
+    """Gradient columns of scale * sum_o (y_o - target)^2 for one sample x (inputs as columns)."""
+    K, B = _unflatten(arch, cols)
+    zs, acts = _forward(arch, K, B, x)
+    d_out = [(2.0 * scale) * (acts[-1][o] - target) for o in range(arch.n_out)]
+    gK, gB = _backward(arch, K, zs, acts, d_out)
+    return _flatten(arch, gK, gB)
+
+
+def _sgd(cols: list, vcols: list | None, grads: list, lr, mom):
+    if vcols is None:
+        return [w - lr * g for w, g in zip(cols, grads, strict=True)], None
+    vcols = [mom * v + g for v, g in zip(vcols, grads, strict=True)]
+    return [w - lr * v for w, v in zip(cols, vcols, strict=True)], vcols
+
+
+def _batch_step(arch: Arch, cols: list, vcols: list | None, enc: list[list], lr, mom):
+    """One full-batch step: every weight s is a sample (value, enc[s]); the mean loss's gradients summed."""
+    W, gsum = arch.n_weights, None
+    for s in range(W):
+        g = _sample_grad(arch, cols, [cols[s], *enc[s]], cols[s], 1.0 / (W * arch.n_out))
+        gsum = g if gsum is None else [a + b for a, b in zip(gsum, g, strict=True)]
+    return _sgd(cols, vcols, gsum, lr, mom)
+
+
+def _apply_cols(arch: Arch, attacker: list, victim: list, enc: list[list]) -> list:
+    K, B = _unflatten(arch, attacker)
+    return [_forward(arch, K, B, [vs, *enc[s]])[1][-1][0] for s, vs in enumerate(victim)]
+
+
+# ------------------------------------------------------------------------------------------------
+# The torch column form: a readable statement of the kernels (tests compare it to autograd and to C)
+# ------------------------------------------------------------------------------------------------
+def _fisher_yates(keys: torch.Tensor, S: int) -> list[torch.Tensor]:
     """The orders of selfrep.shuffle.orders_from_keys, as S (P,) index columns (where-chains, no scatter)."""
     idx = [torch.full_like(keys, i) for i in range(S)]
     for i, j in zip(range(S - 1, 0, -1), swap_indices(keys, S), strict=True):
@@ -138,147 +188,402 @@ def _fisher_yates(keys: Col, S: int) -> list[Col]:
     return idx
 
 
-# ------------------------------------------------------------------------------------------------
-# Kernels (pure functions of tensors; built per architecture and step kind, then compiled)
-# ------------------------------------------------------------------------------------------------
-def _make_step(arch: Arch, step: str, momentum_on: bool) -> Callable:
+def column_step(
+    arch: Arch,
+    step: str,
+    w: torch.Tensor,
+    v: torch.Tensor | None,
+    keys: torch.Tensor,
+    enc: torch.Tensor,
+    lr: float,
+    mom: float,
+):
+    """One self-training step in column form on torch tensors: returns (weights, velocity or None)."""
     W = arch.n_weights
-    n_out = arch.n_out
-
-    def update(cols, vcols, gcols, lr, mom):
-        if vcols is None:
-            return [w - lr * g for w, g in zip(cols, gcols, strict=True)], None
-        vcols = [mom * v + g for v, g in zip(vcols, gcols, strict=True)]
-        return [w - lr * v for w, v in zip(cols, vcols, strict=True)], vcols
-
-    def step_fn(
-        w: torch.Tensor,
-        v: torch.Tensor | None,
-        keys: torch.Tensor,
-        enc: torch.Tensor,
-        lr: torch.Tensor,
-        mom: torch.Tensor,
-    ):
-        cols = list(w.unbind(1))
-        vcols = list(v.unbind(1)) if momentum_on else None
-        encs = [enc[:, c] for c in range(enc.shape[1])]
-        if step == "batch":
-            K, B = _unflatten(arch, cols)
-            gsum = None
-            for s in range(W):  # every weight is one sample; gradients of the mean loss are summed
-                x = [cols[s]] + [e[s].expand_as(cols[s]) for e in encs]
-                zs, acts = _forward(arch, K, B, x)
-                d_out = [(2.0 / (W * n_out)) * (acts[-1][o] - cols[s]) for o in range(n_out)]
-                gK, gB = _backward(arch, K, zs, acts, d_out)
-                g = _flatten(arch, gK, gB)
-                gsum = g if gsum is None else [a + b for a, b in zip(gsum, g, strict=True)]
-            cols, vcols = update(cols, vcols, gsum, lr, mom)
-        else:
-            order = _fisher_yates(keys, W)
-            frozen = w  # targets and inputs are frozen at the start of the epoch
-            for k in range(W):
-                pick = order[k]
-                val = torch.gather(frozen, 1, pick.unsqueeze(1)).squeeze(1)
-                x = [val] + [e[pick] for e in encs]
-                K, B = _unflatten(arch, cols)
-                zs, acts = _forward(arch, K, B, x)
-                d_out = [(2.0 / n_out) * (acts[-1][o] - val) for o in range(n_out)]
-                gK, gB = _backward(arch, K, zs, acts, d_out)
-                cols, vcols = update(cols, vcols, _flatten(arch, gK, gB), lr, mom)
-        new_w = torch.stack(cols, dim=1)
-        new_v = torch.stack(vcols, dim=1) if momentum_on else None
-        return new_w, new_v
-
-    return step_fn
+    cols, vcols = list(w.unbind(1)), (list(v.unbind(1)) if v is not None else None)
+    if step == "batch":
+        encs = [[enc[s, c].expand_as(cols[0]) for c in range(enc.shape[1])] for s in range(W)]
+        cols, vcols = _batch_step(arch, cols, vcols, encs, lr, mom)
+    else:
+        for pick in _fisher_yates(keys, W):
+            val = torch.gather(w, 1, pick.unsqueeze(1)).squeeze(1)  # frozen at the start of the epoch
+            x = [val] + [enc[:, c][pick] for c in range(enc.shape[1])]
+            cols, vcols = _sgd(cols, vcols, _sample_grad(arch, cols, x, val, 1.0 / arch.n_out), lr, mom)
+    return torch.stack(cols, 1), (torch.stack(vcols, 1) if vcols is not None else None)
 
 
-def _make_apply(arch: Arch) -> Callable:
-    def apply_fn(attacker: torch.Tensor, victim: torch.Tensor, enc: torch.Tensor) -> torch.Tensor:
-        K, B = _unflatten(arch, list(attacker.unbind(1)))
-        vcols = list(victim.unbind(1))
-        out = []
-        for s, vs in enumerate(vcols):
-            x = [vs] + [enc[s, c].expand_as(vs) for c in range(enc.shape[1])]
-            _, acts = _forward(arch, K, B, x)
-            out.append(acts[-1][0])
-        return torch.stack(out, dim=1)
-
-    return apply_fn
+def column_apply(arch: Arch, attacker: torch.Tensor, victim: torch.Tensor, enc: torch.Tensor) -> torch.Tensor:
+    vcols = list(victim.unbind(1))
+    encs = [[enc[s, c].expand_as(vcols[0]) for c in range(enc.shape[1])] for s in range(len(vcols))]
+    return torch.stack(_apply_cols(arch, list(attacker.unbind(1)), vcols, encs), 1)
 
 
 # ------------------------------------------------------------------------------------------------
-# Compilation and dispatch
+# C generation: the same column code, run on placeholders that record C statements
 # ------------------------------------------------------------------------------------------------
+class _Emitter:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.n = 0
+
+    def let(self, expr: str) -> _Var:
+        self.n += 1
+        name = f"t{self.n}"
+        self.lines.append(f"const real {name} = {expr};")
+        return _Var(self, name)
+
+
+class _Var:
+    """A C scalar of one network (one SIMD lane). Arithmetic on it emits a C statement."""
+
+    __slots__ = ("em", "ref")
+
+    def __init__(self, em: _Emitter, ref: str) -> None:
+        self.em, self.ref = em, ref
+
+    def _c(self, other) -> str:
+        return other.ref if isinstance(other, _Var) else f"(real)({float(other)!r})"
+
+    def __add__(self, o):
+        return self.em.let(f"{self.ref} + {self._c(o)}")
+
+    def __radd__(self, o):
+        return self.em.let(f"{self._c(o)} + {self.ref}")
+
+    def __sub__(self, o):
+        return self.em.let(f"{self.ref} - {self._c(o)}")
+
+    def __rsub__(self, o):
+        return self.em.let(f"{self._c(o)} - {self.ref}")
+
+    def __mul__(self, o):
+        return self.em.let(f"{self.ref} * {self._c(o)}")
+
+    def __rmul__(self, o):
+        return self.em.let(f"{self._c(o)} * {self.ref}")
+
+    def activation(self, name: str) -> _Var:
+        r = self.ref
+        if name == "tanh":
+            return self.em.let(f"TANH({r})")
+        if name == "sigmoid":
+            return self.em.let(f"(real)1 / ((real)1 + EXP(-{r}))")
+        return self.em.let(f"({r} <= (real)0 ? (real)0 : {r})")  # relu; nan stays nan, as torch.relu
+
+    def positive(self) -> _Var:
+        return self.em.let(f"({self.ref} > (real)0 ? (real)1 : (real)0)")
+
+
+_PRELUDE = """\
+#include <stdint.h>
+#include <math.h>
+typedef {real} real;
+#define L {lanes}
+#define W {W}
+#define TANH {tanh}
+#define EXP {exp}
+static inline uint32_t mix32(uint32_t x) {{
+    x ^= x >> 16; x *= 0x7FEB352Du; x ^= x >> 15; x *= 0x846CA68Bu; x ^= x >> 16; return x;
+}}
+"""
+
+_LOAD = """\
+    const int n = (P - b0) < L ? (int)(P - b0) : L;
+    for (int i = 0; i < W; ++i) for (int l = 0; l < L; ++l) {{
+        {body}
+    }}
+"""
+
+
+def _block_loop(body_lines: list[str]) -> str:
+    return (
+        "#pragma omp simd\n    for (int l = 0; l < L; ++l) {\n        "
+        + "\n        ".join(body_lines)
+        + "\n    }\n"
+    )
+
+
+def _step_source(arch: Arch, step: str, momentum_on: bool, real: str) -> str:
+    W = arch.n_weights
+    em = _Emitter()
+    cols = [_Var(em, f"w[{i}][l]") for i in range(W)]
+    vcols = [_Var(em, f"v[{i}][l]") for i in range(W)] if momentum_on else None
+    lr, mom = _Var(em, "lr"), _Var(em, "mom")
+    blocks: list[str] = []
+
+    def store(new_cols, new_vcols):
+        em.lines += [f"w[{i}][l] = {c.ref};" for i, c in enumerate(new_cols)]
+        if new_vcols is not None:
+            em.lines += [f"v[{i}][l] = {c.ref};" for i, c in enumerate(new_vcols)]
+
+    if step == "batch":
+        encs = [[_Var(em, f"enc[{s * 3 + c}]") for c in range(3)] for s in range(W)]
+        store(*_batch_step(arch, cols, vcols, encs, lr, mom))
+        blocks.append(_block_loop(em.lines))
+    else:
+        for k in range(W):  # one vectorised loop per sample of the epoch; weights live in w[][] between
+            em.lines = [f"const int ik = idx[{k}][l];"]
+            cols = [_Var(em, f"w[{i}][l]") for i in range(W)]
+            vcols = [_Var(em, f"v[{i}][l]") for i in range(W)] if momentum_on else None
+            val = em.let("fro[ik * L + l]")
+            x = [val] + [em.let(f"enc[ik * 3 + {c}]") for c in range(3)]
+            store(*_sgd(cols, vcols, _sample_grad(arch, cols, x, val, 1.0 / arch.n_out), lr, mom))
+            blocks.append(_block_loop(em.lines))
+    shuffle = ""
+    if step == "epoch":  # Fisher-Yates per lane, unrolled into where-chains so that it vectorises
+        fy = ["const uint32_t key = (uint32_t)kb[l];"]
+        fy += [f"int id{i} = {i};" for i in range(W)]
+        for i in range(W - 1, 0, -1):
+            fy.append(f"{{ const uint32_t r = mix32(mix32(key + {i}u * 0x9E3779B9u));")
+            fy.append(f"  const int j = (int)(((uint64_t)r * {i + 1}u) >> 32); int sel = id{i};")
+            for c in range(i):
+                swap = f"id{c} = j == {c} ? sel : old; sel = j == {c} ? old : sel;"
+                fy.append(f"  {{ const int old = id{c}; {swap} }}")
+            fy.append(f"  id{i} = sel; }}")
+        fy += [f"idx[{i}][l] = id{i};" for i in range(W)]
+        shuffle = (
+            "    int64_t kb[L];\n    for (int l = 0; l < L; ++l) kb[l] = l < n ? keys[b0 + l] : 0;\n    "
+            + _block_loop(fy)
+        )
+    v_load = "v[i][l] = l < n ? v_in[(b0 + l) * W + i] : (real)0;" if momentum_on else ""
+    v_store = "if (l < n) v_out[(b0 + l) * W + i] = v[i][l];" if momentum_on else ""
+    return (
+        _prelude(arch, real)
+        + "void kernel(const real* restrict w_in, const real* restrict v_in, real* restrict w_out,\n"
+        "            real* restrict v_out, const int64_t* restrict keys, const real* restrict enc,\n"
+        "            int64_t P, double lr_d, double mom_d) {\n"
+        "  const real lr = (real)lr_d, mom = (real)mom_d;\n"
+        "  (void)mom; (void)keys; (void)v_in; (void)v_out;\n"
+        "  for (int64_t b0 = 0; b0 < P; b0 += L) {\n"
+        "    real w[W][L], v[W][L], fro[W * L]; int idx[W][L]; (void)v; (void)fro; (void)idx;\n"
+        + _LOAD.format(
+            body=f"w[i][l] = l < n ? w_in[(b0 + l) * W + i] : (real)0; fro[i * L + l] = w[i][l]; {v_load}"
+        )
+        + shuffle
+        + "    "
+        + "    ".join(blocks)
+        + f"    for (int i = 0; i < W; ++i) for (int l = 0; l < L; ++l) {{\n"
+        f"        if (l < n) w_out[(b0 + l) * W + i] = w[i][l]; {v_store}\n    }}\n"
+        "  }\n}\n"
+    )
+
+
+def _apply_source(arch: Arch, real: str) -> str:
+    W = arch.n_weights
+    em = _Emitter()
+    att = [_Var(em, f"a[{i}][l]") for i in range(W)]
+    vic = [_Var(em, f"vc[{i}][l]") for i in range(W)]
+    encs = [[_Var(em, f"enc[{s * 3 + c}]") for c in range(3)] for s in range(W)]
+    outs = _apply_cols(arch, att, vic, encs)
+    em.lines += [f"o[{i}][l] = {c.ref};" for i, c in enumerate(outs)]
+    return (
+        _prelude(arch, real)
+        + "void kernel(const real* restrict a_in, const real* restrict v_in, real* restrict out,\n"
+        "            const real* restrict enc, int64_t P) {\n"
+        "  for (int64_t b0 = 0; b0 < P; b0 += L) {\n"
+        "    real a[W][L], vc[W][L], o[W][L];\n"
+        + _LOAD.format(
+            body="a[i][l] = l < n ? a_in[(b0 + l) * W + i] : (real)0; "
+            "vc[i][l] = l < n ? v_in[(b0 + l) * W + i] : (real)0;"
+        )
+        + "    "
+        + _block_loop(em.lines)
+        + "    for (int i = 0; i < W; ++i) for (int l = 0; l < n; ++l) out[(b0 + l) * W + i] = o[i][l];\n"
+        "  }\n}\n"
+    )
+
+
+def _prelude(arch: Arch, real: str) -> str:
+    f32 = real == "float"
+    return _PRELUDE.format(
+        real=real,
+        lanes=LANES,
+        W=arch.n_weights,
+        tanh="tanhf" if f32 else "tanh",
+        exp="expf" if f32 else "exp",
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Compiling and loading
+# ------------------------------------------------------------------------------------------------
+_CFLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-fPIC", "-shared", "-std=c99")
+
+
+@lru_cache(maxsize=1)
+def _compiler() -> tuple[str, str] | None:
+    """(path, version) of a C compiler, or None."""
+    for name in (os.environ.get("CC", ""), "cc", "gcc", "clang"):
+        path = shutil.which(name) if name else None
+        if path:
+            try:
+                out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if out.returncode == 0:
+                return path, out.stdout.splitlines()[0] if out.stdout else ""
+    return None
+
+
+def _cpu_signature() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((ln for ln in f if ln.startswith("flags")), "")
+    except OSError:
+        flags = ""
+    return platform.machine() + hashlib.sha256(flags.encode()).hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    """Where compiled kernels are kept: $SELFREP_KERNEL_CACHE, else ~/.cache/selfrep/kernels."""
+    env = os.environ.get("SELFREP_KERNEL_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "selfrep" / "kernels"
+
+
+_LOAD_LOCK = threading.Lock()
+
+
+@cache
+def _load(source: str) -> ctypes.CDLL:
+    cc = _compiler()
+    if cc is None:
+        raise RuntimeError("no C compiler found")
+    key = hashlib.sha256("\0".join([source, *_CFLAGS, cc[1], _cpu_signature()]).encode()).hexdigest()
+    lib = cache_dir() / f"k{key[:24]}.so"
+    with _LOAD_LOCK:
+        if not lib.exists():
+            lib.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=lib.parent) as tmp:
+                src = Path(tmp) / "kernel.c"
+                src.write_text(source)
+                out = Path(tmp) / "kernel.so"
+                res = subprocess.run(
+                    [cc[0], *_CFLAGS, "-o", str(out), str(src), "-lm"],
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                )
+                if res.returncode != 0:
+                    raise RuntimeError(f"C compiler failed: {res.stderr[-2000:]}")
+                os.replace(out, lib)  # atomic: a half-written kernel is never loaded
+        return ctypes.CDLL(str(lib))
+
+
 @lru_cache(maxsize=1)
 def available() -> bool:
-    """True if torch.compile can build a CPU kernel here (a C++ compiler is present and works)."""
+    """True if a C compiler works here (checked once, by building a one-line kernel)."""
     try:
-        f = torch.compile(lambda x: x * 2.0 + 1.0, dynamic=False)
-        return bool(torch.equal(f(torch.ones(3)), torch.full((3,), 3.0)))
-    except Exception as exc:  # any failure means: use the eager path
-        warnings.warn(f"torch.compile unavailable ({type(exc).__name__}); using the eager path", stacklevel=2)
+        _load("double selfrep_probe(double x) { return 2.0 * x; }\n")
+        return True
+    except (RuntimeError, OSError, subprocess.SubprocessError):
         return False
 
 
-@cache
-def compiled_step(arch: Arch, step: str, momentum_on: bool) -> Callable:
-    return torch.compile(_make_step(arch, step, momentum_on), dynamic=True)
+_REAL = {torch.float32: "float", torch.float64: "double"}
+_P = ctypes.c_void_p
 
 
 @cache
-def compiled_apply(arch: Arch) -> Callable:
-    return torch.compile(_make_apply(arch), dynamic=True)
+def _step_kernel(arch: Arch, step: str, momentum_on: bool, dtype: torch.dtype) -> Callable:
+    f = _load(_step_source(arch, step, momentum_on, _REAL[dtype])).kernel
+    f.argtypes = [_P, _P, _P, _P, _P, _P, ctypes.c_int64, ctypes.c_double, ctypes.c_double]
+    f.restype = None
+    return f
 
 
-def eager_step(arch: Arch, step: str, momentum_on: bool) -> Callable:
-    """The same fused computation, uncompiled (used by the tests to check the compiled kernel)."""
-    return _make_step(arch, step, momentum_on)
+@cache
+def _apply_kernel(arch: Arch, dtype: torch.dtype) -> Callable:
+    f = _load(_apply_source(arch, _REAL[dtype])).kernel
+    f.argtypes = [_P, _P, _P, _P, ctypes.c_int64]
+    f.restype = None
+    return f
 
 
-def supports(reduction, config=None) -> bool:
-    """Whether a fused kernel exists for this reduction (weightwise MLPs) and a compiler works."""
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _parallel(P: int, call: Callable[[int, int], None]) -> None:
+    """call(start, stop) over [0, P), split in lane-aligned chunks over torch.get_num_threads() threads."""
+    global _POOL
+    threads = max(1, torch.get_num_threads())
+    if threads == 1 or P < _PARALLEL_MIN_P:
+        call(0, P)
+        return
+    if _POOL is None or _POOL._max_workers < threads:
+        _POOL = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="selfrep-fused")
+    chunk = -(-P // threads // LANES) * LANES
+    futures = [_POOL.submit(call, s, min(s + chunk, P)) for s in range(0, P, chunk)]
+    for f in futures:
+        f.result()
+
+
+# ------------------------------------------------------------------------------------------------
+# Dispatch (called by selfrep.operators)
+# ------------------------------------------------------------------------------------------------
+def supports(reduction, weights: torch.Tensor | None = None) -> bool:
+    """Whether the fused kernel can run: a weightwise reduction, CPU float32/float64 data, a C compiler."""
     from selfrep.reductions import Weightwise
 
-    return isinstance(reduction, Weightwise) and available()
+    if not isinstance(reduction, Weightwise):
+        return False
+    if weights is not None and (weights.device.type != "cpu" or weights.dtype not in _REAL):
+        return False
+    return available()
 
 
-def _scalar(x: float, like: torch.Tensor) -> torch.Tensor:
-    return torch.tensor(x, dtype=like.dtype, device=like.device)
-
-
-def train_step(state, reduction, config, generator=None, *, compiled: bool = True):
+def train_step(state, reduction, config, generator=None):
     """One self-training step of a weightwise population with the fused kernel (see TrainConfig)."""
     from selfrep.operators import TrainState
 
-    w = reduction.arch.check(state.weights, "state.weights")
+    w = reduction.arch.check(state.weights, "state.weights").contiguous()
     momentum_on = config.momentum > 0
+    P, W = w.shape
+    # Same random stream as the eager path: one key per network for an epoch step, none for a batch step.
+    keys = draw_keys(P, generator, w.device) if config.step == "epoch" else torch.zeros(P, dtype=torch.int64)
     v = state.velocity
-    if momentum_on and v is None:
-        v = torch.zeros_like(w)
-    P = w.shape[0]
-    # The eager path draws one key per network for an epoch step (none for a batch step): same stream.
-    if config.step == "epoch":
-        keys = draw_keys(P, generator, w.device)
-    else:
-        keys = torch.zeros(P, dtype=torch.int64, device=w.device)
-    enc = reduction.encoding(w.dtype, w.device)
-    build = compiled_step if compiled else eager_step
-    fn = build(reduction.arch, config.step, momentum_on)
-    new_w, new_v = fn(
-        w.contiguous(),
-        v.contiguous() if momentum_on else None,
-        keys,
-        enc,
-        _scalar(config.learning_rate, w),
-        _scalar(config.momentum, w),
-    )
+    if momentum_on:
+        v = (torch.zeros_like(w) if v is None else v).contiguous()
+    enc = reduction.encoding(w.dtype, w.device).contiguous()
+    new_w = torch.empty_like(w)
+    new_v = torch.empty_like(w) if momentum_on else None
+    kernel = _step_kernel(reduction.arch, config.step, momentum_on, w.dtype)
+    isz = w.element_size()
+
+    def call(a: int, b: int) -> None:
+        kernel(
+            w.data_ptr() + a * W * isz,
+            (v.data_ptr() + a * W * isz) if momentum_on else None,
+            new_w.data_ptr() + a * W * isz,
+            (new_v.data_ptr() + a * W * isz) if momentum_on else None,
+            keys.data_ptr() + a * 8,
+            enc.data_ptr(),
+            b - a,
+            config.learning_rate,
+            config.momentum,
+        )
+
+    _parallel(P, call)
     return TrainState(new_w, new_v, state.step + 1)
 
 
-def apply(attacker: torch.Tensor, victim: torch.Tensor, reduction, *, compiled: bool = True) -> torch.Tensor:
+def apply(attacker: torch.Tensor, victim: torch.Tensor, reduction) -> torch.Tensor:
     """reduction.apply(attacker, victim) for a weightwise reduction, with the fused kernel."""
-    reduction.arch.check(attacker, "attacker")
-    reduction.arch.check(victim, "victim")
-    enc = reduction.encoding(victim.dtype, victim.device)
-    fn = compiled_apply(reduction.arch) if compiled else _make_apply(reduction.arch)
-    return fn(attacker.contiguous(), victim.contiguous(), enc)
+    a = reduction.arch.check(attacker, "attacker").contiguous()
+    vc = reduction.arch.check(victim, "victim").contiguous()
+    if a.shape != vc.shape or a.dtype != vc.dtype:
+        raise ValueError(
+            f"victim: shape/dtype {tuple(vc.shape)} {vc.dtype} differ from attacker's "
+            f"{tuple(a.shape)} {a.dtype}"
+        )
+    P, W = a.shape
+    enc = reduction.encoding(a.dtype, a.device).contiguous()
+    out = torch.empty_like(a)
+    kernel = _apply_kernel(reduction.arch, a.dtype)
+    isz = a.element_size()
+
+    def call(s: int, e: int) -> None:
+        off = s * W * isz
+        kernel(a.data_ptr() + off, vc.data_ptr() + off, out.data_ptr() + off, enc.data_ptr(), e - s)
+
+    _parallel(P, call)
+    return out

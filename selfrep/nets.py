@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import torch
@@ -94,7 +95,7 @@ class Arch:
     def n_out(self) -> int:
         return self.sizes[-1]
 
-    @property
+    @cached_property
     def blocks(self) -> tuple[Block, ...]:
         """Every block of the flat row, in memory order."""
         out: list[Block] = []
@@ -111,7 +112,7 @@ class Arch:
                 off += r * c
         return tuple(out)
 
-    @property
+    @cached_property
     def n_weights(self) -> int:
         """W, the number of scalars per network (weights and biases)."""
         last = self.blocks[-1]

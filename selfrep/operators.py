@@ -36,8 +36,8 @@ def self_apply(
 ) -> torch.Tensor:
     """Apply every network to itself `steps` times: N <- N ◁ N. (P, W) -> (P, W).
 
-    backend="compiled" uses the fused kernel (selfrep.fused) for weightwise reductions when a compiler is
-    available, and the eager path otherwise.
+    backend="compiled" uses the fused native kernel (selfrep.fused) for weightwise reductions on CPU when a
+    C compiler works, and the eager path otherwise.
     """
     _check_steps(steps)
     if backend not in BACKENDS:
@@ -47,7 +47,7 @@ def self_apply(
     if backend == "compiled":
         from selfrep import fused
 
-        if fused.supports(reduction):
+        if fused.supports(reduction, weights):
 
             def apply(a, v):
                 return fused.apply(a, v, reduction)
@@ -141,8 +141,8 @@ class TrainConfig:
             `TrainState`. 0 (default) is plain SGD, which is what both published codes effectively ran.
             `lr` and `momentum` may also be tuples with one value per network (a sweep held in one
             population); such configs always use the eager path.
-        backend: "eager" (portable reference) or "compiled" (fused kernel built with torch.compile, used
-            for MLP reductions where a compiler is available; otherwise falls back to eager).
+        backend: "eager" (portable reference) or "compiled" (the fused native kernel of selfrep.fused, used
+            for weightwise reductions on CPU float32/float64 where a C compiler works; otherwise eager).
         targets: "constant" (default; the text and the Keras code): inputs and targets are the weights
             taken as data, no gradient flows through them. "differentiated" (the journal's PyTorch code,
             which builds them from its live parameters): the loss is differentiated through the inputs'
@@ -284,7 +284,7 @@ def train_step(
     if config.backend == "compiled" and not config.per_network:
         from selfrep import fused
 
-        if fused.supports(reduction, config):
+        if fused.supports(reduction, state.weights):
             return fused.train_step(state, reduction, config, generator)
     x, y = reduction.training_pairs(state.weights)
     return fit_pairs(state, reduction, x, y, config, generator)

@@ -108,8 +108,12 @@ class Weightwise:
     def encoding(
         self, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None
     ) -> torch.Tensor:
-        """(W, 3) positional features (layer, cell, position) of every weight."""
-        return self._encoding.to(dtype=dtype, device=device)
+        """(W, 3) positional features (layer, cell, position) of every weight (a cached, shared tensor)."""
+        key = (dtype, torch.device(device) if device is not None else torch.device("cpu"))
+        cache = self.__dict__.setdefault("_encoding_cache", {})
+        if key not in cache:
+            cache[key] = self._encoding.to(dtype=dtype, device=key[1]).contiguous()
+        return cache[key]
 
     def inputs(self, victim: torch.Tensor) -> torch.Tensor:
         """(P, W, 4) attacker inputs [value, layer, cell, position] for every victim weight."""
