@@ -98,8 +98,9 @@ ENCODINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def cells(encodings=("scaled", "raw"), inits=("glorot", "pytorch"), lrs=(0.01,),
-          momenta=(0.0,)) -> list[Cell]:
+def cells(
+    encodings=("scaled", "raw"), inits=("glorot", "pytorch"), lrs=(0.01,), momenta=(0.0,)
+) -> list[Cell]:
     """The full product of the given axes, in a fixed order. An encoding is a key of ENCODINGS or a
     (positions, order) pair."""
     pairs = [ENCODINGS[e] if isinstance(e, str) else tuple(e) for e in encodings]
@@ -124,9 +125,15 @@ class GridPopulation(NamedTuple):
         return pd.DataFrame([c._asdict() for c in self.cells]).rename_axis("cell").reset_index()
 
 
-def grid_population(grid: list[Cell], n: int, step: str, targets: str = "constant", *,
-                    generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32
-                    ) -> GridPopulation:
+def grid_population(
+    grid: list[Cell],
+    n: int,
+    step: str,
+    targets: str = "constant",
+    *,
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> GridPopulation:
     """`n` networks per cell of `grid`, initialised by each cell's scheme in its own layout and held
     input-major, with each cell's encoding, learning rate and momentum; `step` and `targets` as in
     `TrainConfig`, shared by the whole population."""

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import pandas as pd
+
 MASTER = "illiumst/self-replicating-neural-networks@master (0c9b036)"
 
 
@@ -48,11 +50,15 @@ class Logged:
 
 # Outcome labels follow selfrep.fixpoints.KIND_LABELS.
 _DIV, _ZERO, _NONZERO, _SEC, _OTHER = (
-    "divergent", "zero fixpoint", "non-zero fixpoint", "second-order fixpoint", "other",
+    "divergent",
+    "zero fixpoint",
+    "non-zero fixpoint",
+    "second-order fixpoint",
+    "other",
 )
 
 # Noise levels of Fig 3 (the log's labels "10e-d" mean 10^-d).
-NOISE_LEVELS: tuple[float, ...] = tuple(10.0 ** -k for k in range(10))
+NOISE_LEVELS: tuple[float, ...] = tuple(10.0**-k for k in range(10))
 
 
 def _levels(values: list[float]) -> dict[str, float]:
@@ -62,75 +68,114 @@ def _levels(values: list[float]) -> dict[str, float]:
 _ENTRIES: list[Logged] = [
     # -- Chapter 1: self-application ------------------------------------------------------------
     Logged(
-        "fig1_aggregating", "Fig 1: 10 aggregating nets, self-applied until divergent or a 1e-14-fixpoint",
-        {_DIV: 0, _ZERO: 10, _NONZERO: 0, _SEC: 0, _OTHER: 0}, 10, 1e-14,
+        "fig1_aggregating",
+        "Fig 1: 10 aggregating nets, self-applied until divergent or a 1e-14-fixpoint",
+        {_DIV: 0, _ZERO: 10, _NONZERO: 0, _SEC: 0, _OTHER: 0},
+        10,
+        1e-14,
         "master:code/results/self_application_aggregation_network/log.txt",
         "trajectory run; the class default ε = 1e-14 stops the trajectories early",
     ),
     Logged(
-        "fig1_weightwise", "weightwise analogue of Fig 1: 20 nets self-applied until divergent or fixpoint",
-        {_DIV: 11, _ZERO: 9, _NONZERO: 0, _SEC: 0, _OTHER: 0}, 20, 1e-14,
+        "fig1_weightwise",
+        "weightwise analogue of Fig 1: 20 nets self-applied until divergent or fixpoint",
+        {_DIV: 11, _ZERO: 9, _NONZERO: 0, _SEC: 0, _OTHER: 0},
+        20,
+        1e-14,
         "master:code/setups/experiments/exp-weightwise_self_application-_1552664922.4501734-0/log.txt",
     ),
     Logged(
-        "fig2_weightwise", "Fig 2: weightwise nets after 100 self-applications",
-        {_DIV: 23, _ZERO: 27, _NONZERO: 0, _SEC: 0, _OTHER: 0}, 50, 1e-4,
+        "fig2_weightwise",
+        "Fig 2: weightwise nets after 100 self-applications",
+        {_DIV: 23, _ZERO: 27, _NONZERO: 0, _SEC: 0, _OTHER: 0},
+        50,
+        1e-4,
         "master:code/results/exp-applying_fixpoint-_1552681870.3570378-0/log.txt",
     ),
     Logged(
-        "fig2_aggregating", "Fig 2: aggregating nets after 100 self-applications",
-        {_DIV: 4, _ZERO: 46, _NONZERO: 0, _SEC: 0, _OTHER: 0}, 50, 1e-4,
+        "fig2_aggregating",
+        "Fig 2: aggregating nets after 100 self-applications",
+        {_DIV: 4, _ZERO: 46, _NONZERO: 0, _SEC: 0, _OTHER: 0},
+        50,
+        1e-4,
         "master:code/results/exp-applying_fixpoint-_1552681870.3570378-0/log.txt",
     ),
     Logged(
-        "fig2_recurrent", "Fig 2: recurrent nets after 100 self-applications",
-        {_DIV: 46, _ZERO: 4, _NONZERO: 0, _SEC: 0, _OTHER: 0}, 50, 1e-4,
+        "fig2_recurrent",
+        "Fig 2: recurrent nets after 100 self-applications",
+        {_DIV: 46, _ZERO: 4, _NONZERO: 0, _SEC: 0, _OTHER: 0},
+        50,
+        1e-4,
         "master:code/results/exp-applying_fixpoint-_1552681870.3570378-0/log.txt",
     ),
     Logged(
-        "density_weightwise", "random weightwise nets classified once (trial run of the 100,000-net check)",
-        {_DIV: 0, _ZERO: 0, _NONZERO: 0, _SEC: 0, _OTHER: 100}, 100, 1e-4,
+        "density_weightwise",
+        "random weightwise nets classified once (trial run of the 100,000-net check)",
+        {_DIV: 0, _ZERO: 0, _NONZERO: 0, _SEC: 0, _OTHER: 100},
+        100,
+        1e-4,
         "36d6579:code/weightwise_experiments/exp-fixpoint-density-_3256002726938743-0/log.txt",
         "no log of the 100,000-net run was committed; the logged trial runs used 100 nets",
     ),
     Logged(
-        "density_aggregating", "random aggregating nets classified once (trial run of the 100,000-net check)",
-        {_DIV: 0, _ZERO: 0, _NONZERO: 0, _SEC: 0, _OTHER: 100}, 100, 1e-4,
+        "density_aggregating",
+        "random aggregating nets classified once (trial run of the 100,000-net check)",
+        {_DIV: 0, _ZERO: 0, _NONZERO: 0, _SEC: 0, _OTHER: 100},
+        100,
+        1e-4,
         "3ca8dc1:code/aggregated_experiments/exp-fixpoint-density-_6512072410481991-0/log.txt",
         "no log of the 100,000-net run was committed; the logged trial runs used 100 nets",
     ),
     Logged(
-        "fig3_time_to_vergence", "Fig 3: mean time to vergence of noisy identity copies, per noise level",
-        _levels([3.63, 5.02, 6.46, 8.04, 9.61, 11.23, 12.99, 14.58, 21.95, 26.45]), 100, 1e-4,
+        "fig3_time_to_vergence",
+        "Fig 3: mean time to vergence of noisy identity copies, per noise level",
+        _levels([3.63, 5.02, 6.46, 8.04, 9.61, 11.23, 12.99, 14.58, 21.95, 26.45]),
+        100,
+        1e-4,
         "master:code/results/known_fixpoint_variation/log.txt",
         "Keras procedure: at most 100 self-applications; the verging application is not counted",
     ),
     Logged(
-        "fig3_time_as_fixpoint", "Fig 3: mean time as fixpoint of noisy identity copies, per noise level",
-        _levels([0, 0, 0, 0, 0.04, 1.38, 3.23, 4.84, 11.91, 16.47]), 100, 1e-4,
+        "fig3_time_as_fixpoint",
+        "Fig 3: mean time as fixpoint of noisy identity copies, per noise level",
+        _levels([0, 0, 0, 0, 0.04, 1.38, 3.23, 4.84, 11.91, 16.47]),
+        100,
+        1e-4,
         "master:code/results/known_fixpoint_variation/log.txt",
         "Keras procedure: only the initial unbroken run of fixpoint steps counts",
     ),
     Logged(
-        "fig3_time_to_vergence_median", "Fig 3: median time to vergence per noise level",
-        _levels([4, 5, 7, 8, 10, 11, 13, 14, 22, 26]), 100, 1e-4,
+        "fig3_time_to_vergence_median",
+        "Fig 3: median time to vergence per noise level",
+        _levels([4, 5, 7, 8, 10, 11, 13, 14, 22, 26]),
+        100,
+        1e-4,
         "master:code/results/known_fixpoint_variation/experiment.html",
     ),
     # -- Chapter 2: self-training ---------------------------------------------------------------
     Logged(
-        "fig5_weightwise", "Fig 5: weightwise nets after 1,000 self-training epochs",
-        {_DIV: 0, _ZERO: 0, _NONZERO: 50, _SEC: 0, _OTHER: 0}, 50, 1e-4,
+        "fig5_weightwise",
+        "Fig 5: weightwise nets after 1,000 self-training epochs",
+        {_DIV: 0, _ZERO: 0, _NONZERO: 50, _SEC: 0, _OTHER: 0},
+        50,
+        1e-4,
         "master:code/results/exp-training_fixpoint-_1552658296.0913951-0/log.txt",
         "Keras epochs: 14 per-sample SGD updates (lr 0.01) per epoch",
     ),
     Logged(
-        "fig5_aggregating", "Fig 5: aggregating nets after 1,000 self-training epochs",
-        {_DIV: 0, _ZERO: 0, _NONZERO: 0, _SEC: 0, _OTHER: 50}, 50, 1e-4,
+        "fig5_aggregating",
+        "Fig 5: aggregating nets after 1,000 self-training epochs",
+        {_DIV: 0, _ZERO: 0, _NONZERO: 0, _SEC: 0, _OTHER: 50},
+        50,
+        1e-4,
         "master:code/results/exp-training_fixpoint-_1552658296.0913951-0/log.txt",
     ),
     Logged(
-        "fig5_recurrent", "Fig 5: recurrent nets after 1,000 self-training epochs",
-        {_DIV: 38, _ZERO: 0, _NONZERO: 0, _SEC: 0, _OTHER: 12}, 50, 1e-4,
+        "fig5_recurrent",
+        "Fig 5: recurrent nets after 1,000 self-training epochs",
+        {_DIV: 38, _ZERO: 0, _NONZERO: 0, _SEC: 0, _OTHER: 12},
+        50,
+        1e-4,
         "master:code/results/exp-training_fixpoint-_1552658296.0913951-0/log.txt",
     ),
 ]
@@ -162,18 +207,67 @@ class PublishedConfig:
 
 PUBLISHED_CONFIGS: tuple[PublishedConfig, ...] = (
     PublishedConfig(
-        "Keras (ALIFE 2019, Figs 4-5)", "scaled", "glorot", "input_major", "epoch", 0.01, 0.0,
+        "Keras (ALIFE 2019, Figs 4-5)",
+        "scaled",
+        "glorot",
+        "input_major",
+        "epoch",
+        0.01,
+        0.0,
         "master:code/setups/training-fixpoints.py",
         "Keras SGD, batch size 1, shuffled, 14 updates per epoch",
     ),
     PublishedConfig(
-        "PyTorch journal (Figs 7-10, 14)", "raw", "pytorch", "output_major", "batch", 0.04, 0.0,
+        "PyTorch journal (Figs 7-10, 14)",
+        "raw",
+        "pytorch",
+        "output_major",
+        "batch",
+        0.04,
+        0.0,
         "journal@21dd572:network.py",
         "momentum 0.9 is declared but the optimizer is rebuilt every step, so it never acts",
     ),
     PublishedConfig(
-        "PyTorch journal robustness (Fig 6)", "raw", "pytorch", "output_major", "batch", 0.004, 0.9,
+        "PyTorch journal robustness (Fig 6)",
+        "raw",
+        "pytorch",
+        "output_major",
+        "batch",
+        0.004,
+        0.9,
         "journal@21dd572:journal_robustness.py",
         "momentum acts within each of five 1,000-step chunks",
     ),
 )
+
+
+def logged_counts(
+    figure: str, reductions: tuple[str, ...] = ("weightwise", "aggregating", "recurrent")
+) -> pd.DataFrame:
+    """The logged outcome counts of `figure` ("fig1", "fig2", "fig5"): reduction, kind, count, n, fraction."""
+    rows = []
+    for red in reductions:
+        key = f"{figure}_{red}"
+        if key not in LOGGED:
+            continue
+        entry = LOGGED[key]
+        for kind, count in entry.values.items():
+            rows.append(
+                {"reduction": red, "kind": kind, "count": count, "n": entry.n, "fraction": count / entry.n}
+            )
+    if not rows:
+        raise ValueError(f"figure: no logged outcome counts for {figure!r}")
+    return pd.DataFrame(rows)
+
+
+def logged_fig3() -> pd.DataFrame:
+    """The logged Fig 3 means per noise level: level, time_to_vergence, time_as_fixpoint."""
+    tv, tf = LOGGED["fig3_time_to_vergence"], LOGGED["fig3_time_as_fixpoint"]
+    return pd.DataFrame(
+        {
+            "level": NOISE_LEVELS,
+            "time_to_vergence": [tv.values[f"{z:.0e}"] for z in NOISE_LEVELS],
+            "time_as_fixpoint": [tf.values[f"{z:.0e}"] for z in NOISE_LEVELS],
+        }
+    )

@@ -66,9 +66,14 @@ class NoisyCopies(NamedTuple):
     parent: torch.Tensor
 
 
-def noisy_copies(parents: torch.Tensor, levels: tuple[float, ...] | list[float], copies: int = 1, *,
-                 generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32
-                 ) -> NoisyCopies:
+def noisy_copies(
+    parents: torch.Tensor,
+    levels: tuple[float, ...] | list[float],
+    copies: int = 1,
+    *,
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> NoisyCopies:
     """`copies` noisy copies of every parent at every noise level ζ: w + U(-ζ, ζ) per weight.
 
     Rows are ordered level-major, then parent, then copy. The noise is drawn and added in float64 and
@@ -92,14 +97,80 @@ def noisy_copies(parents: torch.Tensor, levels: tuple[float, ...] | list[float],
     return NoisyCopies(noisy.to(dtype), level, parent)
 
 
-def robustness(weights: torch.Tensor, reduction: Reduction, eps: float = 1e-5, *,
-               procedure: str = "text", max_steps: int = 100) -> Robustness:
+def _count_step(procedure: str, alive, run, t_verge, t_fix, outcome, zero, div, fix):
+    """Update the counters with one self-application whose result is zero / divergent / a fixpoint.
+    Returns the new (alive, run) masks; t_verge, t_fix and outcome are updated in place."""
+    verged = alive & (zero | div)
+    stays = alive & ~verged
+    if procedure == "journal":
+        t_verge += alive
+        t_fix += alive & fix  # the zero net is a fixpoint too: the approach to 0 counts
+    elif procedure == "text":
+        t_verge += alive
+        t_fix += stays & fix & run
+        run = run & (~stays | fix)
+    else:  # keras
+        t_verge += stays
+        t_fix += stays & fix & run
+        run = torch.where(stays, fix, run)  # a break stops the count, a regained fixpoint re-arms it
+    outcome[verged & zero] = int(Verged.ZERO)
+    outcome[verged & div] = int(Verged.DIVERGENT)
+    return stays, run
+
+
+def _check_procedure(procedure: str) -> None:
+    if procedure not in PROCEDURES:
+        raise ValueError(f"procedure: unknown value {procedure!r} (expected one of {PROCEDURES})")
+
+
+def count_from_flags(
+    zero: torch.Tensor, divergent: torch.Tensor, fixpoint: torch.Tensor, procedure: str = "text"
+) -> Robustness:
+    """The counting rules alone, on given (T, P) flags of the states after applications 1 … T.
+
+    `robustness` applies exactly these rules while it self-applies; this form makes them testable on
+    hand-written sequences. A copy not verged after T applications ends ALIVE.
+    """
+    _check_procedure(procedure)
+    if not (zero.shape == divergent.shape == fixpoint.shape) or zero.ndim != 2:
+        raise ValueError(
+            f"zero: flags must be three (T, P) tensors of one shape, got {tuple(zero.shape)}, "
+            f"{tuple(divergent.shape)}, {tuple(fixpoint.shape)}"
+        )
+    T, P = zero.shape
+    t_verge = torch.zeros(P, dtype=torch.int64)
+    t_fix = torch.zeros(P, dtype=torch.int64)
+    outcome = torch.full((P,), int(Verged.ALIVE), dtype=torch.int64)
+    alive = torch.ones(P, dtype=torch.bool)
+    run = torch.ones(P, dtype=torch.bool)
+    for t in range(T):
+        alive, run = _count_step(
+            procedure,
+            alive,
+            run,
+            t_verge,
+            t_fix,
+            outcome,
+            zero[t].bool(),
+            divergent[t].bool(),
+            fixpoint[t].bool(),
+        )
+    return Robustness(t_verge, t_fix, outcome)
+
+
+def robustness(
+    weights: torch.Tensor,
+    reduction: Reduction,
+    eps: float = 1e-5,
+    *,
+    procedure: str = "text",
+    max_steps: int = 100,
+) -> Robustness:
     """Self-apply every row of `weights` until it verges (or `max_steps`), counting as `procedure` says.
 
     A copy that is already zero or divergent before the first application has time to vergence 0.
     """
-    if procedure not in PROCEDURES:
-        raise ValueError(f"procedure: unknown value {procedure!r} (expected one of {PROCEDURES})")
+    _check_procedure(procedure)
     if not isinstance(max_steps, int) or max_steps < 1:
         raise ValueError(f"max_steps: must be a positive int, got {max_steps!r}")
     reduction.arch.check(weights)
@@ -118,22 +189,6 @@ def robustness(weights: torch.Tensor, reduction: Reduction, eps: float = 1e-5, *
             if not bool(alive.any()):
                 break
             w = reduction.apply(w, w)
-            zero, div = is_zero(w, eps), is_divergent(w)
-            verged = alive & (zero | div)
-            stays = alive & ~verged
-            fix = is_fixpoint(w, reduction, eps)
-            if procedure == "journal":
-                t_verge += alive
-                t_fix += alive & fix  # the zero net is a fixpoint too: the approach to 0 counts
-            elif procedure == "text":
-                t_verge += alive
-                t_fix += stays & fix & run
-                run &= ~stays | fix
-            else:  # keras
-                t_verge += stays
-                t_fix += stays & fix & run
-                run = torch.where(stays, fix, run)  # a break stops the count, a regained fixpoint re-arms it
-            outcome[verged & zero] = int(Verged.ZERO)
-            outcome[verged & div] = int(Verged.DIVERGENT)
-            alive = stays
+            zero, div, fix = is_zero(w, eps), is_divergent(w), is_fixpoint(w, reduction, eps)
+            alive, run = _count_step(procedure, alive, run, t_verge, t_fix, outcome, zero, div, fix)
     return Robustness(t_verge, t_fix, outcome)

@@ -7,8 +7,9 @@ import math
 import numpy as np
 
 
-def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, z: float = 1.96
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    k: int | np.ndarray, n: int | np.ndarray, z: float = 1.96
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval (default 95 %) for k successes out of n trials: (low, high) fractions.
 
     Unlike the normal approximation it stays inside [0, 1] and is informative at k = 0 or k = n

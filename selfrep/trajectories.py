@@ -43,9 +43,15 @@ class Projection(NamedTuple):
     zero: np.ndarray
 
 
-def pca_trajectories(states: torch.Tensor, stop: torch.Tensor | None = None, *, n_components: int = 2,
-                     whiten: bool = False, max_abs: float | None = None, times: np.ndarray | None = None
-                     ) -> Projection:
+def pca_trajectories(
+    states: torch.Tensor,
+    stop: torch.Tensor | None = None,
+    *,
+    n_components: int = 2,
+    whiten: bool = False,
+    max_abs: float | None = None,
+    times: np.ndarray | None = None,
+) -> Projection:
     """Project trajectories onto the principal components of all their states taken together.
 
     Args:

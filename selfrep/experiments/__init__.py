@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import hashlib
 
+import pandas as pd
 import torch
 
 from selfrep.fixpoints import KIND_LABELS
 
 # Short keys for the five outcome kinds, used in glued value names ("fig2_weightwise_zero").
-KIND_KEYS: dict[str, str] = dict(
-    zip(KIND_LABELS, ("div", "zero", "nonzero", "second", "other"), strict=True)
-)
+KIND_KEYS: dict[str, str] = dict(zip(KIND_LABELS, ("div", "zero", "nonzero", "second", "other"), strict=True))
 
 
 def generator(seed: int, stream: str = "") -> torch.Generator:
@@ -25,3 +24,30 @@ def generator(seed: int, stream: str = "") -> torch.Generator:
         raise ValueError(f"seed: expected an int, got {seed!r}")
     digest = hashlib.sha256(f"{seed}:{stream}".encode()).digest()
     return torch.Generator().manual_seed(int.from_bytes(digest[:8], "little") & ((1 << 63) - 1))
+
+
+def claims_table(claims, values) -> pd.DataFrame:
+    """The chapter's claims decided on its values: id, statement, the paper's value, measured, verdict."""
+    rows = []
+    for c in claims:
+        measured, verdict = c.decide(values)
+        rows.append(
+            {
+                "claim": c.id,
+                "statement": c.statement,
+                "paper": c.paper,
+                "measured": measured,
+                "verdict": verdict,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def config_table(cfg) -> pd.DataFrame:
+    """A frozen config as a two-column table (parameter, value), for display in a chapter."""
+    import dataclasses
+
+    return pd.DataFrame(
+        [(f.name, repr(getattr(cfg, f.name))) for f in dataclasses.fields(cfg)],
+        columns=["parameter", "value"],
+    ).set_index("parameter")

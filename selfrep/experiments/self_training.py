@@ -15,6 +15,7 @@ Experiments, each a pure function of (config, generator) returning tidy DataFram
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ from selfrep.claims import Claim
 from selfrep.experiments import KIND_KEYS
 from selfrep.fixpoints import KIND_LABELS, FixpointKind, classify, fixpoint_error
 from selfrep.grid import ENCODINGS, cells, end_to_end_map, grid_population
-from selfrep.nets import ACTIVATIONS, Arch, identity_fixpoint, init_population
+from selfrep.nets import ACTIVATIONS, identity_fixpoint, init_population
 from selfrep.operators import TrainConfig, self_train, self_train_trajectory, train_init
 from selfrep.published import NOISE_LEVELS, PUBLISHED_CONFIGS, logged
 from selfrep.reductions import make_reduction
@@ -69,10 +70,21 @@ class SelfTrainingConfig:
     init: str = "glorot"
 
     def __post_init__(self) -> None:
-        for name in ("trajectory_nets", "trajectory_epochs", "outcome_nets", "outcome_epochs",
-                     "robustness_parents", "journal_parents", "journal_chunks", "journal_chunk_steps",
-                     "robustness_steps", "journal_steps", "grid_nets", "activation_nets",
-                     "activation_epochs"):
+        for name in (
+            "trajectory_nets",
+            "trajectory_epochs",
+            "outcome_nets",
+            "outcome_epochs",
+            "robustness_parents",
+            "journal_parents",
+            "journal_chunks",
+            "journal_chunk_steps",
+            "robustness_steps",
+            "journal_steps",
+            "grid_nets",
+            "activation_nets",
+            "activation_epochs",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1, got {getattr(self, name)}")
         for name in ("grid_epoch_checkpoints", "grid_batch_checkpoints"):
@@ -90,14 +102,21 @@ class SelfTrainingConfig:
 PRESETS = {
     "paper": SelfTrainingConfig(),
     "ci": SelfTrainingConfig(
-        outcome_nets=20, robustness_parents=60, journal_parents=20, journal_chunks=2,
-        journal_chunk_steps=500, grid_nets=4, grid_epoch_checkpoints=(100, 1000),
-        grid_batch_checkpoints=(500, 1000),
-        activation_nets=8, activation_epochs=150,
+        outcome_nets=20,
+        robustness_parents=60,
+        journal_parents=20,
+        journal_chunks=2,
+        journal_chunk_steps=300,
+        grid_nets=4,
+        grid_epoch_checkpoints=(100, 500),
+        grid_batch_checkpoints=(250, 500),
+        activation_nets=5,
+        activation_epochs=60,
     ),
 }
 
 KERAS = TrainConfig(step="epoch", lr=0.01)
+GAIN_SPLIT = 0.25  # |initial value gain a0| below which a net counts as "shrinking" (chapter 2, the grid)
 
 
 def _weights_frame(w: torch.Tensor) -> pd.DataFrame:
@@ -135,22 +154,43 @@ def run_outcomes(cfg: SelfTrainingConfig, generator: torch.Generator) -> pd.Data
     fixpoint error (max and mean |N◁N − N|) and the final weights (w0 … w{W-1})."""
     frames = []
     for name in REDUCTIONS:
-        frames.append(_train_and_classify(cfg, name, "linear", False, cfg.outcome_nets,
-                                          cfg.outcome_epochs, generator))
+        frames.append(
+            _train_and_classify(cfg, name, "linear", False, cfg.outcome_nets, cfg.outcome_epochs, generator)
+        )
     return pd.concat(frames, ignore_index=True)
+
+
+def in_output_range(weights: torch.Tensor, activation: str) -> torch.Tensor:
+    """(P,) bool: every weight lies inside the image of the output activation (relu [0, ∞), sigmoid (0, 1),
+    tanh (-1, 1), linear everything). A net's outputs become its weights, so a fixpoint needs this."""
+    if activation == "relu":
+        return (weights >= 0).all(dim=1)
+    if activation == "sigmoid":
+        return ((weights > 0) & (weights < 1)).all(dim=1)
+    if activation == "tanh":
+        return (weights.abs() < 1).all(dim=1)
+    return torch.isfinite(weights).all(dim=1)
 
 
 def _train_and_classify(cfg, name, activation, bias, n, epochs, generator) -> pd.DataFrame:
     red = make_reduction(name, activation=activation, bias=bias)
-    w = init_population(red.arch, n, cfg.init, generator=generator)
-    w = self_train(w, red, epochs, KERAS, generator).weights
+    w0 = init_population(red.arch, n, cfg.init, generator=generator)
+    w = self_train(w0, red, epochs, KERAS, generator).weights
     err_max, err_mean = fixpoint_error(w, red)
-    frame = pd.DataFrame({
-        "reduction": name, "activation": activation, "bias": bias, "net": np.arange(n),
-        "kind": [KIND_LABELS[int(k)] for k in classify(w, red, cfg.eps)],
-        "kind_keras": [KIND_LABELS[int(k)] for k in classify(w, red, cfg.eps_keras)],
-        "error_max": err_max.numpy(), "error_mean": err_mean.numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "reduction": name,
+            "activation": activation,
+            "bias": bias,
+            "net": np.arange(n),
+            "kind": [KIND_LABELS[int(k)] for k in classify(w, red, cfg.eps)],
+            "kind_keras": [KIND_LABELS[int(k)] for k in classify(w, red, cfg.eps_keras)],
+            "error_max": err_max.numpy(),
+            "error_mean": err_mean.numpy(),
+            "in_range_init": in_output_range(w0, activation).numpy(),
+            "in_range": in_output_range(w, activation).numpy(),
+        }
+    )
     return pd.concat([frame, _weights_frame(w)], axis=1)
 
 
@@ -162,8 +202,14 @@ def pairwise_distances(w: torch.Tensor) -> pd.DataFrame:
     w = w.to(torch.float64)
     i, j = torch.triu_indices(P, P, offset=1)
     d = w[i] - w[j]
-    return pd.DataFrame({"i": i.numpy(), "j": j.numpy(), "max_abs": d.abs().amax(1).numpy(),
-                         "euclidean": d.norm(dim=1).numpy()})
+    return pd.DataFrame(
+        {
+            "i": i.numpy(),
+            "j": j.numpy(),
+            "max_abs": d.abs().amax(1).numpy(),
+            "euclidean": d.norm(dim=1).numpy(),
+        }
+    )
 
 
 def run_distances(outcomes: pd.DataFrame, parents: pd.DataFrame) -> pd.DataFrame:
@@ -193,8 +239,7 @@ def train_journal_parents(cfg: SelfTrainingConfig, n: int, generator: torch.Gene
     return w
 
 
-def run_robustness(cfg: SelfTrainingConfig, generator: torch.Generator
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_robustness(cfg: SelfTrainingConfig, generator: torch.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fig 6: trained parents, their noisy copies, self-applied until they verge.
 
     Parents: `robustness_parents` weightwise nets self-trained `outcome_epochs` Keras epochs, and
@@ -217,15 +262,22 @@ def run_robustness(cfg: SelfTrainingConfig, generator: torch.Generator
     for group, w, r in groups:
         kinds = classify(w, r, cfg.eps)
         err, _ = fixpoint_error(w, r)
-        frame = pd.DataFrame({"group": group, "parent": np.arange(w.shape[0]),
-                              "kind": [KIND_LABELS[int(k)] for k in kinds], "error_max": err.numpy()})
+        frame = pd.DataFrame(
+            {
+                "group": group,
+                "parent": np.arange(w.shape[0]),
+                "kind": [KIND_LABELS[int(k)] for k in kinds],
+                "error_max": err.numpy(),
+            }
+        )
         parents.append(pd.concat([frame, _weights_frame(w)], axis=1))
         keep = kinds == int(FixpointKind.NONZERO)
         if group == TRAINED:
             n_identity = max(int(keep.sum()), 1)
         if bool(keep.any()):
-            copies.append(_copies_frame(cfg, group, w[keep], r, 1, generator,
-                                        torch.nonzero(keep).squeeze(1).numpy()))
+            copies.append(
+                _copies_frame(cfg, group, w[keep], r, 1, generator, torch.nonzero(keep).squeeze(1).numpy())
+            )
     ident = identity_fixpoint(red.arch, 1)
     copies.append(_copies_frame(cfg, IDENTITY, ident, red, n_identity, generator, np.zeros(1, int)))
     return pd.concat(parents, ignore_index=True), pd.concat(copies, ignore_index=True)
@@ -237,13 +289,20 @@ def _copies_frame(cfg, group, parents, red, copies, generator, parent_ids) -> pd
     frames = []
     for procedure, steps in (("text", cfg.robustness_steps), ("journal", cfg.journal_steps)):
         res = robustness(nc.weights, red, cfg.eps, procedure=procedure, max_steps=steps)
-        frames.append(pd.DataFrame({
-            "group": group, "procedure": procedure, "eps": cfg.eps, "level": zeta,
-            "parent": parent_ids[nc.parent.numpy()],
-            "time_to_vergence": res.time_to_vergence.numpy(),
-            "time_as_fixpoint": res.time_as_fixpoint.numpy(),
-            "outcome": [Verged(int(o)).label for o in res.outcome],
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "procedure": procedure,
+                    "eps": cfg.eps,
+                    "level": zeta,
+                    "parent": parent_ids[nc.parent.numpy()],
+                    "time_to_vergence": res.time_to_vergence.numpy(),
+                    "time_as_fixpoint": res.time_as_fixpoint.numpy(),
+                    "outcome": [Verged(int(o)).label for o in res.outcome],
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -260,9 +319,11 @@ def run_grid(cfg: SelfTrainingConfig, generator: torch.Generator) -> tuple[pd.Da
         norm, and for the linear net the end-to-end map a = (value gain, layer, cell, position gains).
     """
     grid = cells(cfg.grid_encodings, cfg.grid_inits, cfg.grid_lrs, cfg.grid_momenta)
-    runs = (("Keras epochs", "epoch", "constant", cfg.grid_epoch_checkpoints),
-            ("full batch", "batch", "constant", cfg.grid_batch_checkpoints),
-            ("full batch, differentiated targets", "batch", "differentiated", cfg.grid_batch_checkpoints))
+    runs = (
+        ("Keras epochs", "epoch", "constant", cfg.grid_epoch_checkpoints),
+        ("full batch", "batch", "constant", cfg.grid_batch_checkpoints),
+        ("full batch, differentiated targets", "batch", "differentiated", cfg.grid_batch_checkpoints),
+    )
     summary, nets = [], []
     for training, step, targets, checkpoints in runs:
         pop = grid_population(grid, cfg.grid_nets, step, targets, generator=generator)
@@ -273,23 +334,37 @@ def run_grid(cfg: SelfTrainingConfig, generator: torch.Generator) -> tuple[pd.Da
             codes = classify(state.weights, pop.reduction, cfg.eps)
             for k, c in enumerate(grid):
                 sel = codes[pop.cell == k]
-                row = {"training": training, "step": step, "targets": targets, "cell": k,
-                       **c._asdict(), "t": cp, "n": int(sel.numel())}
+                row = {
+                    "training": training,
+                    "step": step,
+                    "targets": targets,
+                    "cell": k,
+                    **c._asdict(),
+                    "t": cp,
+                    "n": int(sel.numel()),
+                }
                 for kind in FixpointKind:
                     row[KIND_KEYS[kind.label]] = float((sel == int(kind)).float().mean())
                 row["published"] = _published(c, step, targets)
                 summary.append(row)
         a = end_to_end_map(pop.reduction.arch, state.weights).squeeze(-1).double()
         a0 = end_to_end_map(pop.reduction.arch, pop.weights).squeeze(-1).double()
-        nets.append(pd.DataFrame({
-            "training": training, "cell": pop.cell.numpy(),
-            "kind": [KIND_LABELS[int(k)] for k in codes],
-            "norm_init": pop.weights.double().norm(dim=1).numpy(),
-            "norm_final": state.weights.double().norm(dim=1).numpy(),
-            "a_value_init": a0[:, 0].numpy(),
-            "a_value": a[:, 0].numpy(), "a_layer": a[:, 1].numpy(), "a_cell": a[:, 2].numpy(),
-            "a_position": a[:, 3].numpy(),
-        }))
+        nets.append(
+            pd.DataFrame(
+                {
+                    "training": training,
+                    "cell": pop.cell.numpy(),
+                    "kind": [KIND_LABELS[int(k)] for k in codes],
+                    "norm_init": pop.weights.double().norm(dim=1).numpy(),
+                    "norm_final": state.weights.double().norm(dim=1).numpy(),
+                    "a_value_init": a0[:, 0].numpy(),
+                    "a_value": a[:, 0].numpy(),
+                    "a_layer": a[:, 1].numpy(),
+                    "a_cell": a[:, 2].numpy(),
+                    "a_position": a[:, 3].numpy(),
+                }
+            )
+        )
     nets = pd.concat(nets, ignore_index=True)
     settings = pd.DataFrame([c._asdict() for c in grid]).rename_axis("cell").reset_index()
     nets = nets.merge(settings, on="cell", how="left")
@@ -299,9 +374,12 @@ def run_grid(cfg: SelfTrainingConfig, generator: torch.Generator) -> tuple[pd.Da
 def _published(c, step: str, targets: str) -> str:
     for p in PUBLISHED_CONFIGS:
         journal = p.positions == "raw"
-        if (c.positions, c.order, c.init, c.lr, c.momentum) == (p.positions, p.order, p.init, p.lr,
-                                                                  p.momentum) \
-                and step == p.step and (targets == "differentiated") == journal:
+        if (
+            (c.positions, c.order, c.init, c.lr, c.momentum)
+            == (p.positions, p.order, p.init, p.lr, p.momentum)
+            and step == p.step
+            and (targets == "differentiated") == journal
+        ):
             return p.name
     return ""
 
@@ -313,8 +391,9 @@ def run_activations(cfg: SelfTrainingConfig, generator: torch.Generator) -> pd.D
     for activation in cfg.activations:
         for bias in cfg.biases:
             for name in REDUCTIONS:
-                f = _train_and_classify(cfg, name, activation, bias, cfg.activation_nets,
-                                        cfg.activation_epochs, generator)
+                f = _train_and_classify(
+                    cfg, name, activation, bias, cfg.activation_nets, cfg.activation_epochs, generator
+                )
                 frames.append(f[[c for c in f.columns if not (c.startswith("w") and c[1:].isdigit())]])
     return pd.concat(frames, ignore_index=True)
 
@@ -337,31 +416,61 @@ def level_key(zeta: float) -> str:
 
 def robustness_means(copies: pd.DataFrame) -> pd.DataFrame:
     g = copies.groupby(["group", "procedure", "level"], sort=False)
-    return g.agg(time_to_vergence=("time_to_vergence", "mean"),
-                 time_as_fixpoint=("time_as_fixpoint", "mean"),
-                 time_as_fixpoint_median=("time_as_fixpoint", "median"),
-                 copies=("time_as_fixpoint", "size"),
-                 at_least_2=("time_as_fixpoint", lambda s: float((s >= 2).mean())),
-                 verged=("outcome", lambda s: float((s != "not verged").mean()))).reset_index()
+    return g.agg(
+        time_to_vergence=("time_to_vergence", "mean"),
+        time_as_fixpoint=("time_as_fixpoint", "mean"),
+        time_as_fixpoint_median=("time_as_fixpoint", "median"),
+        copies=("time_as_fixpoint", "size"),
+        at_least_2=("time_as_fixpoint", lambda s: float((s >= 2).mean())),
+        verged=("outcome", lambda s: float((s != "not verged").mean())),
+    ).reset_index()
 
 
 def compare_with_logged(cfg: SelfTrainingConfig, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Fig 5 counts (ε = eps_keras, as logged) beside the authors' log."""
+    """Fig 5 beside the authors' log, at the logged ε (1e-4): one row per reduction with both splits as
+    text, a computed reading (Fisher's exact test on the share of the reduction's most common logged
+    outcome) and the p-value."""
+    from scipy.stats import fisher_exact
+
     rows = []
     counts = kind_counts(outcomes, ["reduction"], "kind_keras").set_index("reduction")
     for red in REDUCTIONS:
         entry = logged(f"fig5_{red}")
-        for label in KIND_LABELS:
-            rows.append({"experiment": "Fig 5 (1,000 self-training epochs)", "quantity": f"{red}: {label}",
-                         "ours": int(counts.loc[red, label]), "n_ours": cfg.outcome_nets,
-                         "logged": entry.values[label], "n_logged": entry.n, "eps": entry.eps,
-                         "source": entry.source})
+        ours = {k: int(counts.loc[red, k]) for k in KIND_LABELS}
+        log = {k: int(entry.values[k]) for k in KIND_LABELS}
+        top = max(log, key=log.get)
+        n1, n2 = sum(ours.values()), sum(log.values())
+        p = float(fisher_exact([[ours[top], n1 - ours[top]], [log[top], n2 - log[top]]]).pvalue)
+        verdict = "consistent with sampling noise" if p >= 0.05 else "differs beyond sampling noise"
+
+        def split(c):
+            return " · ".join(f"{v} {k}" for k, v in c.items() if v) + f" (of {sum(c.values())})"
+
+        rows.append(
+            {
+                "reduction": red,
+                "ours": split(ours),
+                "authors' log": split(log),
+                "reading": f"{top}: {ours[top] / n1:.0%} vs {log[top] / n2:.0%}, Fisher p = {p:.2g}: "
+                f"{verdict}",
+                "p": p,
+                "source": entry.source,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def values(cfg: SelfTrainingConfig, traj: pd.DataFrame, outcomes: pd.DataFrame, dist: pd.DataFrame,
-           parents: pd.DataFrame, copies: pd.DataFrame, grid: pd.DataFrame, grid_nets: pd.DataFrame,
-           act: pd.DataFrame) -> dict[str, float | int | str]:
+def values(
+    cfg: SelfTrainingConfig,
+    traj: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    dist: pd.DataFrame,
+    parents: pd.DataFrame,
+    copies: pd.DataFrame,
+    grid: pd.DataFrame,
+    grid_nets: pd.DataFrame,
+    act: pd.DataFrame,
+) -> dict[str, float | int | str]:
     """The numbers chapter 2 glues (and its claims read), as plain Python scalars."""
     v: dict[str, float | int | str] = {}
     # Fig 4
@@ -431,8 +540,11 @@ def values(cfg: SelfTrainingConfig, traj: pd.DataFrame, outcomes: pd.DataFrame, 
     # Grid
     last = grid.groupby("training")["t"].transform("max") == grid["t"]
     end = grid[last]
-    for training, tag in (("Keras epochs", "gk"), ("full batch", "gb"),
-                          ("full batch, differentiated targets", "gd")):
+    for training, tag in (
+        ("Keras epochs", "gk"),
+        ("full batch", "gb"),
+        ("full batch, differentiated targets", "gd"),
+    ):
         sub = end[end["training"] == training]
         v[f"{tag}_zero"] = float(sub["zero"].mean())
         v[f"{tag}_nonzero"] = float(sub["nonzero"].mean())
@@ -446,8 +558,11 @@ def values(cfg: SelfTrainingConfig, traj: pd.DataFrame, outcomes: pd.DataFrame, 
             s2 = sub[sub["positions"] == ENCODINGS[enc][0]]
             v[f"{tag}_{enc}_zero"] = float(s2["zero"].mean())
     for p in PUBLISHED_CONFIGS:
-        tag = {"Keras": "pub_keras", "PyTorch journal (": "pub_journal",
-               "PyTorch journal robustness": "pub_jrob"}
+        tag = {
+            "Keras": "pub_keras",
+            "PyTorch journal (": "pub_journal",
+            "PyTorch journal robustness": "pub_jrob",
+        }
         key = next(t for prefix, t in tag.items() if p.name.startswith(prefix))
         rows = grid[grid["published"] == p.name]
         if len(rows):
@@ -465,13 +580,28 @@ def values(cfg: SelfTrainingConfig, traj: pd.DataFrame, outcomes: pd.DataFrame, 
     # Explanation: what the end-to-end map of non-zero fixpoints looks like
     nz = grid_nets[grid_nets["kind"] == "non-zero fixpoint"]
     if len(nz):
-        dev = np.maximum.reduce([np.abs(nz["a_value"] - 1), np.abs(nz["a_layer"]), np.abs(nz["a_cell"]),
-                                 np.abs(nz["a_position"])])
+        dev = np.maximum.reduce(
+            [np.abs(nz["a_value"] - 1), np.abs(nz["a_layer"]), np.abs(nz["a_cell"]), np.abs(nz["a_position"])]
+        )
         v["map_nonzero_n"] = len(nz)
         v["map_nonzero_dev_median"] = float(np.median(dev))
         v["map_nonzero_dev_max"] = float(np.max(dev))
+        v["map_nonzero_e1_frac"] = float((dev < 1e-3).mean())
     z = grid_nets[grid_nets["kind"] == "zero fixpoint"]
     v["map_zero_n"] = len(z)
+    diff = grid_nets[grid_nets["training"] == "full batch, differentiated targets"]
+    a0 = diff["a_value_init"]
+    groups = {"neg": a0 < -GAIN_SPLIT, "small": a0.abs() <= GAIN_SPLIT, "pos": a0 > GAIN_SPLIT}
+    v["gain_split"] = GAIN_SPLIT
+    for key, sel in groups.items():
+        v[f"gd_gain_{key}_share"] = float(sel.mean())
+        v[f"gd_gain_{key}_zero"] = float((diff[sel]["kind"] == "zero fixpoint").mean()) if sel.any() else 0.0
+        v[f"gd_gain_{key}_nonzero"] = (
+            float((diff[sel]["kind"] == "non-zero fixpoint").mean()) if sel.any() else 0.0
+        )
+    v["gd_gain_below1"] = float((a0.abs() < 1).mean())
+    for init in cfg.grid_inits:
+        v[f"gd_{init}_gain_small_share"] = float((a0[diff["init"] == init].abs() <= GAIN_SPLIT).mean())
     d = grid_nets[grid_nets["training"] == "full batch, differentiated targets"]
     for init in cfg.grid_inits:
         s2 = d[d["init"] == init]
@@ -479,11 +609,39 @@ def values(cfg: SelfTrainingConfig, traj: pd.DataFrame, outcomes: pd.DataFrame, 
     # Activations
     v["act_nets"] = cfg.activation_nets
     v["act_epochs"] = cfg.activation_epochs
-    counts = kind_counts(act, ["activation", "bias", "reduction"]).set_index(["activation", "bias",
-                                                                              "reduction"])
+    counts = kind_counts(act, ["activation", "bias", "reduction"]).set_index(
+        ["activation", "bias", "reduction"]
+    )
     for (a, b, r), row in counts.iterrows():
         for label, key in KIND_KEYS.items():
             v[f"act_{a}_{'bias' if b else 'nobias'}_{r}_{key}"] = int(row[label])
+    for (a, b, r), grp in act.groupby(["activation", "bias", "reduction"], sort=False):
+        tag = f"act_{a}_{'bias' if b else 'nobias'}_{r}"
+        finite = grp["error_max"][np.isfinite(grp["error_max"])]
+        if len(finite):
+            v[f"{tag}_error_median"] = float(finite.median())
+        v[f"{tag}_in_range"] = float(grp["in_range"].mean())
+        v[f"{tag}_in_range_init"] = float(grp["in_range_init"].mean())
+    # Beside the log, and the configuration
+    cmp = compare_with_logged(cfg, outcomes)
+    for row in cmp.itertuples():
+        v[f"cmp_fig5_{row.reduction}_p"] = float(row.p)
+    for red in REDUCTIONS:
+        entry = logged(f"fig5_{red}")
+        for label, key in KIND_KEYS.items():
+            v[f"log_fig5_{red}_{key}"] = int(entry.values[label])
+    v["log_fig5_nets"] = int(logged("fig5_weightwise").n)
+    changed = int((outcomes["kind"] != outcomes["kind_keras"]).sum())
+    v["fig5_eps_changed"] = changed
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            v[f"cfg_{f.name}"] = value
+    nonlinear = act[act["activation"] != "linear"]
+    v["act_nonlinear_fixpoints"] = int(
+        nonlinear["kind"].isin(["zero fixpoint", "non-zero fixpoint", "second-order fixpoint"]).sum()
+    )
+    v["act_nonlinear_nets"] = len(nonlinear)
     return v
 
 
@@ -491,12 +649,17 @@ def values(cfg: SelfTrainingConfig, traj: pd.DataFrame, outcomes: pd.DataFrame, 
 # Claims (paper-spec §13, claims 4–6)
 # ------------------------------------------------------------------------------------------------
 def _decide_p4(v):
-    ww, agg_fix, rnn_div = (v["fig5_weightwise_nonzero_frac"], v["fig5_aggregating_fix_frac"],
-                            v["fig5_recurrent_div_frac"])
+    ww, agg_fix, rnn_div = (
+        v["fig5_weightwise_nonzero_frac"],
+        v["fig5_aggregating_fix_frac"],
+        v["fig5_recurrent_div_frac"],
+    )
     jn, jz = v["pub_journal_nonzero"], v["pub_journal_zero"]
-    text = (f"Keras epochs: ww {ww:.0%} non-zero fixpoints, agg {agg_fix:.0%} fixpoints, rnn {rnn_div:.0%} "
-            f"divergent; the journal's training: {jn:.0%} non-zero, {jz:.0%} zero after "
-            f"{v['pub_journal_steps']} steps")
+    text = (
+        f"Keras epochs: ww {ww:.0%} non-zero fixpoints, agg {agg_fix:.0%} fixpoints, rnn {rnn_div:.0%} "
+        f"divergent; the journal's training: {jn:.0%} non-zero, {jz:.0%} zero after "
+        f"{v['pub_journal_steps']} steps"
+    )
     keras_ok = ww >= 0.9 and agg_fix == 0 and rnn_div >= 0.5
     if keras_ok and jn >= 0.9:
         return text, "holds"
@@ -508,9 +671,11 @@ def _decide_p4(v):
 def _decide_p5(v):
     below, compared = v["fig6_levels_trained_below_identity"], v["fig6_levels_compared"]
     ge2 = v["fig6_trained_ge2_low"]
-    text = (f"trained copies' mean time as fixpoint below the identity's at {below} of {compared} levels "
-            f"ζ ≤ 1e-6; for ζ < ε, {ge2:.0%} of trained copies stay fixpoints ≥ 2 applications "
-            f"(mean {v['fig6_trained_tfix_low']:.2f} vs identity {v['fig6_identity_tfix_low']:.2f})")
+    text = (
+        f"trained copies' mean time as fixpoint below the identity's at {below} of {compared} levels "
+        f"ζ ≤ 1e-6; for ζ < ε, {ge2:.0%} of trained copies stay fixpoints ≥ 2 applications "
+        f"(mean {v['fig6_trained_tfix_low']:.2f} vs identity {v['fig6_identity_tfix_low']:.2f})"
+    )
     if compared and below == compared and ge2 >= 0.9:
         return text, "holds"
     if compared and below == compared:
@@ -520,8 +685,10 @@ def _decide_p5(v):
 
 def _decide_p6(v):
     d, eps, eps_k = v["dist_min_max_abs"], v["eps"], v["eps_keras"]
-    text = (f"closest pair of trained non-zero fixpoints differs by {d:.2g} in some weight "
-            f"({v['dist5_pairs'] + v['dist6_pairs']:,} pairs); ε = {eps:g}")
+    text = (
+        f"closest pair of trained non-zero fixpoints differs by {d:.2g} in some weight "
+        f"({v['dist5_pairs'] + v['dist6_pairs']:,} pairs); ε = {eps:g}"
+    )
     if d > eps_k:
         return text, "holds"
     if d > eps:
@@ -531,35 +698,54 @@ def _decide_p6(v):
 
 CLAIMS: list[Claim] = [
     Claim(
-        "P4", CHAPTER,
+        "P4",
+        CHAPTER,
         "Weightwise self-training turns random nets into non-zero fixpoints with near certainty; "
         "aggregating nets converge to non-fixpoints and recurrent nets often diverge (Figs 4, 5).",
-        "Fig 5 log (50 nets, 1,000 epochs): ww 50 non-zero fixpoints; agg 50 other; rnn 38 divergent, 12 other",
-        ("fig5_weightwise_nonzero_frac", "fig5_aggregating_fix_frac", "fig5_recurrent_div_frac",
-         "pub_journal_nonzero", "pub_journal_zero", "pub_journal_steps"),
+        "Fig 5 log (50 nets, 1,000 epochs): ww 50 non-zero fixpoints; agg 50 other; "
+        "rnn 38 divergent, 12 other",
+        (
+            "fig5_weightwise_nonzero_frac",
+            "fig5_aggregating_fix_frac",
+            "fig5_recurrent_div_frac",
+            "pub_journal_nonzero",
+            "pub_journal_zero",
+            "pub_journal_steps",
+        ),
         "holds if ≥ 90 % of ww nets end as non-zero fixpoints, no agg net is a fixpoint and ≥ 50 % of "
         "rnn nets diverge, under the Keras training and under the journal's; partly if it holds for the "
         "Keras training only (ww ≥ 90 %); differs otherwise",
-        _decide_p4, {"ci": "partly", "paper": "partly"},
+        _decide_p4,
+        {"ci": "partly", "paper": "partly"},
     ),
     Claim(
-        "P5", CHAPTER,
+        "P5",
+        CHAPTER,
         "Trained fixpoints are less robust than the identity net, yet stay fixpoints for a few "
         "applications when the noise is below ε = 1e-5 (Fig 6).",
         "Fig 6: 'much more limited number of steps' than Fig 3, but 'reliably … at least a few applications'",
-        ("fig6_levels_trained_below_identity", "fig6_levels_compared", "fig6_trained_ge2_low",
-         "fig6_trained_tfix_low", "fig6_identity_tfix_low"),
+        (
+            "fig6_levels_trained_below_identity",
+            "fig6_levels_compared",
+            "fig6_trained_ge2_low",
+            "fig6_trained_tfix_low",
+            "fig6_identity_tfix_low",
+        ),
         "holds if the trained copies' mean time as fixpoint is below the identity's at every ζ ≤ 1e-6 and "
         "≥ 90 % of trained copies with ζ < ε stay fixpoints for ≥ 2 applications; partly if only the first",
-        _decide_p5, {"ci": "holds", "paper": "holds"},
+        _decide_p5,
+        {"ci": "partly", "paper": "partly"},
     ),
     Claim(
-        "P6", CHAPTER,
+        "P6",
+        CHAPTER,
         "No two random nets train to the same fixpoint.",
-        "'no two (fully) randomly generated networks in our experiments ended up evolving … into the same fixpoint'",
+        "'no two (fully) randomly generated networks in our experiments ended up evolving … "
+        "into the same fixpoint'",
         ("dist_min_max_abs", "eps", "eps_keras", "dist5_pairs", "dist6_pairs"),
         "holds if every pair of trained non-zero fixpoints differs by more than 1e-4 in some weight; "
         "partly if by more than ε = 1e-5 only",
-        _decide_p6, {"ci": "holds", "paper": "holds"},
+        _decide_p6,
+        {"ci": "holds", "paper": "holds"},
     ),
 ]

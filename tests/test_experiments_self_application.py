@@ -1,0 +1,153 @@
+"""Chapter 1's experiment functions at tiny sizes: shapes, determinism, summaries, claims."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pandas as pd
+import pytest
+
+from selfrep.experiments import claims_table, config_table, generator
+from selfrep.experiments import self_application as ch
+from selfrep.fixpoints import KIND_LABELS
+from selfrep.scales import preset
+
+TINY = ch.SelfApplicationConfig(
+    trajectory_nets=3,
+    trajectory_steps=20,
+    outcome_nets=6,
+    outcome_steps=30,
+    outcome_replicates=2,
+    random_nets=200,
+    noise_levels=(1.0, 1e-4, 1e-8),
+    noise_copies=4,
+    robustness_steps=60,
+    journal_steps=200,
+)
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return {
+        "traj": ch.run_trajectories(TINY, generator(0, "t")),
+        "out": ch.run_outcomes(TINY, generator(0, "o")),
+        "rnd": ch.run_random_nets(TINY, generator(0, "r")),
+        "ident": ch.run_identity(TINY),
+        "rob": ch.run_robustness(TINY, generator(0, "b")),
+    }
+
+
+def test_presets_and_registry():
+    assert preset("01_self_application", "paper") == ch.SelfApplicationConfig()
+    paper = ch.PRESETS["paper"]
+    assert (paper.outcome_nets, paper.outcome_steps, paper.random_nets, paper.noise_copies) == (
+        50,
+        100,
+        100_000,
+        100,
+    )
+    assert len(paper.noise_levels) == 10 and paper.eps == 1e-5 and paper.eps_keras == 1e-4
+    assert list(config_table(paper).index) == [f.name for f in dataclasses.fields(paper)]
+    with pytest.raises(ValueError, match="outcome_nets"):
+        ch.SelfApplicationConfig(outcome_nets=0)
+    with pytest.raises(ValueError, match="robustness_runs"):
+        ch.SelfApplicationConfig(robustness_runs=(("float16", "text", 1e-5),))
+
+
+def test_generator_streams_are_independent_and_reproducible():
+    a = generator(0, "x").initial_seed()
+    assert a == generator(0, "x").initial_seed() != generator(0, "y").initial_seed()
+    assert generator(1, "x").initial_seed() != a
+    with pytest.raises(ValueError, match="seed"):
+        generator("0", "x")
+
+
+def test_shapes(frames):
+    traj, out, rnd, ident, rob = (frames[k] for k in ("traj", "out", "rnd", "ident", "rob"))
+    assert set(traj["reduction"]) == set(TINY.trajectory_reductions)
+    assert traj.groupby("reduction")["net"].nunique().tolist() == [3, 3]
+    assert set(traj["outcome"]) <= set(KIND_LABELS)
+    # one row per (reduction, replicate, eps, kind), counts adding up to the population
+    assert len(out) == 3 * 2 * 2 * len(KIND_LABELS)
+    assert (out.groupby(["reduction", "replicate", "eps"])["count"].sum() == TINY.outcome_nets).all()
+    assert len(rnd) == 3 * 2 and (rnd[list(KIND_LABELS)].sum(axis=1) == TINY.random_nets).all()
+    assert (ident["max_error"] == 0).all() and (ident["kind"] == "non-zero fixpoint").all()
+    assert len(rob) == len(TINY.robustness_runs) * 3 * 4
+    assert set(rob["outcome"]) <= {"zero", "divergent", "not verged"}
+
+
+def test_deterministic_under_a_seed(frames):
+    again = ch.run_outcomes(TINY, generator(0, "o"))
+    pd.testing.assert_frame_equal(again, frames["out"])
+    again = ch.run_robustness(TINY, generator(0, "b"))
+    pd.testing.assert_frame_equal(again, frames["rob"])
+    other = ch.run_robustness(TINY, generator(1, "b"))
+    assert not other["time_to_vergence"].equals(frames["rob"]["time_to_vergence"])
+
+
+def test_robustness_runs_share_their_copies(frames):
+    rob = frames["rob"]
+    text = rob[(rob["dtype"] == "float32") & (rob["procedure"] == "text") & (rob["eps"] == 1e-5)]
+    keras = rob[(rob["dtype"] == "float32") & (rob["procedure"] == "keras") & (rob["eps"] == 1e-5)]
+    verged = (text["outcome"] != "not verged").to_numpy()
+    # the Keras count leaves out the verging application, on the very same copies
+    diff = text["time_to_vergence"].to_numpy() - keras["time_to_vergence"].to_numpy()
+    assert (diff[verged] == 1).all()
+    assert text["ones_rounded_away"].tolist() == [False] * 8 + [True] * 4
+
+
+def test_values_are_finite_scalars_and_claims_decide(frames):
+    v = ch.values(TINY, frames["traj"], frames["out"], frames["rnd"], frames["ident"], frames["rob"])
+    assert all(isinstance(x, int | float | str) for x in v.values())
+    assert all(math.isfinite(x) for x in v.values() if isinstance(x, float))
+    for claim in ch.CLAIMS:
+        missing = [u for u in claim.uses if u not in v]
+        assert not missing, (claim.id, missing)
+    table = claims_table(ch.CLAIMS, v)
+    assert list(table["claim"]) == ["P1", "P2", "P3"]
+    cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
+    assert set(cmp["experiment"]) == {"Fig 1", "Fig 2", "random nets", "Fig 3"}
+    assert cmp["reading"].str.len().min() > 10
+
+
+def _p1(**kw):
+    v = {
+        "sa_nonzero_total": 0,
+        "sa_second_total": 0,
+        "sa_other_total": 0,
+        "sa_nets_total": 150,
+        "pool_weightwise_div_frac": 0.4,
+        "pool_aggregating_div_frac": 0.03,
+        "pool_recurrent_div_frac": 0.9,
+    }
+    v.update(kw)
+    return ch.CLAIMS[0].decide(v)[1]
+
+
+def test_claim_p1_decisions():
+    assert _p1() == "holds"
+    assert _p1(pool_recurrent_div_frac=0.3) == "partly"
+    assert _p1(sa_other_total=2) == "partly"
+    assert _p1(sa_nonzero_total=1) == "differs"
+
+
+def test_claim_p2_and_p3_decisions():
+    assert ch.CLAIMS[1].decide({"rand_fixpoints_total": 0, "rand_n": 10})[1] == "holds"
+    assert ch.CLAIMS[1].decide({"rand_fixpoints_total": 1, "rand_n": 10})[1] == "differs"
+    base = {
+        "identity_error_max": 0.0,
+        "rob_verged_frac": 1.0,
+        "rob_verged_frac_smallest": 1.0,
+        "rob_cap": 100,
+        "rob_tverge_decreases": 0,
+        "rob_tfix_decreases": 0,
+        "rob_tverge_rise": 20.0,
+        "rob_tfix_rise": 15.0,
+    }
+    p3 = ch.CLAIMS[2].decide
+    assert p3(base)[1] == "holds"
+    assert p3({**base, "rob_tfix_decreases": 1})[1] == "partly"
+    assert p3({**base, "rob_verged_frac": 0.97})[1] == "partly"
+    assert p3({**base, "rob_verged_frac": 0.5})[1] == "differs"
+    assert p3({**base, "identity_error_max": 1e-3})[1] == "differs"

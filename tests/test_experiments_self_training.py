@@ -1,0 +1,177 @@
+"""Chapter 2's experiment functions at tiny sizes: shapes, determinism, definitions, claims."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+import torch
+
+from selfrep.experiments import claims_table, generator
+from selfrep.experiments import self_training as ch
+from selfrep.fixpoints import KIND_LABELS
+from selfrep.published import PUBLISHED_CONFIGS
+from selfrep.scales import preset
+
+TINY = ch.SelfTrainingConfig(
+    trajectory_nets=3,
+    trajectory_epochs=10,
+    outcome_nets=4,
+    outcome_epochs=30,
+    robustness_parents=5,
+    journal_parents=3,
+    journal_chunks=2,
+    journal_chunk_steps=20,
+    noise_levels=(1.0, 1e-6),
+    robustness_steps=40,
+    journal_steps=100,
+    grid_nets=2,
+    grid_lrs=(0.004, 0.01, 0.04),
+    grid_epoch_checkpoints=(5, 10),
+    grid_batch_checkpoints=(10, 20),
+    activations=("linear", "relu"),
+    activation_nets=2,
+    activation_epochs=5,
+)
+
+
+@pytest.fixture(scope="module")
+def frames():
+    out = ch.run_outcomes(TINY, generator(0, "o"))
+    parents, copies = ch.run_robustness(TINY, generator(0, "r"))
+    grid, nets = ch.run_grid(TINY, generator(0, "g"))
+    return {
+        "traj": ch.run_trajectories(TINY, generator(0, "t")),
+        "out": out,
+        "parents": parents,
+        "copies": copies,
+        "dist": ch.run_distances(
+            out.assign(kind="non-zero fixpoint"), parents.assign(kind="non-zero fixpoint")
+        ),
+        "grid": grid,
+        "nets": nets,
+        "act": ch.run_activations(TINY, generator(0, "a")),
+    }
+
+
+def test_presets():
+    paper = preset("02_self_training", "paper")
+    assert (paper.outcome_nets, paper.outcome_epochs, paper.trajectory_nets) == (50, 1000, 10)
+    assert paper.robustness_parents == 1000 and paper.eps == 1e-5
+    with pytest.raises(ValueError, match="grid_epoch_checkpoints"):
+        ch.SelfTrainingConfig(grid_epoch_checkpoints=(10, 5))
+    with pytest.raises(ValueError, match="activations"):
+        ch.SelfTrainingConfig(activations=("swish",))
+    with pytest.raises(ValueError, match="grid_encodings"):
+        ch.SelfTrainingConfig(grid_encodings=("binary",))
+
+
+def test_shapes(frames):
+    assert frames["traj"].groupby("net")["t"].max().tolist() == [10, 10, 10]
+    out = frames["out"]
+    assert out.groupby("reduction").size().to_dict() == {"weightwise": 4, "aggregating": 4, "recurrent": 4}
+    assert out[out["reduction"] == "weightwise"][[f"w{i}" for i in range(14)]].notna().all().all()
+    assert set(out["kind"]) <= set(KIND_LABELS)
+    parents = frames["parents"]
+    assert parents.groupby("group").size().to_dict() == {ch.TRAINED: 5, ch.JOURNAL: 3}
+    copies = frames["copies"]
+    # identity copies: as many per level as there are trained non-zero parents (at least one)
+    n_ok = max(int((parents[parents["group"] == ch.TRAINED]["kind"] == "non-zero fixpoint").sum()), 1)
+    ident = copies[(copies["group"] == ch.IDENTITY) & (copies["procedure"] == "text")]
+    assert ident.groupby("level").size().tolist() == [n_ok, n_ok]
+
+
+def test_grid_summary_and_published_cells(frames):
+    grid = frames["grid"]
+    cells = 2 * 2 * 3 * 2  # encodings x inits x lrs x momenta
+    assert grid.groupby("training")["cell"].nunique().tolist() == [cells] * 3
+    fractions = grid[["div", "zero", "nonzero", "second", "other"]].sum(axis=1)
+    assert ((fractions - 1).abs() < 1e-6).all()
+    marked = grid[grid["published"] != ""].drop_duplicates(["training", "cell"])
+    names = set(marked["published"])
+    assert "Keras (ALIFE 2019, Figs 4-5)" in names
+    assert "PyTorch journal (Figs 7-10, 14)" in names
+    assert len(marked) == 3
+    keras = marked[marked["published"].str.startswith("Keras")].iloc[0]
+    assert (keras["training"], keras["positions"], keras["init"], keras["lr"], keras["momentum"]) == (
+        "Keras epochs",
+        "scaled",
+        "glorot",
+        0.01,
+        0.0,
+    )
+    journal = marked[marked["published"] == PUBLISHED_CONFIGS[1].name].iloc[0]
+    assert journal["training"] == "full batch, differentiated targets" and journal["init"] == "pytorch"
+    assert len(frames["nets"]) == 3 * cells * TINY.grid_nets
+
+
+def test_pairwise_distances_definition():
+    w = torch.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]])
+    d = ch.pairwise_distances(w)
+    assert d[["i", "j"]].values.tolist() == [[0, 1], [0, 2], [1, 2]]
+    assert d["max_abs"].tolist() == [4.0, 1.0, 3.0]
+    assert d["euclidean"].round(6).tolist() == [5.0, 1.0, round(18**0.5, 6)]
+    with pytest.raises(ValueError, match="two"):
+        ch.pairwise_distances(w[:1])
+
+
+def test_output_range_rule():
+    w = torch.tensor([[0.5, 0.2], [-0.1, 0.3], [1.5, 0.1]])
+    assert ch.in_output_range(w, "relu").tolist() == [True, False, True]
+    assert ch.in_output_range(w, "sigmoid").tolist() == [True, False, False]
+    assert ch.in_output_range(w, "tanh").tolist() == [True, True, False]
+    assert ch.in_output_range(w, "linear").tolist() == [True, True, True]
+
+
+def test_deterministic_under_a_seed(frames):
+    pd.testing.assert_frame_equal(ch.run_outcomes(TINY, generator(0, "o")), frames["out"])
+    grid, _ = ch.run_grid(TINY, generator(0, "g"))
+    pd.testing.assert_frame_equal(grid, frames["grid"])
+
+
+def test_values_and_claims(frames):
+    f = frames
+    v = ch.values(
+        TINY, f["traj"], f["out"], f["dist"], f["parents"], f["copies"], f["grid"], f["nets"], f["act"]
+    )
+    assert all(isinstance(x, int | float | str) for x in v.values())
+    for claim in ch.CLAIMS:
+        missing = [u for u in claim.uses if u not in v]
+        assert not missing, (claim.id, missing)
+    assert len(claims_table(ch.CLAIMS, v)) == 3
+    assert all(math.isfinite(v[k]) for k in ("fig5_weightwise_nonzero_frac", "gd_zero", "dist_min_max_abs"))
+
+
+def _p4(**kw):
+    v = {
+        "fig5_weightwise_nonzero_frac": 1.0,
+        "fig5_aggregating_fix_frac": 0.0,
+        "fig5_recurrent_div_frac": 0.76,
+        "pub_journal_nonzero": 0.95,
+        "pub_journal_zero": 0.0,
+        "pub_journal_steps": 2500,
+    }
+    v.update(kw)
+    return ch.CLAIMS[0].decide(v)[1]
+
+
+def test_claim_decisions():
+    assert _p4() == "holds"
+    assert _p4(pub_journal_nonzero=0.02, pub_journal_zero=0.84) == "partly"
+    assert _p4(fig5_recurrent_div_frac=0.3) == "partly"
+    assert _p4(fig5_weightwise_nonzero_frac=0.2) == "differs"
+    p5 = {
+        "fig6_levels_trained_below_identity": 4,
+        "fig6_levels_compared": 4,
+        "fig6_trained_ge2_low": 0.95,
+        "fig6_trained_tfix_low": 2.0,
+        "fig6_identity_tfix_low": 7.0,
+    }
+    assert ch.CLAIMS[1].decide(p5)[1] == "holds"
+    assert ch.CLAIMS[1].decide({**p5, "fig6_trained_ge2_low": 0.6})[1] == "partly"
+    assert ch.CLAIMS[1].decide({**p5, "fig6_levels_trained_below_identity": 3})[1] == "differs"
+    p6 = {"dist_min_max_abs": 0.3, "eps": 1e-5, "eps_keras": 1e-4, "dist5_pairs": 10, "dist6_pairs": 10}
+    assert ch.CLAIMS[2].decide(p6)[1] == "holds"
+    assert ch.CLAIMS[2].decide({**p6, "dist_min_max_abs": 5e-5})[1] == "partly"
+    assert ch.CLAIMS[2].decide({**p6, "dist_min_max_abs": 1e-6})[1] == "differs"
