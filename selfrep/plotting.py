@@ -731,7 +731,7 @@ def mixed_fractions(
     """
     reds = list(dict.fromkeys(frac["reduction"]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(4.6 * len(reds) + 1.8, 4.0), layout="constrained")
+        fig = Figure(figsize=(4.0 * len(reds), 4.2), layout="constrained")
         axes = fig.subplots(1, len(reds), sharey=True, squeeze=False)[0]
         for ax, red in zip(axes, reds, strict=True):
             sub = frac[frac["reduction"] == red].sort_values("trains")
@@ -769,11 +769,12 @@ def mixed_fractions(
                     label="fixpoints, authors' log",
                 )
             ax.set_title(red)
-            ax.set_xlabel(xlabel)
             ax.set_ylim(-0.03, 1.03)
             ax.grid(alpha=0.3)
         axes[0].set_ylabel("fraction of networks")
-        axes[-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        fig.supxlabel(xlabel, fontsize=11)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncols=len(labels), frameon=False)
     return fig
 
 
@@ -785,6 +786,7 @@ def soup_trajectories_3d(
     *,
     panel: str = "panel",
     time_label: str = "soup epoch",
+    ncols: int = 2,
     elev: float = 22,
     azim: float = -58,
 ) -> Figure:
@@ -792,10 +794,12 @@ def soup_trajectories_3d(
     per `panel` value. Lines are coloured by how the particle ended (KIND_COLORS; light grey: replaced by
     a fresh net); red dots: starts; dotted: the zero net."""
     panels = list(dict.fromkeys(frame[panel]))
+    ncols = min(ncols, len(panels))
+    nrows = int(np.ceil(len(panels) / ncols))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(5.6 * len(panels), 5.6), layout="constrained")
+        fig = Figure(figsize=(6.0 * ncols, 5.4 * nrows + 0.4), layout="constrained")
         for k, name in enumerate(panels):
-            ax = fig.add_subplot(1, len(panels), k + 1, projection="3d")
+            ax = fig.add_subplot(nrows, ncols, k + 1, projection="3d")
             sub = frame[frame[panel] == name]
             for _, tr in sub.groupby("uid", sort=False):
                 kind = tr["kind"].iloc[0]
@@ -906,7 +910,7 @@ def soup_counts(
     """
     reds = list(dict.fromkeys(means["reduction"]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(5.2 * len(reds) + 2.2, 4.0), layout="constrained")
+        fig = Figure(figsize=(5.0 * len(reds), 4.4), layout="constrained")
         axes = fig.subplots(1, len(reds), sharey=True, squeeze=False)[0]
         for ax, red in zip(axes, reds, strict=True):
             sub = means[means["reduction"] == red].sort_values("trains")
@@ -937,7 +941,8 @@ def soup_counts(
             ax.set_xlabel(xlabel)
             ax.grid(alpha=0.3)
         axes[0].set_ylabel("fixpoints per soup (mean)")
-        axes[-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 

@@ -117,16 +117,9 @@ class WeightSpaceConfig:
 
 
 PRESETS = {
-    "paper": WeightSpaceConfig(),
-    "ci": WeightSpaceConfig(
-        levels=tuple(10.0**-k for k in (1, 3, 5, 6, 7, 8, 9, 11)),
-        parents=3,
-        clones=6,
-        candidates=6,
-        line_parents=6,
-        line_candidates=8,
-        trajectory_clones=6,
-    ),
+    # Beyond the paper: 20 parents per noise level (200 children) instead of 4-5; ci runs the paper's size.
+    "paper": WeightSpaceConfig(parents=20, candidates=30),
+    "ci": WeightSpaceConfig(),
 }
 
 
@@ -700,14 +693,29 @@ CLAIMS: list[Claim] = [
 
 
 def compare_with_logged(children: pd.DataFrame) -> pd.DataFrame:
-    """Fig 8's counts per noise level, ours (float32) beside the authors' count plot (1e-1 … 1e-10)."""
+    """Fig 8's classes per noise level in % of the level's children, ours (float32) beside the authors'
+    count plot (1e-1 … 1e-10; 40-50 children per level there)."""
     ours = movement_counts(children[children["dtype"] == "float32"]).set_index("level")
     rows = []
     for key in logged("fig8_approaching").values:
         z = float(key)
+        theirs = {label: int(logged(f"fig8_{label}").values[key]) for label in MOVEMENT_LABELS}
+        n_theirs = sum(theirs.values())
         row = {"noise level": key}
+        if z in ours.index:
+            n_ours = int(ours.loc[z, list(MOVEMENT_LABELS)].sum())
+            row["children (ours)"] = n_ours
         for label in MOVEMENT_LABELS:
-            row[f"{label} (ours)"] = int(ours.loc[z, label]) if z in ours.index else None
-            row[f"{label} (authors)"] = int(logged(f"fig8_{label}").values[key])
+            if z in ours.index:
+                row[f"{label} % (ours)"] = round(100 * int(ours.loc[z, label]) / n_ours)
+            row[f"{label} % (authors)"] = round(100 * theirs[label] / n_theirs)
+        row["children (authors)"] = n_theirs
         rows.append(row)
-    return pd.DataFrame(rows).set_index("noise level")
+    frame = pd.DataFrame(rows).set_index("noise level")
+    order = [
+        "children (ours)",
+        *[f"{m} % (ours)" for m in MOVEMENT_LABELS],
+        "children (authors)",
+        *[f"{m} % (authors)" for m in MOVEMENT_LABELS],
+    ]
+    return frame[[c for c in order if c in frame.columns]]
