@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= paper
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test test-fast book bench lint clean
+.PHONY: install test test-fast book bench archsearch-bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ book: install           ## execute every chapter at SCALE (ci|paper) and build _
 
 bench: install
 	$(BIN)/selfrep bench
+
+archsearch-bench: install  ## rebuild the shipped DigitsMLP-Bench table (~1,600 CPU-s; resumable)
+	nice -n 10 $(BIN)/selfrep archsearch build-bench --workers 2 --force
 
 lint: install
 	$(BIN)/ruff check selfrep tests

@@ -17,6 +17,8 @@ CHAPTERS: dict[str, str] = {
     "03_weight_space": "selfrep.experiments.weight_space",
     "04_mixed": "selfrep.experiments.mixed",
     "05_soups": "selfrep.experiments.soups",
+    "06_architecture_search": "selfrep.archsearch.chapter06",
+    "06b_self_modification": "selfrep.archsearch.chapter06b",
 }
 
 

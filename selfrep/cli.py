@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "selfrep.book",
     "selfrep.claims",
     "selfrep.bench",
+    "selfrep.archsearch.cli",
 )
 
 

@@ -467,40 +467,54 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
     return fig
 
 
-def gain_strip(
+def outcome_by_gain(
     nets: pd.DataFrame,
     *,
     training: str,
     x: str = "a_value_init",
+    edges: Sequence[float] = (-0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5),
     xlabel: str = "initial value gain a₀ of the net",
 ) -> Figure:
-    """Where each net started (x) and how it ended (colour), one row per initialisation."""
+    """How nets ended (stacked fractions) against where they started (`x`, binned at `edges`), one panel
+    per initialisation; n above each bar."""
     sub = nets[nets["training"] == training]
     inits = list(dict.fromkeys(sub["init"]))
-    rng = np.random.default_rng(0)  # vertical jitter only, for legibility
+    bins = [-np.inf, *edges, np.inf]
+    labels = [f"< {edges[0]:g}"] + [f"{a:g} … {b:g}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    labels += [f"> {edges[-1]:g}"]
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(9, 1.2 + 1.0 * len(inits)), layout="constrained")
-        ax = fig.subplots()
-        for r, init in enumerate(inits):
+        fig = Figure(figsize=(5.2 * len(inits) + 1.8, 4.2), layout="constrained")
+        axes = fig.subplots(1, len(inits), sharey=True, squeeze=False)[0]
+        for ax, init in zip(axes, inits, strict=True):
             s = sub[sub["init"] == init]
+            b = pd.cut(s[x], bins, labels=labels)
+            table = pd.crosstab(b, s["kind"]).reindex(index=labels, fill_value=0)
+            n = table.sum(axis=1)
+            frac = table.div(n.where(n > 0, 1), axis=0)
+            bottom = np.zeros(len(labels))
             for label in KIND_LABELS:
-                k = s[s["kind"] == label]
-                if len(k):
-                    ax.scatter(
-                        k[x],
-                        r + rng.uniform(-0.3, 0.3, len(k)),
-                        s=9,
-                        alpha=0.6,
-                        color=KIND_COLORS[label],
-                        label=label
-                        if r == 0 or label not in set(sub[sub["init"] == inits[0]]["kind"])
-                        else None,
-                    )
-        ax.set_yticks(range(len(inits)), [f"{i} init" for i in inits])
-        ax.set_xlabel(xlabel)
-        ax.axvline(0, color="black", lw=0.6)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, markerscale=2)
-        ax.set_title(training)
+                if label not in frac.columns:
+                    continue
+                ax.bar(
+                    range(len(labels)),
+                    frac[label],
+                    bottom=bottom,
+                    color=KIND_COLORS[label],
+                    edgecolor="white",
+                    linewidth=0.5,
+                    label=label,
+                )
+                bottom += frac[label].to_numpy()
+            for k, count in enumerate(n):
+                ax.text(k, 1.01, f"{count}", ha="center", va="bottom", fontsize=8)
+            ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+            ax.set_title(f"{init} initialisation", pad=14)
+            ax.set_xlabel(xlabel)
+            ax.set_ylim(0, 1.08)
+        axes[0].set_ylabel("fraction of nets (n above the bar)")
+        handles = [Patch(color=KIND_COLORS[k], label=k) for k in KIND_LABELS if k in set(sub["kind"])]
+        fig.legend(handles=handles, loc="outside right center", frameon=False)
+        fig.suptitle(training)
     return fig
 
 

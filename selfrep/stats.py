@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 
@@ -31,7 +29,3 @@ def rule_of_three(n: int) -> float:
     if n <= 0:
         raise ValueError(f"n: must be > 0, got {n}")
     return min(1.0, 3.0 / n)
-
-
-def log10_or_nan(x: float) -> float:
-    return math.log10(x) if x > 0 else float("nan")

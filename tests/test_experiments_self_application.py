@@ -105,7 +105,7 @@ def test_values_are_finite_scalars_and_claims_decide(frames):
         missing = [u for u in claim.uses if u not in v]
         assert not missing, (claim.id, missing)
     table = claims_table(ch.CLAIMS, v)
-    assert list(table["claim"]) == ["P1", "P2", "P3"]
+    assert list(table.index) == ["P1", "P2", "P3"]
     cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
     assert set(cmp["experiment"]) == {"Fig 1", "Fig 2", "random nets", "Fig 3"}
     assert cmp["reading"].str.len().min() > 10

@@ -40,7 +40,7 @@ def claims_table(claims, values) -> pd.DataFrame:
                 "verdict": verdict,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index("claim")
 
 
 def config_table(cfg) -> pd.DataFrame:

@@ -1,0 +1,257 @@
+"""Figures of chapter 6, part 2: data in, matplotlib Figure out (never saved, never shown).
+
+Each figure is closed before it is returned, so a notebook cell that returns it displays it exactly
+once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+SPLITS = ("in-distribution", "deeper", "wider", "other activation")
+POLICY_COLORS = {"evolved": "C0", "gen0": "C8", "blind": "C9", "random": "C1", "noop": "C7", "rule": "C2"}
+COND_COLORS = {
+    "endogenous": "C0",
+    "exogenous": "C3",
+    "trivial": "C7",
+    "ticket": "C0",
+    "reinit": "C3",
+    "random_mask": "C1",
+}
+
+
+def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
+    """E4: 0-step test accuracy per split for the chain GHN, the MLP hypernet and the token
+    ablations, each
+    architecture x GHN seed a dot, the bar its mean; the random-init-trained accuracy as a line."""
+    z = res["zero_shot"]
+    c = res["curves"]
+    rnd = c[c["init"] == "random"]
+    trained = rnd[rnd["step"] == rnd["step"].max()].groupby("split")["acc"].mean()
+    models = [
+        ("gru", "true", "chain GHN"),
+        ("mlp", "true", "MLP hypernet"),
+        ("gru", "shuffled", "GHN, shuffled tokens"),
+        ("gru", "constant", "GHN, constant tokens"),
+    ]
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    width = 0.2
+    rng = np.random.default_rng(0)  # jitter of the dots only
+    for j, (enc, tok, name) in enumerate(models):
+        for i, split in enumerate(SPLITS):
+            a = z[(z["encoder"] == enc) & (z["tokens"] == tok) & (z["split"] == split)]["acc"]
+            x = i + (j - 1.5) * width
+            ax.bar(x, a.mean(), width * 0.9, color=f"C{j}", alpha=0.55, label=name if i == 0 else None)
+            ax.plot(x + rng.uniform(-width / 4, width / 4, len(a)), a, ".", color=f"C{j}", ms=3)
+    for i, split in enumerate(SPLITS):
+        ax.hlines(
+            trained[split],
+            i - 0.45,
+            i + 0.45,
+            color="k",
+            lw=1,
+            label=f"random init + {int(rnd['step'].max())} Adam steps" if i == 0 else None,
+        )
+    ax.axhline(0.1, color="k", ls=":", lw=0.8)
+    ax.set_xticks(range(len(SPLITS)), SPLITS)
+    ax.set_ylabel("test accuracy at 0 steps")
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8, ncol=3, loc="lower left")
+    fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
+    return fig
+
+
+def ghn_curves(res: Mapping[str, pd.DataFrame]) -> Figure:
+    """E4: test accuracy vs Adam steps from random init and from the GHN's prediction (mean and
+    min-max over
+    architectures), one panel per split."""
+    c = res["curves"]
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3.2), sharey=True)
+    for ax, split in zip(axes, SPLITS, strict=True):
+        for init, color, name in (("random", "C1", "random init"), ("ghn", "C0", "GHN init")):
+            d = c[(c["split"] == split) & (c["init"] == init)]
+            g = d.groupby("step")["acc"]
+            steps = np.array(g.mean().index, dtype=float)
+            x = steps + 1
+            ax.plot(x, g.mean().to_numpy(), "o-", color=color, ms=3, label=name)
+            ax.fill_between(x, g.min().to_numpy(), g.max().to_numpy(), color=color, alpha=0.15)
+        ax.set_xscale("log")
+        ax.set_title(split, fontsize=10)
+        ax.set_xlabel("Adam steps + 1")
+    axes[0].set_ylabel("test accuracy")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
+    return fig
+
+
+def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, evo_run: int = 0) -> Figure:
+    """E5: width of each layer vs edit round for the first `n` test seeds of one policy (stacked
+    bars: one
+    colour per layer, so depth and widths are both visible), with the validation accuracy."""
+    t = traj[(traj["policy"] == policy)]
+    if policy in ("evolved", "blind"):
+        t = t[t["evo_run"] == evo_run]
+    seeds = sorted(t["test_seed"].unique())[:n]
+    fig, axes = plt.subplots(1, len(seeds), figsize=(3.6 * len(seeds), 3.2), sharey=True, squeeze=False)
+    for ax, s in zip(axes[0], seeds, strict=True):
+        d = t[t["test_seed"] == s].sort_values("round")
+        bottom = np.zeros(len(d))
+        for l in range(4):
+            w = d[f"w{l + 1}"].to_numpy()
+            ax.bar(
+                d["round"],
+                w,
+                bottom=bottom,
+                color=f"C{l}",
+                alpha=0.7,
+                label=f"layer {l + 1}" if s == seeds[0] else None,
+            )
+            bottom += w
+        for r, a in zip(d["round"], d["action"], strict=True):
+            ax.annotate(
+                a,
+                (r, bottom[list(d["round"]).index(r)]),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                rotation=90,
+            )
+        ax2 = ax.twinx()
+        ax2.plot(d["round"], d["val_acc"], "k.-", lw=1)
+        ax2.set_ylim(0.7, 1.0)
+        ax2.set_ylabel("val acc", fontsize=8)
+        ax.set_title(f"{policy}, body seed {s}", fontsize=10)
+        ax.set_xlabel("edit round")
+    axes[0][0].set_ylabel("units (stacked by layer)")
+    axes[0][0].set_ylim(0, 600)
+    axes[0][0].legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
+    return fig
+
+
+def edit_policies(episodes: pd.DataFrame, refs: Mapping[str, float]) -> Figure:
+    """E5: final test accuracy vs parameters for every policy (one dot per episode), with the static
+    baselines of the bench as horizontal lines (`refs`: label -> test accuracy)."""
+    fig, ax = plt.subplots(figsize=(9.5, 4))
+    rng = np.random.default_rng(0)  # jitter only
+    for pol, color in POLICY_COLORS.items():
+        e = episodes[episodes["policy"] == pol]
+        if e.empty:
+            continue
+        ax.scatter(
+            e["params"] * np.exp(rng.normal(0, 0.04, len(e))),
+            e["test_acc"],
+            s=18,
+            color=color,
+            alpha=0.7,
+            label=f"{pol} (mean {e['test_acc'].mean():.3f})",
+        )
+    for i, (name, acc) in enumerate(refs.items()):
+        ax.axhline(acc, color=f"C{4 + i}", ls="--", lw=1, label=f"{name}: {acc:.3f}")
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters of the final net")
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
+    return fig
+
+
+def edit_evolution(evolution: pd.DataFrame) -> Figure:
+    """E5: fitness of the head population per generation (best and mean, each evolution run)."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    for r, d in evolution.groupby("evo_run"):
+        g = d.groupby("generation")["fitness"]
+        ax.plot(g.max().index, g.max(), "-", color=f"C{r}", label=f"run {r}: best")
+        ax.plot(g.mean().index, g.mean(), ":", color=f"C{r}", label=f"run {r}: mean")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("fitness (val acc - α log10 params)")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
+    return fig
+
+
+def lottery(df: pd.DataFrame) -> Figure:
+    """E6: against the fraction of weights remaining, for tickets, re-initialised tickets and
+    random masks
+    (mean and SD over seeds): (a) test accuracy at early stop, (b) test accuracy of the masked
+    initial
+    weights before any training, (c) the first epoch reaching 95 % validation accuracy, (d) the
+    early-stop
+    epoch."""
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4), sharex=True)
+    labels = {
+        "ticket": "winning ticket (rewind to θ0)",
+        "reinit": "same mask, random re-init",
+        "random_mask": "random mask, θ0",
+    }
+    panels = [
+        ("test_at_stop", "(a) test accuracy at early stop"),
+        ("test_at_init", "(b) test accuracy before training"),
+        ("epochs_to_95", "(c) first epoch with 95 % val accuracy"),
+        ("stop_epoch", "(d) early-stop epoch (min val loss)"),
+    ]
+    for cond, name in labels.items():
+        d = df[df["condition"] == cond].groupby("round")
+        rem = d["remaining"].mean() * 100
+        for ax, (col, _) in zip(axes.flat, panels, strict=True):
+            ax.errorbar(
+                rem,
+                d[col].mean(),
+                yerr=d[col].std(),
+                fmt="o-",
+                ms=3,
+                color=COND_COLORS[cond],
+                capsize=2,
+                label=name,
+            )
+    rem = sorted(df.groupby("round")["remaining"].mean() * 100, reverse=True)
+    for ax, (_, title) in zip(axes.flat, panels, strict=True):
+        ax.set_title(title, fontsize=10)
+        ax.set_xscale("log")
+        ax.set_xticks(rem, [f"{r:.0f}" if r >= 10 else f"{r:.1f}" for r in rem])
+        ax.minorticks_off()
+    axes[0][0].invert_xaxis()
+    for ax in axes[1]:
+        ax.set_xlabel("weights remaining (%)")
+    axes[0][1].axhline(0.1, color="k", ls=":", lw=0.8)
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
+    return fig
+
+
+def serann(gens: pd.DataFrame, metrics: Sequence[tuple[str, str]] | None = None) -> Figure:
+    """E7: population metrics per generation for each condition (mean and SD band over repeats)."""
+    metrics = metrics or [
+        ("fitness", "mean fitness"),
+        ("mut_rate", "mutation rate (bits / copy)"),
+        ("self_error", "latent self-copy error (bits)"),
+        ("n_unique", "distinct genotypes"),
+        ("loss_balance", "mean loss balance λ"),
+        ("survival", "viable fraction"),
+    ]
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6), sharex=True)
+    for ax, (m, name) in zip(axes.flat, metrics, strict=True):
+        for cond, d in gens.groupby("condition"):
+            g = d.groupby("generation")[m]
+            mu, sd = g.mean(), g.std().fillna(0)
+            color = COND_COLORS.get(cond, "k")
+            ax.plot(mu.index, mu, color=color, label=cond)
+            ax.fill_between(mu.index, mu - sd, mu + sd, color=color, alpha=0.15)
+        ax.set_title(name, fontsize=10)
+    for ax in axes[1]:
+        ax.set_xlabel("generation")
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)  # displayed once, by the cell that returns it
+    return fig

@@ -1,0 +1,125 @@
+"""Chapter 6 glue: presets, claims (decided from exactly the values they declare), figures."""
+
+import math
+
+import pytest
+from matplotlib.figure import Figure
+
+from selfrep.archsearch import chapter06 as ch
+from selfrep.archsearch import figures, search
+from selfrep.archsearch.bench import synthetic_bench
+from selfrep.archsearch.space import SearchSpace
+from selfrep.claims import VERDICTS
+from selfrep.scales import preset
+
+
+class OnlyThese(dict):
+    """A values mapping that fails on any key a claim did not declare in `uses`."""
+
+    def __init__(self, allowed, base):
+        super().__init__({k: base[k] for k in allowed})
+
+    def __missing__(self, key):
+        raise AssertionError(f"decide read {key!r}, not declared in uses")
+
+
+def _values():
+    v = {k: 0.001 for c in ch.CLAIMS for k in c.uses}
+    v.update(
+        {
+            "e1_best_method": "evolution",
+            "e3_best_model": "rf",
+            "e3_n_max": 200,
+            "e3_n_small": 25,
+            "e2_budget_mid": 25,
+            "e2_l2_lam0": 1e-3,
+        }
+    )
+    return v
+
+
+def test_presets_and_claims_registered():
+    assert preset("06_architecture_search", "ci") == ch.PRESETS["ci"]
+    assert preset("06_architecture_search", "paper").repeats >= 100
+    with pytest.raises(ValueError, match="repeats"):
+        ch.Chapter06Config(repeats=1)
+    ids = [c.id for c in ch.CLAIMS]
+    assert len(ids) == len(set(ids)) == 15
+    assert all(c.chapter == "06_architecture_search" for c in ch.CLAIMS)
+
+
+@pytest.mark.parametrize("claim", ch.CLAIMS, ids=lambda c: c.id)
+def test_claim_decides_from_its_declared_values(claim):
+    measured, verdict = claim.decide(OnlyThese(claim.uses, _values()))
+    assert verdict in VERDICTS and isinstance(measured, str) and measured
+    assert set(claim.expected) == {"ci", "paper"}
+
+
+def test_claim_rules_turn_on_the_numbers():
+    v = _values()
+    v.update({"e1_re_minus_rs_100": 0.001, "e0_seed_sd_top10": 0.006})
+    c11 = next(c for c in ch.CLAIMS if c.id == "C1.1")
+    assert c11.decide(v)[1] == "holds"
+    v["e1_re_minus_rs_100"] = 0.02
+    assert c11.decide(v)[1] == "differs"
+
+
+def test_answers_follow_verdicts():
+    a = ch.answer_values(_values())
+    assert set(a) == {name for name, _, _ in ch.ANSWERS}
+    pp = ch.with_pp({"e1_re_minus_rs_100": 0.002, "e3_extrap_rf_mae_ratio": 2.0, "e1_best_method": "x"})
+    assert math.isclose(pp["e1_re_minus_rs_100_pp"], 0.2) and "e3_extrap_rf_mae_ratio_pp" not in pp
+
+
+def test_figures_are_figures():
+    space = SearchSpace(depths=(1, 2), widths=(16, 64))
+    b = synthetic_bench(space, seeds=(0, 1))
+    obj = search.TableObjective(b)
+    tr = search.run_repeats(obj, "random", 10, 3) + search.run_repeats(obj, "grid", 10, 3)
+    curves = search.incumbent_curves(tr, b)
+    ref = search.landscape_reference(b)
+    summ = search.summarize(tr, b, [5, 10])
+    for fig in (
+        figures.landscape(b),
+        figures.anytime(curves, ref),
+        figures.regret_ecdf(curves, ref, 10),
+        figures.space_vs_strategy(summ),
+    ):
+        assert isinstance(fig, Figure) and fig.axes
+
+
+@pytest.mark.slow
+def test_the_whole_chapter_pipeline_on_a_synthetic_table():
+    """run_e0..e3 at toy size: every value a claim reads is produced, and every glued number is finite."""
+    b = synthetic_bench(seeds=(0, 1, 2))
+    cfg = ch.Chapter06Config(
+        slice_n=1,
+        repeats=2,
+        predictor_repeats=2,
+        hpo_repeats=2,
+        hpo_levels=1,
+        hpo_epochs=1,
+        l2_seeds=(0, 1),
+        l2_epochs=1,
+        e3_ns=(10, 25, 200),
+        e3_repeats=2,
+        proxy_limit=20,
+        extrap_repeats=2,
+    )
+    vals = {}
+    for run in (ch.run_e0, ch.run_e1, ch.run_e2, ch.run_e3):
+        res = run(b, cfg) if run is ch.run_e0 else run(b, cfg, 0)
+        vals.update(res.values)
+    assert all(isinstance(k, str) for k in vals)
+    for c in ch.CLAIMS:
+        missing = [k for k in c.uses if k not in vals]
+        assert not missing, f"{c.id}: {missing}"
+        assert all(isinstance(vals[k], int | float) for k in c.uses), f"{c.id}: `uses` must be numbers"
+        assert c.decide(vals)[1] in VERDICTS
+    glued = {**ch.with_pp(vals), **ch.verdict_values(vals), **ch.answer_values(vals)}
+    bad = [
+        k
+        for k, v in glued.items()
+        if not isinstance(v, str) and not (isinstance(v, int | float) and math.isfinite(v))
+    ]
+    assert not bad, bad

@@ -1,0 +1,145 @@
+"""Search strategies on a synthetic table: determinism, budget accounting, correctness on small spaces."""
+
+import numpy as np
+import pytest
+
+from selfrep.archsearch.bench import synthetic_bench
+from selfrep.archsearch.search import (
+    STRATEGIES,
+    TableObjective,
+    default_grid,
+    difference,
+    grid_search,
+    incumbent_curves,
+    maximin_order,
+    predictor_guided,
+    random_search,
+    regularized_evolution,
+    run_repeats,
+    summarize,
+)
+from selfrep.archsearch.space import SearchSpace
+
+SMALL = SearchSpace(depths=(1, 2, 3), widths=(16, 64), activations=("relu", "sigmoid"))
+FAST = {"predictor": {"n_init": 5, "batch": 5, "n_random": 30, "n_mutants": 10}}
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return synthetic_bench(SMALL, seeds=(0, 1, 2), seed=1)
+
+
+@pytest.mark.parametrize("method", sorted(STRATEGIES))
+def test_same_seed_same_trace_and_budget_accounting(bench, method):
+    obj = TableObjective(bench)
+    kw = FAST.get(method, {})
+    a = STRATEGIES[method](obj, 20, 7, **kw)
+    b = STRATEGIES[method](obj, 20, 7, **kw)
+    assert a.same_as(b)
+    c = STRATEGIES[method](obj, 20, 8, **kw)
+    if method != "grid":  # the grid's order is fixed; only the observation noise differs
+        assert not np.array_equal(a.arch, c.arch)
+    assert a.evaluations == 20
+    # charged seconds are the table's seconds of exactly the runs made
+    j = a.seed_used
+    assert np.allclose(a.charged_s, np.cumsum(bench.cpu_s[a.arch, j]))
+    assert np.array_equal(a.observed, bench.val[a.arch, j])
+    # the incumbent is the first best observation so far
+    for k in range(a.evaluations):
+        best = int(np.argmax(a.observed[: k + 1]))
+        assert a.incumbent[k] == a.arch[best]
+
+
+def test_random_search_with_full_budget_finds_the_best(bench):
+    obj = TableObjective(bench, noise="mean")
+    t = random_search(obj, len(bench), 3)
+    assert sorted(t.arch) == list(range(len(bench)))  # without replacement
+    assert bench.val_mean[t.incumbent[-1]] == bench.val_mean.max()
+    assert t.observed.max() == bench.val_mean.max()
+    # budget larger than the space: stops at the space
+    assert random_search(obj, len(bench) + 10, 3).evaluations == len(bench)
+
+
+def test_random_search_in_a_subspace(bench):
+    ids = [1, 5, 9]
+    t = random_search(TableObjective(bench), 10, 0, candidates=ids)
+    assert sorted(t.arch) == ids
+    with pytest.raises(ValueError, match="candidates"):
+        random_search(TableObjective(bench), 10, 0, candidates=[len(bench)])
+
+
+def test_grid_order_is_space_filling_and_grid_stops_when_exhausted(bench):
+    grid = default_grid(SMALL)
+    assert len(grid) == 3 * 2 * 2 * 2
+    order = maximin_order(grid, SMALL)
+    assert sorted(order) == list(range(len(grid)))
+    first, second = grid[order[0]], grid[order[1]]
+    # the second point is the opposite corner on every axis
+    assert (first.depth, second.depth) == (1, 3) and first.widths[0] != second.widths[0]
+    assert first.activation != second.activation and first.skip != second.skip
+    t = grid_search(TableObjective(bench), 100, 0)
+    assert t.evaluations == len(grid)
+
+
+def test_evolution_replaces_the_oldest_and_mutates_from_the_population(bench):
+    obj = TableObjective(bench, noise="mean")
+    t = regularized_evolution(obj, 40, 2, population=5, sample=2)
+    space = bench.space
+    for k in range(5, 40):
+        child = bench.configs[t.arch[k]]
+        window = [bench.configs[i] for i in t.arch[k - 5 : k]]  # the population just before step k
+        assert any(_one_edit(p, child) for p in window)
+    with pytest.raises(ValueError, match="sample"):
+        regularized_evolution(obj, 10, 0, population=4, sample=5)
+    assert space.contains(bench.configs[t.incumbent[-1]])
+
+
+def _one_edit(a, b):
+    if a.activation != b.activation:
+        return (a.widths, a.skip) == (b.widths, b.skip)
+    if a.skip != b.skip:
+        return a.widths == b.widths
+    if a.depth == b.depth:
+        return sum(x != y for x, y in zip(a.widths, b.widths, strict=True)) == 1
+    short, long_ = sorted((a.widths, b.widths), key=len)
+    return len(long_) == len(short) + 1 and any(
+        long_[:i] + long_[i + 1 :] == short for i in range(len(long_))
+    )
+
+
+def test_predictor_never_reevaluates_and_records_overhead(bench):
+    for model in ("rf", "mlp"):
+        t = predictor_guided(TableObjective(bench), 30, 0, model=model, **FAST["predictor"])
+        assert len(set(t.arch.tolist())) == 30
+        assert t.overhead_s > 0
+    with pytest.raises(ValueError, match="model"):
+        predictor_guided(TableObjective(bench), 30, 0, model="gp")
+
+
+def test_summary_and_curves(bench):
+    obj = TableObjective(bench)
+    traces = run_repeats(obj, "random", 20, 6) + run_repeats(obj, "grid", 20, 6)
+    df = summarize(traces, bench, [5, 20])
+    assert list(df["method"]) == ["random", "random", "grid", "grid"]
+    r = df.set_index(["method", "budget"])
+    assert r.loc[("random", 20), "mean"] >= r.loc[("random", 5), "mean"]
+    assert r.loc[("random", 20), "evals"] == 20
+    assert (df["se"] > 0).all() and (df["regret"] >= 0).all()
+    curves = incumbent_curves(traces, bench)
+    assert len(curves) == 12 * 20
+    assert (curves.groupby(["method", "seed"])["test_acc"].count() == 20).all()
+    d, se = difference(traces[:6], traces[6:], bench, 20)
+    assert np.isfinite(d) and se > 0
+    with pytest.raises(ValueError, match="method"):
+        run_repeats(obj, "bayes", 5, 2)
+
+
+def test_optuna_cross_check_is_deterministic_when_installed(bench):
+    pytest.importorskip("optuna")
+    from selfrep.archsearch.search import optuna_search
+
+    obj = TableObjective(bench)
+    a = optuna_search(obj, 15, 0, "tpe")
+    assert a.same_as(optuna_search(obj, 15, 0, "tpe")) and a.evaluations == 15
+    with pytest.raises(ValueError, match="sampler"):
+        optuna_search(obj, 5, 0, "cmaes")
