@@ -175,7 +175,8 @@ def test_soups_run_values_and_claims():
     ctrl = soups12[soups12["setting"] != "soup"]
     assert (ctrl["attacks"] == 0).all()
     counts = ch5.run_soup_counts(TINY5, generator(0, "b"))
-    assert len(counts) == 2 * len(TINY5.count_trains) * TINY5.count_soups
+    assert len(counts) == 2 * 2 * len(TINY5.count_trains) * TINY5.count_soups  # soups and controls
+    assert (counts[~counts["attacking"]]["attacks"] == 0).all()
     kinds = ["div", "zero", "nonzero", "second", "other"]
     assert (counts[kinds].sum(axis=1) == TINY5.count_particles).all()
     children, soups14, attacks14, traj14 = ch5.run_clone_soups(TINY5, generator(0, "c"))

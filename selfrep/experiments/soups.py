@@ -258,39 +258,49 @@ def _soup_projection(run, k: int, label: str, red, eps: float) -> pd.DataFrame:
 def run_soup_counts(cfg: SoupsConfig, generator: torch.Generator) -> pd.DataFrame:
     """Fig 13: for every reduction, `count_replicates` × `count_soups` soups of `count_particles` nets per A
     of `count_trains`, `count_epochs` epochs, α = attack_rate, no replacement; all soups of a reduction in
-    one batch. One row per soup: reduction, trains (A), replicate, soup, counts of every kind at ε = eps."""
+    one batch, beside as many control soups with the same particles and no attacks (beyond the paper).
+    One row per soup: reduction, attacking (False for a control), trains (A), replicate, soup, counts of
+    every kind at ε = eps, attacks."""
     frames = []
     n_per_a = cfg.count_soups * cfg.count_replicates
     for name in cfg.count_reductions:
         red = make_reduction(name)
         A = [a for a in cfg.count_trains for _ in range(n_per_a)]
-        w = random_soups(red, len(A), cfg.count_particles, cfg.init, generator=generator)
+        S = len(A)
+        w = random_soups(red, S, cfg.count_particles, cfg.init, generator=generator)
         sc = SoupConfig(
-            attack_rate=cfg.attack_rate, train_steps=tuple(A), train=keras(cfg), eps=cfg.eps, init=cfg.init
+            attack_rate=(cfg.attack_rate,) * S + (0.0,) * S,
+            train_steps=tuple(A) * 2,
+            train=keras(cfg),
+            eps=cfg.eps,
+            init=cfg.init,
         )
-        run = evolve(w, red, sc, cfg.count_epochs, generator, record=False)
+        run = evolve(torch.cat([w, w]), red, sc, cfg.count_epochs, generator, record=False)
         codes = classify(run.final.weights.reshape(-1, red.arch.n_weights), red, cfg.eps)
-        codes = codes.reshape(len(A), cfg.count_particles)
+        codes = codes.reshape(2 * S, cfg.count_particles)
         frame = pd.DataFrame(
             {
                 "reduction": name,
-                "trains": A,
+                "attacking": np.repeat([True, False], S),
+                "trains": A * 2,
                 "replicate": np.tile(
-                    np.repeat(np.arange(cfg.count_replicates), cfg.count_soups), len(cfg.count_trains)
+                    np.repeat(np.arange(cfg.count_replicates), cfg.count_soups), 2 * len(cfg.count_trains)
                 ),
-                "soup": np.tile(np.arange(cfg.count_soups), len(A) // cfg.count_soups),
+                "soup": np.tile(np.arange(cfg.count_soups), 2 * S // cfg.count_soups),
             }
         )
         for kind in FixpointKind:
             frame[KIND_KEYS[kind.label]] = (codes == int(kind)).sum(dim=1).numpy()
-        frame["attacks"] = run.attacks.groupby("soup").size().reindex(range(len(A)), fill_value=0).to_numpy()
+        frame["attacks"] = run.attacks.groupby("soup").size().reindex(range(2 * S), fill_value=0).to_numpy()
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
-def count_means(counts: pd.DataFrame, replicate: int | None = None) -> pd.DataFrame:
-    """Mean count per soup of zero and non-zero fixpoints (and their standard errors) per reduction and A."""
-    sub = counts if replicate is None else counts[counts["replicate"] == replicate]
+def count_means(counts: pd.DataFrame, replicate: int | None = None, attacking: bool = True) -> pd.DataFrame:
+    """Mean count per soup of zero and non-zero fixpoints (and their standard errors) per reduction and A,
+    for the soups with attacks (or, `attacking=False`, their controls)."""
+    sub = counts[counts["attacking"] == attacking]
+    sub = sub if replicate is None else sub[sub["replicate"] == replicate]
     g = sub.groupby(["reduction", "trains"], sort=False)
     out = g.agg(
         soups=("zero", "size"),
@@ -627,7 +637,17 @@ def values(
         v[f"fig13_{tag}_zero_frac"] = float(sub["zero"].mean() / cfg.count_particles)
         v[f"fig13_{tag}_trend"] = spearman(np.asarray(sub.index, dtype=float), sub["nonzero"].to_numpy())
         v[f"fig13_{tag}_r0_nonzero_top"] = float(first.loc[red].loc[max(cfg.count_trains), "nonzero"])
-        kinds = counts[counts["reduction"] == red]
+        ctrl = count_means(counts, attacking=False).set_index(["reduction", "trains"]).loc[red]
+        for a_ in cfg.count_trains:
+            v[f"fig13_{tag}_ctrl_nonzero_{a_}"] = float(ctrl.loc[a_, "nonzero"])
+            v[f"fig13_{tag}_ctrl_zero_{a_}"] = float(ctrl.loc[a_, "zero"])
+        v[f"fig13_{tag}_attack_cost_max"] = float((ctrl["nonzero"] - sub["nonzero"]).max())
+        a_cost = (ctrl["nonzero"] - sub["nonzero"]).idxmax()
+        v[f"fig13_{tag}_attack_cost_at"] = int(a_cost)
+        v[f"fig13_{tag}_ctrl_at_cost"] = float(ctrl.loc[a_cost, "nonzero"])
+        v[f"fig13_{tag}_soup_at_cost"] = float(sub.loc[a_cost, "nonzero"])
+        v[f"fig13_{tag}_ctrl_zero_mean"] = float(ctrl["zero"].mean())
+        kinds = counts[(counts["reduction"] == red) & counts["attacking"]]
         v[f"fig13_{tag}_other_frac"] = float(kinds["other"].sum() / (len(kinds) * cfg.count_particles))
         v[f"fig13_{tag}_attacks_per_soup"] = float(kinds["attacks"].mean())
     lg = logged_counts().set_index(["reduction", "trains"])

@@ -456,6 +456,7 @@ def values(
         v[f"{tag}_high_ratio_min"] = float(ratio.min())
         v[f"{tag}_high_ratio_median"] = float(ratio.median())
         v[f"{tag}_high_returned"] = int((ratio < 1e-3).sum())
+        v[f"{tag}_low_returned_exactly"] = int(((low["pre"] > 0) & (low["post"] == 0)).sum())
         v[f"{tag}_low_distance_frac"] = float((low["movement"] == "distancing").mean())
         v[f"{tag}_low_stationary_frac"] = float((low["movement"] == "stationary").mean())
         v[f"{tag}_low_approach_frac"] = float((low["movement"] == "approaching").mean())
