@@ -247,6 +247,8 @@ def values(cfg: MixedConfig, mixed: pd.DataFrame) -> dict[str, float | int | str
     v["log_wei_first_90"] = first_reaching(logged_fractions(), "weightwise")
     v["nets_per_cell"] = cfg.nets
     v["nets_per_cell_all"] = cfg.nets * cfg.replicates
+    v["se_max_per_point"] = 0.5 / float(np.sqrt(cfg.nets))  # one standard error of a fraction at p = 0.5
+    v["log_fig11_n"] = int(logged("fig11_weightwise").n)
     v["nets_total"] = len(mixed)
     v["census_nets"] = len(mixed)
     v["census_second_order"] = int((mixed["kind"] == KIND_LABELS[FixpointKind.SECOND_ORDER]).sum())

@@ -657,6 +657,7 @@ def values(
         v[f"log_fig13_{tag}_zero_mean"] = float(lg.loc[red]["zero"].mean())
         v[f"log_fig13_{tag}_zero_frac"] = float(lg.loc[red]["zero"].mean() / 10)
     v["fig13_soups_per_cell"] = cfg.count_soups * cfg.count_replicates
+    v["log_fig13_soup_size"] = int(logged("fig13_weightwise_nonzero").n)
     # Fig 14
     for setting in (COMMITTED, INTERACTING):
         tag = "c14" if setting == COMMITTED else "i14"

@@ -546,6 +546,10 @@ def values(
     v["census_nets"] = n
     v["census_second_order"] = k
     # The authors' Fig 8 counts (read off their count plot)
+    per_level = [
+        sum(logged(f"fig8_{m}").values[k] for m in MOVEMENT_LABELS) for k in logged("fig8_stationary").values
+    ]
+    v["log_fig8_children_min"], v["log_fig8_children_max"] = int(min(per_level)), int(max(per_level))
     for label in MOVEMENT_LABELS:
         entry = logged(f"fig8_{label}")
         for key, count in entry.values.items():
