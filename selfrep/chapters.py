@@ -14,6 +14,9 @@ from types import ModuleType
 CHAPTERS: dict[str, str] = {
     "01_self_application": "selfrep.experiments.self_application",
     "02_self_training": "selfrep.experiments.self_training",
+    "03_weight_space": "selfrep.experiments.weight_space",
+    "04_mixed": "selfrep.experiments.mixed",
+    "05_soups": "selfrep.experiments.soups",
     "06_architecture_search": "selfrep.archsearch.chapter06",
     "06b_self_modification": "selfrep.archsearch.chapter06b",
 }

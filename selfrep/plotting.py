@@ -517,3 +517,508 @@ def outcome_by_gain(
         fig.legend(handles=handles, loc="outside right center", frameon=False)
         fig.suptitle(training)
     return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# Chapter 3: weight space (Figs 7-10)
+# ------------------------------------------------------------------------------------------------
+MOVEMENT_COLORS: dict[str, str] = {"approaching": "#1f77b4", "distancing": "#ff7f0e", "stationary": "#2ca02c"}
+ZERO_FLOOR = 1e-16  # where a distance of exactly 0 is drawn on a log axis
+
+
+def clone_trajectories_3d(
+    frame: pd.DataFrame, *, time_label: str = "self-training step", elev: float = 20, azim: float = -60
+) -> Figure:
+    """Fig 7: a parent (black) and its noisy clones (coloured) in the first two principal components,
+    z = training step. frame: net, role, t, pc1, pc2 (net 0 is the parent); `cloned_at` marks the jump."""
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(8.4, 6.4), layout="constrained")
+        ax = fig.add_subplot(1, 1, 1, projection="3d")
+        kids = [n for n in dict.fromkeys(frame["net"]) if n != 0]
+        cmap = mpl.colormaps["viridis"].resampled(max(len(kids), 2))
+        for net in [0, *kids]:
+            tr = frame[frame["net"] == net]
+            color = "black" if net == 0 else cmap(kids.index(net))
+            ax.plot(tr["pc1"], tr["pc2"], tr["t"], color=color, lw=2.4 if net == 0 else 1.3, alpha=0.9)
+            ax.scatter(
+                tr["pc1"].iloc[:1], tr["pc2"].iloc[:1], tr["t"].iloc[:1], color="red", s=20, depthshade=False
+            )
+            ax.scatter(
+                tr["pc1"].iloc[-1:],
+                tr["pc2"].iloc[-1:],
+                tr["t"].iloc[-1:],
+                color=color,
+                s=26,
+                marker="s",
+                edgecolor="black",
+                depthshade=False,
+            )
+        ax.set_xlabel("PC1 (whitened)")
+        ax.set_ylabel("PC2 (whitened)")
+        ax.set_zlabel(time_label)
+        ax.view_init(elev=elev, azim=azim)
+        fig.legend(
+            handles=[
+                Line2D([], [], color="black", lw=2.4, label="parent (trained on)"),
+                Line2D([], [], color=cmap(0), lw=1.3, label="clones"),
+                Line2D([], [], color="red", marker="o", ls="", label="first state drawn"),
+                Line2D([], [], color="grey", marker="s", ls="", mec="black", label="last state"),
+            ],
+            loc="outside lower center",
+            ncols=4,
+            frameon=False,
+        )
+    return fig
+
+
+def clone_distances(children: pd.DataFrame, *, ncols: int = 7, floor: float = ZERO_FLOOR) -> Figure:
+    """Fig 8: one panel per noise level; every clone is a line from its distance to the parent after the
+    noise (left) to its distance after retraining (right), coloured by how it moved; log y, a distance of
+    exactly 0 drawn at `floor`. children: level, pre, post, movement."""
+    levels = sorted(children["level"].unique(), reverse=True)
+    nrows = int(np.ceil(len(levels) / ncols))
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(1.75 * ncols + 1.2, 3.0 * nrows + 0.6), layout="constrained")
+        axes = np.atleast_2d(fig.subplots(nrows, ncols, sharey=True, squeeze=False))
+        lo = floor
+        hi = max(children["pre"].max(), children["post"].max()) * 2
+        for ax, z in zip(axes.flat, levels, strict=False):
+            sub = children[children["level"] == z]
+            for row in sub.itertuples():
+                ax.plot(
+                    [0, 1],
+                    [max(row.pre, floor), max(row.post, floor)],
+                    color=MOVEMENT_COLORS[row.movement],
+                    lw=0.8,
+                    alpha=0.55,
+                )
+            n = {m: int((sub["movement"] == m).sum()) for m in MOVEMENT_COLORS}
+            ax.set_title(
+                f"ζ = {_level_label(z)}\n{n['approaching']}/{n['distancing']}/{n['stationary']}", fontsize=10
+            )
+            ax.set_xticks([0, 1], ["noise", "trained"], fontsize=8)
+            ax.set_xlim(-0.15, 1.15)
+            ax.set_yscale("log")
+            ax.set_ylim(lo / 2, hi)
+            ax.axhline(z, color="black", lw=0.6, ls=":")
+        for ax in axes.flat[len(levels) :]:
+            ax.set_visible(False)
+        for ax in axes[:, 0]:
+            ax.set_ylabel("MAE to the parent at cloning")
+        fig.legend(
+            handles=[Line2D([], [], color=c, lw=2, label=m) for m, c in MOVEMENT_COLORS.items()]
+            + [Line2D([], [], color="black", ls=":", lw=0.8, label="ζ")],
+            loc="outside lower center",
+            ncols=4,
+            frameon=False,
+            title=f"title: approaching/distancing/stationary; a distance of 0 is drawn at {floor:g}",
+        )
+    return fig
+
+
+def movement_count_bars(counts: pd.DataFrame, *, panel: str = "dtype") -> Figure:
+    """Fig 8 (count plot): stacked counts of approaching / distancing / stationary clones per noise level,
+    one panel per `panel` value. counts: panel, level, approaching, distancing, stationary."""
+    panels = list(dict.fromkeys(counts[panel]))
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(6.0 * len(panels) + 1.5, 3.6), layout="constrained")
+        axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+        for ax, name in zip(axes, panels, strict=True):
+            sub = counts[counts[panel] == name].sort_values("level", ascending=False)
+            x = np.arange(len(sub))
+            bottom = np.zeros(len(sub))
+            for m, c in MOVEMENT_COLORS.items():
+                ax.bar(x, sub[m], 0.75, bottom=bottom, color=c, label=m)
+                bottom += sub[m].to_numpy()
+            ax.set_xticks(x, [_level_label(z) for z in sub["level"]], rotation=60)
+            ax.set_xlabel("noise level ζ")
+            ax.set_title(str(name))
+        axes[0].set_ylabel("clones")
+        axes[-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig
+
+
+def drift_scatter(children: pd.DataFrame, *, panel: str = "dtype", floor: float = ZERO_FLOOR) -> Figure:
+    """Beyond Fig 8: every clone at (its distance to the parent after the noise, the distance its parent
+    travels when retrained itself), coloured by how the clone moved; the diagonal separates 'the parent
+    itself moves farther than the noise' (above). Exact zeros drawn at `floor`."""
+    panels = list(dict.fromkeys(children[panel]))
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(5.4 * len(panels) + 1.8, 4.6), layout="constrained")
+        axes = fig.subplots(1, len(panels), squeeze=False, sharex=True, sharey=True)[0]
+        lo = floor / 3
+        hi = max(children["pre"].max(), children["parent_drift"].max()) * 3
+        for ax, name in zip(axes, panels, strict=True):
+            sub = children[children[panel] == name]
+            for m, c in MOVEMENT_COLORS.items():
+                s = sub[sub["movement"] == m]
+                ax.scatter(
+                    np.maximum(s["pre"], floor),
+                    np.maximum(s["parent_drift"], floor),
+                    s=11,
+                    alpha=0.6,
+                    color=c,
+                    label=f"{m} ({len(s)})",
+                )
+            ax.plot([lo, hi], [lo, hi], color="black", lw=0.8, ls="--")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlim(lo, hi)
+            ax.set_ylim(lo, hi)
+            ax.set_xlabel("clone's distance to the parent after the noise")
+            ax.set_title(str(name))
+            ax.legend(frameon=False, loc="upper left", fontsize=9)
+        axes[0].set_ylabel("distance the parent itself travels\nwhen retrained")
+    return fig
+
+
+def fixpoint_error_boxes(
+    children: pd.DataFrame,
+    parents: pd.DataFrame,
+    *,
+    panel: str = "dtype",
+    lines: Sequence[float] = (1e-6, 1e-7),
+) -> Figure:
+    """Fig 9: L1 fixpoint error of parents (at cloning) and children (after retraining) per noise level,
+    one panel per `panel` value, log y, dashed lines at `lines`."""
+    import seaborn as sns
+
+    both = pd.concat([parents.assign(who="parents"), children.assign(who="children")], ignore_index=True)
+    both["noise level ζ"] = both["level"].map(_level_label)
+    order = [_level_label(z) for z in sorted(both["level"].unique(), reverse=True)]
+    panels = list(dict.fromkeys(both[panel]))
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(12.5, 3.6 * len(panels) + 0.4), layout="constrained")
+        axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+        for ax, name in zip(axes, panels, strict=True):
+            sub = both[both[panel] == name]
+            sns.boxplot(
+                sub,
+                x="noise level ζ",
+                y="l1",
+                hue="who",
+                order=order,
+                ax=ax,
+                showfliers=False,
+                palette={"parents": "#8c564b", "children": "#17becf"},
+                log_scale=True,
+            )
+            for y in lines:
+                ax.axhline(y, color="black", ls="--", lw=0.9)
+            ax.set_ylabel("L1 fixpoint error")
+            ax.set_title(str(name))
+            ax.legend(title=None, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+def line_children_scatter(line: pd.DataFrame, *, cmap: str = "viridis_r") -> Figure:
+    """Fig 10: children on the line between two parents — normalised distance to parent 1 before
+    (x, ≈ the position on the line) and after (y) retraining, coloured by the distance between the two
+    parents (dark = far apart); the diagonal marks 'did not move'."""
+    fin = line.dropna(subset=["post_norm"]).sort_values("parent_distance")
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.6, 6.2), layout="constrained")
+        ax = fig.subplots()
+        sc = ax.scatter(
+            fin["pre_norm"], fin["post_norm"], c=fin["parent_distance"], cmap=cmap, s=9, alpha=0.8
+        )
+        ax.plot([0, 1], [0, 1], color="black", lw=0.8, ls="--")
+        ax.set_xlabel("distance to parent 1 before retraining (normalised per pair)")
+        ax.set_ylabel("distance to parent 1 after retraining (normalised per pair)")
+        fig.colorbar(sc, ax=ax, label="distance between the two parents (MAE)")
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# Chapter 4: the mixed setting (Fig 11)
+# ------------------------------------------------------------------------------------------------
+def mixed_fractions(
+    frac: pd.DataFrame,
+    reference: pd.DataFrame | None = None,
+    *,
+    xlabel: str = "self-training epochs between self-applications (T)",
+) -> Figure:
+    """Fig 11: per reduction (one panel each), the fraction of nets ending as a fixpoint against T, with
+    its 95 % interval, split into zero (grey) and non-zero (green) fixpoints; the authors' logged
+    fractions (zero and non-zero together) as black diamonds.
+
+    frac: reduction, trains, fixpoint, zero, nonzero, low, high. reference: reduction, trains, fixpoint.
+    """
+    reds = list(dict.fromkeys(frac["reduction"]))
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(4.0 * len(reds), 4.2), layout="constrained")
+        axes = fig.subplots(1, len(reds), sharey=True, squeeze=False)[0]
+        for ax, red in zip(axes, reds, strict=True):
+            sub = frac[frac["reduction"] == red].sort_values("trains")
+            x = sub["trains"].to_numpy()
+            ax.fill_between(x, sub["low"], sub["high"], color="black", alpha=0.1, lw=0)
+            ax.plot(
+                x, sub["fixpoint"], color="black", marker="o", ms=4, label="fixpoints, zero or not (ours)"
+            )
+            ax.plot(
+                x,
+                sub["nonzero"],
+                color=KIND_COLORS["non-zero fixpoint"],
+                marker="^",
+                ms=4,
+                label="non-zero fixpoints (ours)",
+            )
+            ax.plot(
+                x,
+                sub["zero"],
+                color=KIND_COLORS["zero fixpoint"],
+                marker="v",
+                ms=4,
+                ls="--",
+                label="zero fixpoints (ours)",
+            )
+            if reference is not None:
+                ref = reference[reference["reduction"] == red]
+                ax.scatter(
+                    ref["trains"],
+                    ref["fixpoint"],
+                    marker="D",
+                    color="#d62728",
+                    s=28,
+                    zorder=3,
+                    label="fixpoints, authors' log",
+                )
+            ax.set_title(red)
+            ax.set_ylim(-0.03, 1.03)
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel("fraction of networks")
+        fig.supxlabel(xlabel, fontsize=11)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncols=len(labels), frameon=False)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# Chapter 5: soups (Figs 12-14)
+# ------------------------------------------------------------------------------------------------
+def soup_trajectories_3d(
+    frame: pd.DataFrame,
+    *,
+    panel: str = "panel",
+    time_label: str = "soup epoch",
+    ncols: int = 2,
+    elev: float = 22,
+    azim: float = -58,
+) -> Figure:
+    """Fig 12: every particle of a soup in its first two principal components, z = soup epoch, one panel
+    per `panel` value. Lines are coloured by how the particle ended (KIND_COLORS; light grey: replaced by
+    a fresh net); red dots: starts; dotted: the zero net."""
+    panels = list(dict.fromkeys(frame[panel]))
+    ncols = min(ncols, len(panels))
+    nrows = int(np.ceil(len(panels) / ncols))
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(6.0 * ncols, 5.4 * nrows + 0.4), layout="constrained")
+        for k, name in enumerate(panels):
+            ax = fig.add_subplot(nrows, ncols, k + 1, projection="3d")
+            sub = frame[frame[panel] == name]
+            for _, tr in sub.groupby("uid", sort=False):
+                kind = tr["kind"].iloc[0]
+                color = KIND_COLORS.get(kind, "#c7c7c7")
+                ax.plot(tr["pc1"], tr["pc2"], tr["t"], color=color, lw=1.1, alpha=0.85)
+                ax.scatter(
+                    tr["pc1"].iloc[:1],
+                    tr["pc2"].iloc[:1],
+                    tr["t"].iloc[:1],
+                    color="red",
+                    s=10,
+                    depthshade=False,
+                )
+            z1, z2 = sub["zero_pc1"].iloc[0], sub["zero_pc2"].iloc[0]
+            ax.plot([z1, z1], [z2, z2], [sub["t"].min(), sub["t"].max()], color="black", ls=":", lw=1)
+            ax.set_xlabel("PC1")
+            ax.set_ylabel("PC2")
+            ax.set_zlabel(time_label)
+            ax.view_init(elev=elev, azim=azim)
+            ax.set_title(str(name))
+        kinds = [k for k in KIND_LABELS if (frame["kind"] == k).any()]
+        handles = [Line2D([], [], color=KIND_COLORS[k], lw=2, label=f"ends as {k}") for k in kinds]
+        if (frame["kind"] == "replaced").any():
+            handles.append(Line2D([], [], color="#c7c7c7", lw=2, label="replaced (divergent or zero)"))
+        handles += [
+            Line2D([], [], color="red", marker="o", ls="", label="start"),
+            Line2D([], [], color="black", ls=":", label="the zero net"),
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False)
+    return fig
+
+
+def cluster_shares(soups: pd.DataFrame) -> Figure:
+    """Beyond Fig 12: the share of particles in each soup's largest cluster at the end, soups with attacks
+    beside their controls; a point's colour says what its cluster is made of."""
+    settings = list(dict.fromkeys(soups["setting"]))
+    rng = np.random.default_rng(0)  # horizontal jitter only
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.2, 4.0), layout="constrained")
+        ax = fig.subplots()
+        for i, setting in enumerate(settings):
+            sub = soups[soups["setting"] == setting]
+            mostly = sub["cluster_nonzero"] / sub["cluster_size"] >= 0.5
+            for flag, label, color in (
+                (True, "cluster mostly non-zero fixpoints", KIND_COLORS["non-zero fixpoint"]),
+                (False, "cluster mostly other nets", KIND_COLORS["other"]),
+            ):
+                s = sub[mostly == flag]
+                ax.scatter(
+                    i + rng.uniform(-0.15, 0.15, len(s)),
+                    s["share_end"],
+                    color=color,
+                    s=30,
+                    alpha=0.8,
+                    label=label if i == 0 or not (mostly == flag).any() else None,
+                )
+        ax.axhline(0.5, color="black", ls="--", lw=0.8)
+        ax.set_xticks(range(len(settings)), settings)
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("share of the soup in its largest cluster")
+        handles = [
+            Line2D(
+                [],
+                [],
+                color=KIND_COLORS["non-zero fixpoint"],
+                marker="o",
+                ls="",
+                label="cluster mostly non-zero fixpoints",
+            ),
+            Line2D([], [], color=KIND_COLORS["other"], marker="o", ls="", label="cluster mostly other nets"),
+        ]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig
+
+
+def attack_damage(attacks: pd.DataFrame, *, floor: float = 1e-9) -> Figure:
+    """How far an attack moves its victim (mean |Δw|) against the attacker's fixpoint error (max
+    |N◁N − N|), coloured by soup epoch; log axes, values below `floor` drawn at it."""
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.4, 4.8), layout="constrained")
+        ax = fig.subplots()
+        sc = ax.scatter(
+            np.maximum(attacks["attacker_error"], floor),
+            np.maximum(attacks["displacement"], floor),
+            c=attacks["epoch"],
+            cmap="viridis",
+            s=8,
+            alpha=0.6,
+        )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("attacker's fixpoint error (max |N◁N − N|)")
+        ax.set_ylabel("change of the victim (MAE)")
+        fig.colorbar(sc, ax=ax, label="soup epoch")
+    return fig
+
+
+def soup_counts(
+    means: pd.DataFrame,
+    reference: pd.DataFrame | None = None,
+    *,
+    xlabel: str = "self-training epochs per soup epoch (A)",
+) -> Figure:
+    """Fig 13: mean count per soup of non-zero (green) and zero (grey) fixpoints against A, one panel per
+    reduction, with standard errors; the authors' log as open markers.
+
+    means: reduction, trains, zero, nonzero, zero_se, nonzero_se. reference: reduction, trains, zero, nonzero.
+    """
+    reds = list(dict.fromkeys(means["reduction"]))
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(5.0 * len(reds), 4.4), layout="constrained")
+        axes = fig.subplots(1, len(reds), sharey=True, squeeze=False)[0]
+        for ax, red in zip(axes, reds, strict=True):
+            sub = means[means["reduction"] == red].sort_values("trains")
+            for col, kind, marker in (("nonzero", "non-zero fixpoint", "^"), ("zero", "zero fixpoint", "v")):
+                ax.errorbar(
+                    sub["trains"],
+                    sub[col],
+                    yerr=sub[f"{col}_se"],
+                    color=KIND_COLORS[kind],
+                    marker=marker,
+                    ms=5,
+                    capsize=3,
+                    label=f"{kind}s (ours)",
+                )
+                if reference is not None:
+                    ref = reference[reference["reduction"] == red].sort_values("trains")
+                    ax.plot(
+                        ref["trains"],
+                        ref[col],
+                        color=KIND_COLORS[kind],
+                        marker="D",
+                        ms=6,
+                        ls=":",
+                        mfc="white",
+                        label=f"{kind}s (authors' log)",
+                    )
+            ax.set_title(red)
+            ax.set_xlabel(xlabel)
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel("fixpoints per soup (mean)")
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    return fig
+
+
+def clone_soup_3d(
+    frame: pd.DataFrame,
+    *,
+    panel: str = "setting",
+    time_label: str = "self-training step",
+    ncols: int = 2,
+    elev: float = 20,
+    azim: float = -60,
+) -> Figure:
+    """Fig 14: the children of a soup of noisy clones, coloured by their parent (family), with the parents
+    in black; whitened PCA per panel, z = training step."""
+    panels = list(dict.fromkeys(frame[panel]))
+    cmap = mpl.colormaps["tab10"]
+    ncols = min(ncols, len(panels))
+    nrows = int(np.ceil(len(panels) / ncols))
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(6.0 * ncols, 5.2 * nrows + 0.4), layout="constrained")
+        for k, name in enumerate(panels):
+            ax = fig.add_subplot(nrows, ncols, k + 1, projection="3d")
+            sub = frame[frame[panel] == name]
+            order = sorted(sub.groupby(["net", "role"], sort=False), key=lambda item: item[0][1] != "parent")
+            for (_, role), tr in order:  # parents first, so the children are drawn over them
+                color = cmap(int(tr["family"].iloc[0]) % 10)
+                if role == "parent":
+                    ax.plot(tr["pc1"], tr["pc2"], tr["t"], color="black", lw=1.4, ls="--")
+                    ax.scatter(
+                        tr["pc1"].iloc[-1:],
+                        tr["pc2"].iloc[-1:],
+                        tr["t"].iloc[-1:],
+                        color=color,
+                        s=70,
+                        marker="*",
+                        edgecolor="black",
+                        depthshade=False,
+                    )
+                else:
+                    ax.plot(tr["pc1"], tr["pc2"], tr["t"], color=color, lw=1.2, alpha=0.9)
+                    ax.scatter(
+                        tr["pc1"].iloc[:1],
+                        tr["pc2"].iloc[:1],
+                        tr["t"].iloc[:1],
+                        color="red",
+                        s=12,
+                        depthshade=False,
+                    )
+            ax.set_xlabel("PC1 (whitened)")
+            ax.set_ylabel("PC2 (whitened)")
+            ax.set_zlabel(time_label)
+            ax.view_init(elev=elev, azim=azim)
+            ax.set_title(str(name))
+        fig.legend(
+            handles=[
+                Line2D([], [], color="black", lw=1.4, ls="--", label="parents (star: end)"),
+                Line2D([], [], color=cmap(0), lw=1.2, label="children (colour = parent)"),
+                Line2D([], [], color="red", marker="o", ls="", label="child after cloning"),
+            ],
+            loc="outside lower center",
+            ncols=3,
+            frameon=False,
+        )
+    return fig

@@ -65,6 +65,139 @@ def _levels(values: list[float]) -> dict[str, float]:
     return {f"{z:.0e}": v for z, v in zip(NOISE_LEVELS, values, strict=True)}
 
 
+# Chapters 3-5 (paper-spec §8.2, §9, §10). Lists run over the x-axis values named in `what`.
+_FIG8_IMAGE = "cf6eec6:results_new/basin_3570597918/clone_status_after_countplot_3570597918.png"
+_FIG8_LEVELS = tuple(10.0**-k for k in range(1, 11))
+_MIXED = "master:code/results/exp-mixed-self-fixpoints-_1552666977.5858653-0/log.txt"
+_SOUP = "master:code/results/exp-mixed-soup-_1552674483.9866457-0/log.txt"
+
+
+def _xs(xs, values: list[float]) -> dict[str, float]:
+    return {str(x): v for x, v in zip(xs, values, strict=True)}
+
+
+def _fig8(values: list[int]) -> dict[str, float]:
+    return {f"{z:.0e}": v for z, v in zip(_FIG8_LEVELS, values, strict=True)}
+
+
+MIXED_TRAINS: tuple[int, ...] = tuple(range(0, 501, 50))  # Fig 11's x-axis (self-training epochs)
+SOUP_TRAINS: tuple[int, ...] = tuple(range(0, 101, 10))  # Fig 13's x-axis (A)
+
+_CHAPTERS_3_5: list[Logged] = [
+    Logged(
+        "fig8_approaching",
+        "Fig 8: clones ending closer to their parent, per noise level 1e-1 ... 1e-10",
+        _fig8([40, 40, 50, 50, 48, 31, 27, 27, 0, 0]),
+        None,
+        1e-5,
+        _FIG8_IMAGE,
+        "read off the committed count plot; 4-5 parents x 10 clones per level (40-50 clones)",
+    ),
+    Logged(
+        "fig8_distancing",
+        "Fig 8: clones ending farther from their parent, per noise level",
+        _fig8([0, 0, 0, 0, 2, 18, 19, 10, 40, 30]),
+        None,
+        1e-5,
+        _FIG8_IMAGE,
+        "read off the committed count plot",
+    ),
+    Logged(
+        "fig8_stationary",
+        "Fig 8: clones ending exactly as far from their parent, per noise level",
+        _fig8([0, 0, 0, 0, 0, 1, 4, 13, 10, 10]),
+        None,
+        1e-5,
+        _FIG8_IMAGE,
+        "read off the committed count plot",
+    ),
+    Logged(
+        "fig11_weightwise",
+        "Fig 11: fraction of weightwise nets ending as a fixpoint (zero or not), "
+        "per self-training epochs between self-applications 0, 50, ..., 500",
+        _xs(MIXED_TRAINS, [0.2, 0.3, 0.15, 0.55, 0.7, 0.85, 0.8, 0.95, 0.9, 1.0, 1.0]),
+        20,
+        1e-4,
+        _MIXED,
+        "up to 4 rounds of one self-application and T Keras epochs; zero and non-zero fixpoints together",
+    ),
+    Logged(
+        "fig11_aggregating",
+        "Fig 11: fraction of aggregating nets ending as a fixpoint, per T",
+        _xs(MIXED_TRAINS, [1.0, 0.95, 1.0, 1.0, 0.95, 0.9, 0.8, 1.0, 0.85, 1.0, 0.9]),
+        20,
+        1e-4,
+        _MIXED,
+    ),
+    Logged(
+        "fig11_recurrent",
+        "Fig 11: fraction of recurrent nets ending as a fixpoint, per T",
+        _xs(MIXED_TRAINS, [0.05, 0.0, 0.05, 0.0, 0.0, 0.1, 0.1, 0.05, 0.1, 0.0, 0.0]),
+        20,
+        1e-4,
+        _MIXED,
+    ),
+    Logged(
+        "fig12_soup",
+        "Fig 12: the 20-net weightwise soup after 100 epochs (A = 30, α = 0.1)",
+        {_DIV: 0, _ZERO: 0, _NONZERO: 13, _SEC: 0, _OTHER: 7},
+        20,
+        1e-4,
+        "master:code/results/Soup/log.txt",
+        "divergent and zero particles were replaced by fresh ones (none was, in this run)",
+    ),
+    Logged(
+        "fig13_weightwise_nonzero",
+        "Fig 13: non-zero fixpoints per weightwise soup of 10, per A = 0 ... 100",
+        _xs(SOUP_TRAINS, [0, 0, 0.7, 1.9, 3.6, 4.3, 6.0, 6.1, 8.3, 7.7, 8.8]),
+        10,
+        1e-4,
+        _SOUP,
+        "mean over 10 soups of 10 nets after 5 epochs, α = 0.1",
+    ),
+    Logged(
+        "fig13_weightwise_zero",
+        "Fig 13: zero fixpoints per weightwise soup of 10, per A",
+        _xs(SOUP_TRAINS, [0, 0, 0.1, 0, 0, 0, 0, 0.1, 0, 0, 0]),
+        10,
+        1e-4,
+        _SOUP,
+    ),
+    Logged(
+        "fig13_aggregating_nonzero",
+        "Fig 13: non-zero fixpoints per aggregating soup of 10, per A",
+        _xs(SOUP_TRAINS, [0.0] * 11),
+        10,
+        1e-4,
+        _SOUP,
+    ),
+    Logged(
+        "fig13_aggregating_zero",
+        "Fig 13: zero fixpoints per aggregating soup of 10, per A",
+        _xs(SOUP_TRAINS, [0.8, 0.4, 0.4, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2, 0.4, 0.3]),
+        10,
+        1e-4,
+        _SOUP,
+    ),
+    Logged(
+        "fig13_weightwise_nonzero_rep1",
+        "Fig 13 replicate: non-zero fixpoints per weightwise soup, per A",
+        _xs(SOUP_TRAINS, [0, 0, 0.6, 2.2, 3.5, 4.8, 5.6, 7.1, 8.3, 7.5, 9.0]),
+        10,
+        1e-4,
+        "36d6579:code/weightwise_experiments/exp-mixed-self-fixpoints-_3256025691277105-0/log.txt",
+    ),
+    Logged(
+        "fig13_weightwise_nonzero_rep2",
+        "Fig 13 replicate: non-zero fixpoints per weightwise soup, per A",
+        _xs(SOUP_TRAINS, [0, 0, 0.6, 1.8, 2.7, 5.1, 5.8, 7.8, 8.5, 9.0, 8.8]),
+        10,
+        1e-4,
+        "869833d:code/setups/experiments/exp-mixed-self-fixpoints-_1552658653.1189044-0/log.txt",
+    ),
+]
+
+
 _ENTRIES: list[Logged] = [
     # -- Chapter 1: self-application ------------------------------------------------------------
     Logged(
@@ -178,6 +311,8 @@ _ENTRIES: list[Logged] = [
         1e-4,
         "master:code/results/exp-training_fixpoint-_1552658296.0913951-0/log.txt",
     ),
+    # -- Chapters 3-5: weight space, mixed setting, soups (paper-spec §8-§10) -------------------
+    *_CHAPTERS_3_5,
 ]
 
 LOGGED: Mapping[str, Logged] = MappingProxyType({e.key: e for e in _ENTRIES})

@@ -1,0 +1,208 @@
+"""Chapters 3-5's experiment functions at tiny sizes: shapes, determinism, definitions, values, claims."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+import torch
+
+import selfrep as sr
+from selfrep.experiments import claims_table, generator
+from selfrep.experiments import mixed as ch4
+from selfrep.experiments import soups as ch5
+from selfrep.experiments import weight_space as ch3
+from selfrep.operators import TrainConfig
+from selfrep.scales import preset
+
+TINY3 = ch3.WeightSpaceConfig(
+    parent_steps=2500,
+    child_steps=300,
+    trajectory_clones=3,
+    levels=(1e-2, 1e-7, 1e-11),
+    parents=2,
+    clones=3,
+    candidates=5,
+    line_parents=3,
+    line_candidates=5,
+    line_steps=2500,
+    line_children=6,
+)
+TINY4 = ch4.MixedConfig(trains=(0, 20, 40), nets=4, replicates=2)
+TINY5 = ch5.SoupsConfig(
+    particles=4,
+    epochs=3,
+    train_steps=2,
+    soups=2,
+    count_trains=(0, 5),
+    count_soups=2,
+    count_particles=3,
+    count_epochs=2,
+    clone_children=2,
+    clone_zetas=(1e-2,),
+    clone_candidates=6,
+    clone_parent_steps=2500,
+    clone_steps=20,
+    clone_soups=2,
+    interacting_epochs=4,
+    interacting_steps=5,
+    clone_record_every=5,
+)
+
+
+def finite_numbers(values):
+    return {k: v for k, v in values.items() if isinstance(v, int | float) and not math.isfinite(v)}
+
+
+# ------------------------------------------------------------------------------------------------
+# Chapter 3
+# ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ws_frames():
+    traj = ch3.run_trajectories(TINY3, generator(0, "t"))
+    children, parents, cand = ch3.run_cloning(TINY3, generator(0, "c"))
+    line, lcand = ch3.run_line(TINY3, generator(0, "l"))
+    return traj, children, parents, cand, line, lcand
+
+
+def test_weight_space_presets():
+    paper, ci = preset("03_weight_space", "paper"), preset("03_weight_space", "ci")
+    assert (ci.parent_steps, ci.child_steps, ci.clones, ci.line_children) == (2500, 2500, 10, 25)
+    assert ci.levels[0] == 1e-1 and ci.levels[-1] == pytest.approx(1e-14) and len(ci.levels) == 14
+    assert paper.parents >= ci.parents == 5
+
+
+def test_cloning_frames_and_definitions(ws_frames):
+    _, children, parents, cand, _, _ = ws_frames
+    n = len(TINY3.levels) * TINY3.parents * TINY3.clones
+    assert len(children) == 2 * n and set(children["dtype"]) == {"float32", "float64"}
+    assert set(children["movement"]) <= {"approaching", "distancing", "stationary"}
+    moved = children["movement"].map({"approaching": -1, "distancing": 1, "stationary": 0})
+    assert ((children["post"] - children["pre"]).apply(lambda d: (d > 0) - (d < 0)) == moved).all()
+    # every parent is a non-zero fixpoint: exactly `parents` kept per level and dtype
+    kept = cand[cand["kept"]]
+    assert (kept["kind"] == "non-zero fixpoint").all()
+    assert kept.groupby(["dtype", "level"]).size().eq(TINY3.parents).all()
+    # float32 and float64 start from the same weights and the same noise: same pre-distances at 1e-2
+    big = children[children["level"] == 1e-2].pivot_table(
+        index=["parent", "clone"], columns="dtype", values="pre"
+    )
+    assert (abs(big["float32"] - big["float64"]) < 1e-6).all()
+    assert len(parents) == 2 * len(TINY3.levels) * TINY3.parents
+
+
+def test_trajectories_and_line(ws_frames):
+    traj, *_, line, _ = ws_frames
+    assert set(traj["role"]) == {"parent", "child"} and traj["net"].nunique() == TINY3.trajectory_clones + 1
+    parent = traj[traj["net"] == 0]
+    assert parent["t"].min() == TINY3.trajectory_from and parent["t"].max() == 2500 + TINY3.child_steps
+    assert traj[traj["net"] > 0]["t"].min() == 2500
+    assert len(line) == 3 * TINY3.line_children  # 3 pairs of 3 parents
+    first = line[line["position"] == 0]
+    assert (first["pre"] == 0).all()  # j = 0 is parent 1
+    fin = line.dropna(subset=["post_norm"])
+    assert fin[["pre_norm", "post_norm"]].min().min() >= 0 and fin[["pre_norm", "post_norm"]].max().max() <= 1
+
+
+def test_weight_space_values_and_claims(ws_frames):
+    v = ch3.values(TINY3, *ws_frames)
+    assert not finite_numbers(v)
+    assert v["census_second_order"] == 0 and v["census_nets"] > 0
+    assert v["log_appr_1"] == 40 and v["log_dist_10"] == 30  # the authors' count plot
+    table = claims_table(ch3.CLAIMS, v)
+    assert set(table["verdict"]) <= {"holds", "partly", "differs"}
+    cmp = ch3.compare_with_logged(ws_frames[1])
+    assert "approaching % (authors)" in cmp.columns and len(cmp) == 10
+
+
+def test_border_and_census():
+    kids = pd.DataFrame(
+        {
+            "dtype": "float32",
+            "level": [1e-3] * 4 + [1e-8] * 4,
+            "movement": ["approaching"] * 4 + ["distancing"] * 3 + ["approaching"],
+        }
+    )
+    assert ch3.border(kids, "float32") == 1e-8
+    frame = pd.DataFrame({"kind": ["other", "second-order fixpoint"]})
+    assert ch3.second_order_census(frame, frame) == (4, 2)
+
+
+# ------------------------------------------------------------------------------------------------
+# Chapter 4
+# ------------------------------------------------------------------------------------------------
+def test_alternate_schedule():
+    red = sr.make_reduction("weightwise")
+    tc = TrainConfig(step="epoch", lr=0.01)
+    w = sr.init_population(red.arch, 3, generator=torch.Generator().manual_seed(0))
+    one, ran = ch4.alternate(w, red, torch.zeros(3, dtype=torch.int64), 1, 1e-4, tc)
+    assert torch.allclose(one, sr.self_apply(w, red, 1)) and ran.tolist() == [1, 1, 1]
+    ident = sr.identity_fixpoint(red.arch, 2)
+    out, ran = ch4.alternate(ident, red, torch.tensor([5, 0]), 4, 1e-4, tc)
+    assert ran.tolist() == [1, 1]  # a fixpoint after the first round stops
+    assert torch.allclose(out, ident)
+    with pytest.raises(ValueError, match="trains"):
+        ch4.alternate(w, red, torch.zeros(2, dtype=torch.int64), 1, 1e-4, tc)
+
+
+def test_mixed_run_values_and_log():
+    m = ch4.run_mixed(TINY4, generator(0, "m"))
+    assert len(m) == 3 * len(TINY4.trains) * TINY4.nets * TINY4.replicates
+    assert m["rounds"].between(1, TINY4.rounds).all()
+    m2 = ch4.run_mixed(TINY4, generator(0, "m"))
+    pd.testing.assert_frame_equal(m, m2)  # same seed, same numbers
+    frac = ch4.fractions(m)
+    assert ((frac["zero"] + frac["nonzero"] - frac["fixpoint"]).abs() < 1e-12).all()
+    v = ch4.values(TINY4, m)
+    assert not finite_numbers(v) and v["log_wei_fixpoint_0"] == 0.2
+    assert set(claims_table(ch4.CLAIMS, v)["verdict"]) <= {"holds", "partly", "differs"}
+    assert ch4.logged_fractions()["trains"].max() == 500
+    assert (
+        ch4.first_reaching(
+            pd.DataFrame({"reduction": "x", "trains": [0, 1, 2], "fixpoint": [0.5, 0.95, 0.8]}), "x"
+        )
+        == 1
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Chapter 5
+# ------------------------------------------------------------------------------------------------
+def test_soups_run_values_and_claims():
+    traj12, soups12, attacks12 = ch5.run_soup_trajectories(TINY5, generator(0, "a"))
+    assert len(soups12) == 2 * TINY5.soups
+    ctrl = soups12[soups12["setting"] != "soup"]
+    assert (ctrl["attacks"] == 0).all()
+    counts = ch5.run_soup_counts(TINY5, generator(0, "b"))
+    assert len(counts) == 2 * 2 * len(TINY5.count_trains) * TINY5.count_soups  # soups and controls
+    assert (counts[~counts["attacking"]]["attacks"] == 0).all()
+    kinds = ["div", "zero", "nonzero", "second", "other"]
+    assert (counts[kinds].sum(axis=1) == TINY5.count_particles).all()
+    children, soups14, attacks14, traj14 = ch5.run_clone_soups(TINY5, generator(0, "c"))
+    assert set(children["setting"]) == {"committed", "interacting"}
+    assert (soups14[soups14["setting"] == "committed"]["attacks"] <= 1).all()
+    assert set(traj14["role"]) == {"parent", "child"}
+    v = ch5.values(TINY5, traj12, soups12, attacks12, counts, children, soups14, attacks14)
+    assert not finite_numbers(v) and v["census_second_order"] == 0
+    assert set(claims_table(ch5.CLAIMS, v)["verdict"]) <= {"holds", "partly", "differs"}
+    assert ch5.compare_with_logged(counts).shape[0] == 2 * len(TINY5.count_trains)
+
+
+def test_cluster_share():
+    w = torch.tensor([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [0.0, 0.1]])
+    assert ch5.cluster_share(w, 0.2) == 0.75
+    members, centre = ch5.main_cluster(w, 0.2)
+    assert members.tolist() == [True, True, False, True]
+    assert torch.allclose(centre, torch.tensor([0.1 / 3, 0.1 / 3], dtype=torch.float64))
+
+
+def test_configs_reject_bad_sizes():
+    with pytest.raises(ValueError, match="candidates"):
+        ch3.WeightSpaceConfig(parents=5, candidates=3)
+    with pytest.raises(ValueError, match="dtypes"):
+        ch3.WeightSpaceConfig(dtypes=("float64",))
+    with pytest.raises(ValueError, match="reductions"):
+        ch4.MixedConfig(reductions=("convolutional",))
+    with pytest.raises(ValueError, match="clone_candidates"):
+        ch5.SoupsConfig(clone_parents=3, clone_candidates=2)
