@@ -7,7 +7,7 @@ glued values to (measured text, verdict). The verdict we expect is recorded here
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 VERDICTS: tuple[str, ...] = ("holds", "partly", "differs")
@@ -306,6 +306,27 @@ class Assessment:
             "status": self.status,
             "rule": c.rule,
         }
+
+
+def claims_frame(claims: Iterable[Claim], values: Mapping[str, object], scale: str | None = None):
+    """A chapter's claims decided on its glued `values`, as a DataFrame for display in the chapter:
+    index `id`; columns claim, paper, measured, verdict (and `expected`, the recorded verdict, when a
+    `scale` is given). Claims whose values are not all present are left out."""
+    import pandas as pd
+
+    rows = []
+    for c in claims:
+        if not all(u in values for u in c.uses):
+            continue
+        measured, verdict = c.decide(values)
+        row = {"id": c.id, "claim": c.statement, "paper": c.paper, "measured": measured, "verdict": verdict}
+        if scale is not None:
+            row["expected"] = c.expected.get(scale, "")
+        rows.append(row)
+    return pd.DataFrame(
+        rows,
+        columns=["id", "claim", "paper", "measured", "verdict"] + (["expected"] if scale is not None else []),
+    ).set_index("id")
 
 
 def _is_number(x: object) -> bool:

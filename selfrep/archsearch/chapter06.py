@@ -26,7 +26,7 @@ from scipy import stats
 from selfrep.archsearch import hpo, predictors, search
 from selfrep.archsearch.bench import Bench, verify_slice
 from selfrep.archsearch.space import ACTIVATIONS, grid_configs
-from selfrep.claims import Claim
+from selfrep.claims import Claim, claims_frame
 
 CHAPTER = "06_architecture_search"
 
@@ -798,15 +798,8 @@ CLAIMS: list[Claim] = [
 
 
 def decide_claims(values: Mapping[str, float], scale: str | None = None) -> pd.DataFrame:
-    """The chapter's claims decided from `values`: id, statement, paper, measured, verdict (and expected)."""
-    rows = []
-    for c in CLAIMS:
-        measured, verdict = c.decide(values)
-        row = {"id": c.id, "claim": c.statement, "source": c.paper, "measured": measured, "verdict": verdict}
-        if scale is not None:
-            row["expected"] = c.expected.get(scale, "")
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("id")
+    """The chapter's claims decided from `values` (see selfrep.claims.claims_frame)."""
+    return claims_frame(CLAIMS, values, scale)
 
 
 # The closing table's one-word answers: (glue name, claim ids that must all hold, words for yes/partly/no).

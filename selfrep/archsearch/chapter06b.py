@@ -25,7 +25,7 @@ from selfrep.archsearch.lottery import LotteryConfig, lottery_summary
 from selfrep.archsearch.net2net import net2deeper, net2wider
 from selfrep.archsearch.selfmod_common import generator, init_layers, mlp_forward
 from selfrep.archsearch.serann import BITS, SerannConfig, slopes
-from selfrep.claims import Claim
+from selfrep.claims import Claim, claims_frame
 
 CHAPTER = "06b_self_modification"
 
@@ -805,25 +805,8 @@ def verdict_values(v: Mapping[str, float]) -> dict[str, str]:
 
 
 def claims_table(v: Mapping[str, float], scale: str) -> pd.DataFrame:
-    """Every claim of the chapter: statement, the source's value, what we measured, our verdict and
-    the
-    verdict recorded for this scale."""
-    rows = []
-    for c in CLAIMS:
-        if not all(u in v for u in c.uses):
-            continue
-        measured, verdict = c.decide(v)
-        rows.append(
-            {
-                "id": c.id,
-                "claim": c.statement,
-                "source": c.paper,
-                "measured": measured,
-                "verdict": verdict,
-                "expected": c.expected.get(scale, ""),
-            }
-        )
-    return pd.DataFrame(rows).set_index("id")
+    """Every claim of the chapter with its verdict and the verdict recorded for this scale."""
+    return claims_frame(CLAIMS, v, scale)
 
 
 def _cmp(x: float, y: float, tol: float, more: str, same: str, less: str) -> str:

@@ -27,20 +27,10 @@ def generator(seed: int, stream: str = "") -> torch.Generator:
 
 
 def claims_table(claims, values) -> pd.DataFrame:
-    """The chapter's claims decided on its values: id, statement, the paper's value, measured, verdict."""
-    rows = []
-    for c in claims:
-        measured, verdict = c.decide(values)
-        rows.append(
-            {
-                "claim": c.id,
-                "statement": c.statement,
-                "paper": c.paper,
-                "measured": measured,
-                "verdict": verdict,
-            }
-        )
-    return pd.DataFrame(rows).set_index("claim")
+    """The chapter's claims decided on its values (see selfrep.claims.claims_frame)."""
+    from selfrep.claims import claims_frame
+
+    return claims_frame(claims, values)
 
 
 def config_table(cfg) -> pd.DataFrame:
