@@ -309,24 +309,37 @@ class Assessment:
 
 
 def claims_frame(claims: Iterable[Claim], values: Mapping[str, object], scale: str | None = None):
-    """A chapter's claims decided on its glued `values`, as a DataFrame for display in the chapter:
-    index `id`; columns claim, paper, measured, verdict (and `expected`, the recorded verdict, when a
-    `scale` is given). Claims whose values are not all present are left out."""
+    """A chapter's claims decided on its glued `values`, as a DataFrame: index `id`; columns claim,
+    paper, measured, verdict, rule (how the verdict follows from the numbers), and `expected` (the
+    verdict recorded for `scale`, which `selfrep claims --check` compares against) when a scale is
+    given. Claims whose values are not all present are left out."""
     import pandas as pd
 
+    cols = ["id", "claim", "paper", "measured", "verdict", "rule"] + (["expected"] if scale else [])
     rows = []
     for c in claims:
         if not all(u in values for u in c.uses):
             continue
         measured, verdict = c.decide(values)
-        row = {"id": c.id, "claim": c.statement, "paper": c.paper, "measured": measured, "verdict": verdict}
-        if scale is not None:
+        row = {
+            "id": c.id,
+            "claim": c.statement,
+            "paper": c.paper,
+            "measured": measured,
+            "verdict": verdict,
+            "rule": c.rule,
+        }
+        if scale:
             row["expected"] = c.expected.get(scale, "")
         rows.append(row)
-    return pd.DataFrame(
-        rows,
-        columns=["id", "claim", "paper", "measured", "verdict"] + (["expected"] if scale is not None else []),
-    ).set_index("id")
+    return pd.DataFrame(rows, columns=cols).set_index("id")
+
+
+def claims_table(claims: Iterable[Claim], values: Mapping[str, object], scale: str | None = None):
+    """`claims_frame` styled for a chapter page: full text, wrapped and left-aligned."""
+    from selfrep.display import table
+
+    return table(claims_frame(claims, values, scale))
 
 
 def _is_number(x: object) -> bool:

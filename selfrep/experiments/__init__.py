@@ -26,18 +26,21 @@ def generator(seed: int, stream: str = "") -> torch.Generator:
     return torch.Generator().manual_seed(int.from_bytes(digest[:8], "little") & ((1 << 63) - 1))
 
 
-def claims_table(claims, values) -> pd.DataFrame:
-    """The chapter's claims decided on its values (see selfrep.claims.claims_frame)."""
-    from selfrep.claims import claims_frame
+def claims_table(claims, values, scale: str | None = None):
+    """The chapter's claims decided on its values, with their rules (selfrep.claims.claims_table)."""
+    from selfrep.claims import claims_table as table
 
-    return claims_frame(claims, values)
+    return table(claims, values, scale)
 
 
-def config_table(cfg) -> pd.DataFrame:
-    """A frozen config as a two-column table (parameter, value), for display in a chapter."""
+def config_table(cfg, meanings: dict[str, str] | None = None):
+    """A frozen config as a table (parameter, value[, meaning]) for display in a chapter; values in full."""
     import dataclasses
 
-    return pd.DataFrame(
-        [(f.name, repr(getattr(cfg, f.name))) for f in dataclasses.fields(cfg)],
-        columns=["parameter", "value"],
-    ).set_index("parameter")
+    from selfrep.display import table
+
+    rows = [(f.name, repr(getattr(cfg, f.name))) for f in dataclasses.fields(cfg)]
+    df = pd.DataFrame(rows, columns=["parameter", "value"]).set_index("parameter")
+    if meanings:
+        df["meaning"] = [meanings.get(name, "") for name in df.index]
+    return table(df)
