@@ -9,7 +9,8 @@ import pytest
 import torch
 
 import selfrep as sr
-from selfrep.experiments import claims_table, generator
+from selfrep.claims import claims_frame
+from selfrep.experiments import generator
 from selfrep.experiments import mixed as ch4
 from selfrep.experiments import soups as ch5
 from selfrep.experiments import weight_space as ch3
@@ -110,7 +111,7 @@ def test_weight_space_values_and_claims(ws_frames):
     assert not finite_numbers(v)
     assert v["census_second_order"] == 0 and v["census_nets"] > 0
     assert v["log_appr_1"] == 40 and v["log_dist_10"] == 30  # the authors' count plot
-    table = claims_table(ch3.CLAIMS, v)
+    table = claims_frame(ch3.CLAIMS, v)
     assert set(table["verdict"]) <= {"holds", "partly", "differs"}
     cmp = ch3.compare_with_logged(ws_frames[1])
     assert "approaching % (authors)" in cmp.columns and len(cmp) == 10
@@ -156,7 +157,7 @@ def test_mixed_run_values_and_log():
     assert ((frac["zero"] + frac["nonzero"] - frac["fixpoint"]).abs() < 1e-12).all()
     v = ch4.values(TINY4, m)
     assert not finite_numbers(v) and v["log_wei_fixpoint_0"] == 0.2
-    assert set(claims_table(ch4.CLAIMS, v)["verdict"]) <= {"holds", "partly", "differs"}
+    assert set(claims_frame(ch4.CLAIMS, v)["verdict"]) <= {"holds", "partly", "differs"}
     assert ch4.logged_fractions()["trains"].max() == 500
     assert (
         ch4.first_reaching(
@@ -185,7 +186,7 @@ def test_soups_run_values_and_claims():
     assert set(traj14["role"]) == {"parent", "child"}
     v = ch5.values(TINY5, traj12, soups12, attacks12, counts, children, soups14, attacks14)
     assert not finite_numbers(v) and v["census_second_order"] == 0
-    assert set(claims_table(ch5.CLAIMS, v)["verdict"]) <= {"holds", "partly", "differs"}
+    assert set(claims_frame(ch5.CLAIMS, v)["verdict"]) <= {"holds", "partly", "differs"}
     assert ch5.compare_with_logged(counts).shape[0] == 2 * len(TINY5.count_trains)
 
 

@@ -8,7 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from selfrep.experiments import claims_table, config_table, generator
+from selfrep.claims import claims_frame
+from selfrep.experiments import config_table, generator
 from selfrep.experiments import self_application as ch
 from selfrep.fixpoints import KIND_LABELS
 from selfrep.scales import preset
@@ -48,7 +49,7 @@ def test_presets_and_registry():
         100,
     )
     assert len(paper.noise_levels) == 10 and paper.eps == 1e-5 and paper.eps_keras == 1e-4
-    assert list(config_table(paper).index) == [f.name for f in dataclasses.fields(paper)]
+    assert list(config_table(paper).data.index) == [f.name for f in dataclasses.fields(paper)]
     with pytest.raises(ValueError, match="outcome_nets"):
         ch.SelfApplicationConfig(outcome_nets=0)
     with pytest.raises(ValueError, match="robustness_runs"):
@@ -104,7 +105,7 @@ def test_values_are_finite_scalars_and_claims_decide(frames):
     for claim in ch.CLAIMS:
         missing = [u for u in claim.uses if u not in v]
         assert not missing, (claim.id, missing)
-    table = claims_table(ch.CLAIMS, v)
+    table = claims_frame(ch.CLAIMS, v)
     assert list(table.index) == ["P1", "P2", "P3"]
     cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
     assert set(cmp["experiment"]) == {"Fig 1", "Fig 2", "random nets", "Fig 3"}

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 import torch
 
-from selfrep.experiments import claims_table, generator
+from selfrep.claims import claims_frame
+from selfrep.experiments import generator
 from selfrep.experiments import self_training as ch
 from selfrep.fixpoints import KIND_LABELS
 from selfrep.published import PUBLISHED_CONFIGS
@@ -139,7 +140,7 @@ def test_values_and_claims(frames):
     for claim in ch.CLAIMS:
         missing = [u for u in claim.uses if u not in v]
         assert not missing, (claim.id, missing)
-    assert len(claims_table(ch.CLAIMS, v)) == 3
+    assert len(claims_frame(ch.CLAIMS, v)) == 3
     assert all(math.isfinite(v[k]) for k in ("fig5_weightwise_nonzero_frac", "gd_zero", "dist_min_max_abs"))
 
 
