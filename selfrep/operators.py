@@ -231,6 +231,15 @@ def _per_net(name: str, value: float | tuple[float, ...], w: torch.Tensor) -> fl
     return torch.tensor(value, dtype=w.dtype, device=w.device).unsqueeze(1)
 
 
+def _hyper(config: TrainConfig, w: torch.Tensor, v: torch.Tensor | None):
+    """(lr, momentum, velocity) for one step: per-network values broadcast, the buffer created on demand."""
+    lr = _per_net("lr", config.learning_rate, w)
+    mom = _per_net("momentum", config.momentum, w)
+    if config.momentum_on and v is None:
+        v = torch.zeros_like(w)
+    return lr, mom, v
+
+
 def _sgd(w: torch.Tensor, v: torch.Tensor | None, g: torch.Tensor, lr, momentum):
     if v is None:
         return w - lr * g, None
@@ -253,11 +262,8 @@ def fit_pairs(
             f"x: samples {tuple(x.shape[:2])} do not match targets {tuple(y.shape[:2])} "
             f"and population {state.weights.shape[0]}"
         )
-    w, v = state.weights, state.velocity
-    lr = _per_net("lr", config.learning_rate, w)
-    mom = _per_net("momentum", config.momentum, w)
-    if config.momentum_on and v is None:
-        v = torch.zeros_like(w)
+    w = state.weights
+    lr, mom, v = _hyper(config, w, state.velocity)
     x, y = x.detach(), y.detach()
     if config.step == "batch":
         w, v = _sgd(w, v, _loss_grad(reduction, w, x, y), lr, mom)
@@ -295,11 +301,8 @@ def _step_through_targets(state: TrainState, reduction: Reduction, config: Train
 
     This is `targets="differentiated"`: inputs and targets are built from the weights inside the graph."""
     reduction.arch.check(state.weights, "state.weights")
-    w, v = state.weights, state.velocity
-    lr = _per_net("lr", config.learning_rate, w)
-    mom = _per_net("momentum", config.momentum, w)
-    if config.momentum_on and v is None:
-        v = torch.zeros_like(w)
+    w = state.weights
+    lr, mom, v = _hyper(config, w, state.velocity)
     with torch.enable_grad():
         wg = w.detach().requires_grad_(True)
         x, y = reduction.training_pairs(wg)
