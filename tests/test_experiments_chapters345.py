@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -114,7 +115,26 @@ def test_weight_space_values_and_claims(ws_frames):
     table = claims_frame(ch3.CLAIMS, v)
     assert set(table["verdict"]) <= {"holds", "partly", "differs"}
     cmp = ch3.compare_with_logged(ws_frames[1])
-    assert "approaching % (authors)" in cmp.columns and len(cmp) == 10
+    assert list(cmp.columns) == ["n ours", "ours: U(−ζ, ζ)", "authors", "n authors"] and len(cmp) == 10
+    assert cmp.loc["1e-1", "authors"] == "100 / 0 / 0"
+    assert cmp["n ours"].notna().sum() == 2  # 1e-2 and 1e-7: the levels both ran (1e-11 is not in the log)
+    # P7d reads only children that kept noise: in float32 nothing survives at 1e-11, so the float64 twins
+    assert v["f32_travel_noisy_n"] == 0 and v["travel_noisy_f32"] == 0
+    assert v["f32_travel_copies"] == TINY3.parents * TINY3.clones
+    assert v["travel_noisy"] == v["f64_travel_low"]
+    assert {"P7a", "P7b", "P7c", "P7d"} <= set(table.index)
+
+
+def test_noise_variant_moves_every_weight_by_zeta(ws_frames):
+    var = ch3.run_noise_variant(TINY3, generator(0, "v"))
+    assert set(var["noise"]) == {"sign"} and set(var["dtype"]) == {"float32"}
+    # at 1e-2 every weight keeps its ±ζ: the MAE to the parent right after the noise is ζ (to rounding)
+    hi = var[var["level"] == 1e-2]
+    assert (hi["noise_kept"] == 1).all() and np.allclose(hi["pre"], 1e-2, rtol=1e-4)
+    v = ch3.values(TINY3, *ws_frames, variant=var)
+    assert 0 <= v["sign_appr_frac_7"] <= 1 and "sign_noise_kept_11" in v
+    cmp = ch3.compare_with_logged(ws_frames[1], var)
+    assert "ours: ±ζ exact" in cmp.columns
 
 
 def test_border_and_census():
@@ -186,8 +206,15 @@ def test_soups_run_values_and_claims():
     assert set(traj14["role"]) == {"parent", "child"}
     v = ch5.values(TINY5, traj12, soups12, attacks12, counts, children, soups14, attacks14)
     assert not finite_numbers(v) and v["census_second_order"] == 0
-    assert set(claims_frame(ch5.CLAIMS, v)["verdict"]) <= {"holds", "partly", "differs"}
+    table = claims_frame(ch5.CLAIMS, v)
+    assert set(table["verdict"]) <= {"holds", "partly", "differs"} and {"P11a", "P11b"} <= set(table.index)
     assert ch5.compare_with_logged(counts).shape[0] == 2 * len(TINY5.count_trains)
+    # 3 families of 3 (parents and children) attack at 0.1 per particle and epoch for 4 epochs: 3.6 expected
+    # per soup, against 0.1 per soup in the committed setting
+    assert math.isclose(v["attack_ratio_expected"], 9 * 0.1 * 4 / 0.1)
+    assert v["fig12_clustered_half_radius"] <= v["fig12_clustered"] <= v["fig12_clustered_double_radius"]
+    it = ch5.interaction_table(soups14, children)
+    assert list(it.index.get_level_values("ζ").unique()) == ["1e-2"]
 
 
 def test_cluster_share():
