@@ -177,7 +177,14 @@ def test_mixed_run_values_and_log():
     assert ((frac["zero"] + frac["nonzero"] - frac["fixpoint"]).abs() < 1e-12).all()
     v = ch4.values(TINY4, m)
     assert not finite_numbers(v) and v["log_wei_fixpoint_0"] == 0.2
-    assert set(claims_frame(ch4.CLAIMS, v)["verdict"]) <= {"holds", "partly", "differs"}
+    table = claims_frame(ch4.CLAIMS, v)
+    assert set(table["verdict"]) <= {"holds", "partly", "differs"} and {"P10a", "P10b"} <= set(table.index)
+    # T = 0 is the only T ≤ 100 in the log among TINY4's (0, 20, 40)
+    assert v["wei_low_t_excess"] == v["wei_fixpoint_0"] - 0.2 and v["wei_low_t_excess_se"] > 0
+    assert "2 repetitions" in v["replicates_text"] and v["trains_step"] == 20
+    assert "ours (all replicates)" in ch4.compare_with_logged(m).columns
+    one = m[m["replicate"] == 0]
+    assert "ours (all replicates)" not in ch4.compare_with_logged(one).columns  # would repeat rep. 0
     assert ch4.logged_fractions()["trains"].max() == 500
     assert (
         ch4.first_reaching(
