@@ -115,9 +115,10 @@ def test_weight_space_values_and_claims(ws_frames):
     table = claims_frame(ch3.CLAIMS, v)
     assert set(table["verdict"]) <= {"holds", "partly", "differs"}
     cmp = ch3.compare_with_logged(ws_frames[1])
-    assert list(cmp.columns) == ["n ours", "ours: U(−ζ, ζ)", "authors", "n authors"] and len(cmp) == 10
-    assert cmp.loc["1e-1", "authors"] == "100 / 0 / 0"
-    assert cmp["n ours"].notna().sum() == 2  # 1e-2 and 1e-7: the levels both ran (1e-11 is not in the log)
+    cols = ch3.COMPARE_COLUMNS
+    assert list(cmp.columns) == [cols[0], cols[1], cols[3], cols[4]] and len(cmp) == 10
+    assert cmp.loc["1e-1", cols[3]] == "100 / 0 / 0"
+    assert cmp[cols[0]].notna().sum() == 2  # 1e-2 and 1e-7: the levels both ran (1e-11 is not in the log)
     # P7d reads only children that kept noise: in float32 nothing survives at 1e-11, so the float64 twins
     assert v["f32_travel_noisy_n"] == 0 and v["travel_noisy_f32"] == 0
     assert v["f32_travel_copies"] == TINY3.parents * TINY3.clones
@@ -134,7 +135,8 @@ def test_noise_variant_moves_every_weight_by_zeta(ws_frames):
     v = ch3.values(TINY3, *ws_frames, variant=var)
     assert 0 <= v["sign_appr_frac_7"] <= 1 and "sign_noise_kept_11" in v
     cmp = ch3.compare_with_logged(ws_frames[1], var)
-    assert "ours: ±ζ exact" in cmp.columns
+    assert ch3.COMPARE_COLUMNS[2] in cmp.columns
+    assert "padding" in ch3.comparison_table(ws_frames[1], var).to_html()
 
 
 def test_border_and_census():

@@ -743,6 +743,7 @@ def values(
     v["fig12_far_error_text"] = _sci(FAR_ERROR)
     v["eps_text"] = _sci(cfg.eps)
     v["clone_zeta_first_exp"] = int(round(-np.log10(cfg.clone_zetas[0])))
+    v["clone_zeta_first_text"] = _sci(cfg.clone_zetas[0])
     # Claim 14 census over every classified network of this chapter
     census = [
         soups12[list(KIND_KEYS.values())].to_numpy().sum(),

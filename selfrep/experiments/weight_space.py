@@ -637,6 +637,9 @@ def values(
         hi = variant[variant["level"] > 1e-6]
         v["sign_high_approach_frac"] = float((hi["movement"] == "approaching").mean())
         v["sign_border_exp"] = int(level_key(border(variant, "float32")))
+    # the same exponents as whole strings ("1e-7"), for prose (a glued exponent alone renders half bold)
+    for key in [k for k in v if k.endswith("_exp") and isinstance(v[k], int)]:
+        v[key[: -len("_exp")] + "_text"] = f"1e-{v[key]}"
     v["eps"] = cfg.eps
     v["eps_text"] = _level_text(cfg.eps)
     v["fig7_zeta_text"] = _level_text(cfg.trajectory_zeta)
@@ -843,6 +846,23 @@ def _shares(sub: pd.DataFrame) -> str:
     return " / ".join(f"{round(100 * int((sub['movement'] == m).sum()) / n)}" for m in MOVEMENT_LABELS)
 
 
+COMPARE_COLUMNS = (
+    "children (ours)",
+    "ours, U(−ζ, ζ): a / d / s %",
+    "ours, ±ζ exact: a / d / s %",
+    "authors: a / d / s %",
+    "children (authors)",
+)
+
+
+def comparison_table(children: pd.DataFrame, variant: pd.DataFrame | None = None):
+    """`compare_with_logged` styled for the page (selfrep.display.table, with room between columns)."""
+    from selfrep.display import table
+
+    sty = table(compare_with_logged(children, variant))
+    return sty.set_table_styles([{"selector": "th, td", "props": [("padding", "2px 12px")]}], overwrite=False)
+
+
 def compare_with_logged(children: pd.DataFrame, variant: pd.DataFrame | None = None) -> pd.DataFrame:
     """Fig 8's classes per noise level, as "approaching / distancing / stationary" % of the level's
     children: ours (float32), ours with the "±ζ exact" noise (`variant`, if given), and the authors'
@@ -856,16 +876,16 @@ def compare_with_logged(children: pd.DataFrame, variant: pd.DataFrame | None = N
         row = {"ζ": _level_text(z)}
         ours = f32[np.isclose(f32["level"], z, rtol=1e-6, atol=0)]
         if len(ours):
-            row["n ours"] = len(ours)
-            row["ours: U(−ζ, ζ)"] = _shares(ours)
+            row[COMPARE_COLUMNS[0]] = len(ours)
+            row[COMPARE_COLUMNS[1]] = _shares(ours)
             if variant is not None:
                 alt = variant[np.isclose(variant["level"], z, rtol=1e-6, atol=0)]
-                row["ours: ±ζ exact"] = _shares(alt) if len(alt) else "–"
-        row["authors"] = " / ".join(str(round(100 * theirs[m] / n_theirs)) for m in MOVEMENT_LABELS)
-        row["n authors"] = n_theirs
+                row[COMPARE_COLUMNS[2]] = _shares(alt) if len(alt) else "–"
+        row[COMPARE_COLUMNS[3]] = " / ".join(str(round(100 * theirs[m] / n_theirs)) for m in MOVEMENT_LABELS)
+        row[COMPARE_COLUMNS[4]] = n_theirs
         rows.append(row)
     frame = pd.DataFrame(rows).set_index("ζ")
-    order = ["n ours", "ours: U(−ζ, ζ)", "ours: ±ζ exact", "authors", "n authors"]
+    order = list(COMPARE_COLUMNS)
     return frame[[c for c in order if c in frame.columns]]
 
 
