@@ -1012,10 +1012,14 @@ def clone_soup_3d(
     ncols: int = 2,
     elev: float = 20,
     azim: float = -60,
+    only: str | None = None,
 ) -> Figure:
     """Fig 14: the children of a soup of noisy clones, coloured by their parent (family), with the parents
-    in black; whitened PCA per panel, z = training step."""
-    panels = list(dict.fromkeys(frame[panel]))
+    in black; whitened PCA per panel, z = training step. `only`: draw just the panels whose name contains
+    this text (e.g. "family 0")."""
+    panels = [p for p in dict.fromkeys(frame[panel]) if only is None or only in str(p)]
+    if not panels:
+        raise ValueError(f"only: no panel name contains {only!r}")
     cmap = mpl.colormaps["tab10"]
     ncols = min(ncols, len(panels))
     nrows = int(np.ceil(len(panels) / ncols))

@@ -243,3 +243,29 @@ def test_configs_reject_bad_sizes():
         ch4.MixedConfig(reductions=("convolutional",))
     with pytest.raises(ValueError, match="clone_candidates"):
         ch5.SoupsConfig(clone_parents=3, clone_candidates=2)
+
+
+def test_chapter3_figures_fit_the_book_column(ws_frames):
+    from selfrep import plotting as pl
+
+    traj, children, parents, _, line, _ = ws_frames
+    f32 = children[children["dtype"] == "float32"]
+    figs = [
+        pl.clone_trajectories_3d(traj),
+        pl.clone_distances(f32),
+        pl.movement_count_bars(ch3.movement_counts(children)),
+        pl.drift_scatter(children),
+        pl.fixpoint_error_boxes(children, parents),
+        pl.line_children_scatter(line),
+    ]
+    assert all(f.get_figwidth() <= 7.5 for f in figs)
+
+
+def test_clone_soup_3d_panel_filter():
+    from selfrep import plotting as pl
+
+    _, _, _, traj14 = ch5.run_clone_soups(TINY5, generator(0, "c"))
+    fig = pl.clone_soup_3d(traj14, only="family 0")
+    assert len(fig.axes) == 2 and fig.get_figwidth() <= 7.5
+    with pytest.raises(ValueError, match="only"):
+        pl.clone_soup_3d(traj14, only="no such panel")

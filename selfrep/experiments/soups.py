@@ -730,6 +730,7 @@ def values(
             v[f"{tag}_influence_rel_max_{e}"] = float((cz["influence"] / cz["pre"]).max())
             v[f"{tag}_pre_median_{e}"] = float(cz["pre"].median())
     v["c14_expected_attacks"] = cfg.clone_attack_rate
+    v["c14_soups_per_zeta"] = cfg.clone_soups
     # how many more attacks the interacting setting makes than the committed one (measured, and expected)
     c_rate = max(v["c14_attacks_per_soup"], 1.0 / max(v["c14_soups"], 1))  # at least one attack in all soups
     v["attack_ratio_measured"] = v["i14_attacks_per_soup"] / c_rate
@@ -921,6 +922,20 @@ CLAIMS: list[Claim] = [
 ]
 
 
+def interaction_display(soups14: pd.DataFrame, children14: pd.DataFrame):
+    """`interaction_table` styled for the page: display.table, ζ labels kept on one line, spaced columns."""
+    from selfrep.display import table
+
+    sty = table(interaction_table(soups14, children14))
+    return sty.set_table_styles(
+        [
+            {"selector": "th, td", "props": [("padding", "2px 8px")]},
+            {"selector": "th.row_heading", "props": [("white-space", "nowrap")]},
+        ],
+        overwrite=False,
+    )
+
+
 def interaction_table(soups14: pd.DataFrame, children14: pd.DataFrame) -> pd.DataFrame:
     """For display: Fig 14's two settings per ζ — soups, attacks per soup, attacks across families (all
     soups), the largest change one attack made (MAE), the closest two parents (MAE), the median distance of
@@ -931,13 +946,12 @@ def interaction_table(soups14: pd.DataFrame, children14: pd.DataFrame) -> pd.Dat
     ch = children14.assign(own=children14["nearest_family"] == children14["family"]).groupby(g, sort=False)
     out = pd.DataFrame(
         {
-            "soups": so["soup"].size(),
             "attacks / soup": so["attacks"].mean().map(lambda x: f"{x:.2f}"),
             "across families": so["cross_attacks"].sum(),
-            "max change by attack": so["max_displacement"].max().map(lambda x: f"{x:.1e}"),
+            "max change by an attack": so["max_displacement"].max().map(lambda x: f"{x:.1e}"),
             "closest parents": so["parent_distance_min"].min().map(lambda x: f"{x:.2f}"),
-            "child–parent after noise": ch["pre"].median().map(lambda x: f"{x:.1e}"),
-            "max child–control": ch["influence"].max().map(lambda x: f"{x:.1e}"),
+            "child to parent after noise": ch["pre"].median().map(lambda x: f"{x:.1e}"),
+            "max child to control": ch["influence"].max().map(lambda x: f"{x:.1e}"),
             "nearest own parent": ch["own"].mean().map(lambda x: f"{x:.0%}"),
         }
     )
