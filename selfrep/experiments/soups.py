@@ -929,7 +929,7 @@ def interaction_display(soups14: pd.DataFrame, children14: pd.DataFrame):
     sty = table(interaction_table(soups14, children14))
     return sty.set_table_styles(
         [
-            {"selector": "th, td", "props": [("padding", "2px 8px")]},
+            {"selector": "th, td", "props": [("padding", "2px 6px")]},
             {"selector": "th.row_heading", "props": [("white-space", "nowrap")]},
         ],
         overwrite=False,
@@ -937,8 +937,8 @@ def interaction_display(soups14: pd.DataFrame, children14: pd.DataFrame):
 
 
 def interaction_table(soups14: pd.DataFrame, children14: pd.DataFrame) -> pd.DataFrame:
-    """For display: Fig 14's two settings per ζ — soups, attacks per soup, attacks across families (all
-    soups), the largest change one attack made (MAE), the closest two parents (MAE), the median distance of
+    """For display: Fig 14's two settings per ζ — attacks per soup with the attacks across families (all
+    soups) in brackets, the largest change one attack made (MAE), the closest two parents (MAE), the median distance of
     a child to its parent after the noise, the largest difference between a child and its twin in the
     control soup, and the share of children ending nearest their own parent. Numbers as short strings."""
     g = ["setting", "zeta"]
@@ -946,8 +946,9 @@ def interaction_table(soups14: pd.DataFrame, children14: pd.DataFrame) -> pd.Dat
     ch = children14.assign(own=children14["nearest_family"] == children14["family"]).groupby(g, sort=False)
     out = pd.DataFrame(
         {
-            "attacks / soup": so["attacks"].mean().map(lambda x: f"{x:.2f}"),
-            "across families": so["cross_attacks"].sum(),
+            "attacks / soup (all soups: across families)": [
+                f"{m:.2f} ({c})" for m, c in zip(so["attacks"].mean(), so["cross_attacks"].sum(), strict=True)
+            ],
             "max change by an attack": so["max_displacement"].max().map(lambda x: f"{x:.1e}"),
             "closest parents": so["parent_distance_min"].min().map(lambda x: f"{x:.2f}"),
             "child to parent after noise": ch["pre"].median().map(lambda x: f"{x:.1e}"),

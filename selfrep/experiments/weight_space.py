@@ -860,7 +860,13 @@ def comparison_table(children: pd.DataFrame, variant: pd.DataFrame | None = None
     from selfrep.display import table
 
     sty = table(compare_with_logged(children, variant))
-    return sty.set_table_styles([{"selector": "th, td", "props": [("padding", "2px 12px")]}], overwrite=False)
+    return sty.set_table_styles(
+        [
+            {"selector": "th, td", "props": [("padding", "2px 12px")]},
+            {"selector": "th.row_heading", "props": [("white-space", "nowrap")]},
+        ],
+        overwrite=False,
+    )
 
 
 def compare_with_logged(children: pd.DataFrame, variant: pd.DataFrame | None = None) -> pd.DataFrame:
