@@ -939,8 +939,9 @@ def interaction_display(soups14: pd.DataFrame, children14: pd.DataFrame):
 def interaction_table(soups14: pd.DataFrame, children14: pd.DataFrame) -> pd.DataFrame:
     """For display: Fig 14's two settings per ζ — attacks per soup with the attacks across families (all
     soups) in brackets, the largest change one attack made (MAE), the closest two parents (MAE), the
-    median distance of a child to its parent after the noise, the largest difference between a child and its twin in the
-    control soup, and the share of children ending nearest their own parent. Numbers as short strings."""
+    median distance of a child to its parent after the noise, the largest difference between a child and
+    its twin in the control soup, and the share of children ending nearest their own parent. Numbers as
+    short strings."""
     g = ["setting", "zeta"]
     so = soups14.groupby(g, sort=False)
     ch = children14.assign(own=children14["nearest_family"] == children14["family"]).groupby(g, sort=False)
