@@ -788,7 +788,7 @@ def mixed_fractions(
     """
     reds = list(dict.fromkeys(frac["reduction"]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(4.0 * len(reds), 4.2), layout="constrained")
+        fig = Figure(figsize=(7.4, 3.9), layout="constrained")
         axes = fig.subplots(1, len(reds), sharey=True, squeeze=False)[0]
         for ax, red in zip(axes, reds, strict=True):
             sub = frac[frac["reduction"] == red].sort_values("trains")
@@ -829,9 +829,11 @@ def mixed_fractions(
             ax.set_ylim(-0.03, 1.03)
             ax.grid(alpha=0.3)
         axes[0].set_ylabel("fraction of networks")
-        fig.supxlabel(xlabel, fontsize=11)
+        for ax in axes:
+            ax.tick_params(labelsize=9)
+        fig.supxlabel(xlabel, fontsize=10)
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncols=len(labels), frameon=False)
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
     return fig
 
 
@@ -968,7 +970,7 @@ def soup_counts(
     """
     reds = list(dict.fromkeys(means["reduction"]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(5.0 * len(reds), 4.4), layout="constrained")
+        fig = Figure(figsize=(7.4, 4.0), layout="constrained")
         axes = fig.subplots(1, len(reds), sharey=True, squeeze=False)[0]
         for ax, red in zip(axes, reds, strict=True):
             sub = means[means["reduction"] == red].sort_values("trains")
@@ -996,7 +998,7 @@ def soup_counts(
                         label=f"{kind}s (authors' log)",
                     )
             ax.set_title(red)
-            ax.set_xlabel(xlabel)
+            ax.set_xlabel(xlabel, fontsize=10)
             ax.grid(alpha=0.3)
         axes[0].set_ylabel("fixpoints per soup (mean)")
         handles, labels = axes[0].get_legend_handles_labels()
