@@ -269,3 +269,19 @@ def test_clone_soup_3d_panel_filter():
     assert len(fig.axes) == 2 and fig.get_figwidth() <= 7.5
     with pytest.raises(ValueError, match="only"):
         pl.clone_soup_3d(traj14, only="no such panel")
+
+
+def test_last_attackers_of_a_cluster():
+    attacks = pd.DataFrame(
+        {
+            "attacker": [3, 3, 2, 3, 4],
+            "victim": [0, 1, 0, 2, 5],  # victim 0: last hit by 2; victims 1, 2 by 3; 5 is not a member
+            "attacker_error": [0.1, 0.2, 0.3, 0.4, 0.5],
+        }
+    )
+    members = torch.tensor([True, True, True, False, False, False])
+    out = ch5._last_attackers(attacks, members)
+    assert out["cluster_top_attacker_share"] == 2 / 3
+    assert math.isclose(out["cluster_top_attacker_error"], 0.3)  # median of 3's two attacks (0.2, 0.4)
+    none = ch5._last_attackers(attacks.iloc[:0], members)
+    assert none == {"cluster_top_attacker_share": 0.0, "cluster_top_attacker_error": 0.0}

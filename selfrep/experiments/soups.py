@@ -246,6 +246,7 @@ def run_soup_trajectories(
             "cluster_nonzero": sum(k == NONZERO for k in inside),
             "replacements": int((run.replacements["soup"] == s).sum()),
             "attacks": int((run.attacks["soup"] == s).sum()),
+            **_last_attackers(run.attacks[run.attacks["soup"] == s], members),
         }
         for label, key in KIND_KEYS.items():
             row[key] = sum(k == label for k in kinds)
@@ -261,6 +262,23 @@ def run_soup_trajectories(
     )
     attacks = run.attacks.copy()
     return traj, soups, attacks
+
+
+def _last_attackers(attacks: pd.DataFrame, members: torch.Tensor) -> dict[str, float]:
+    """For one soup's main cluster: the share of its members whose last attack came from one and the same
+    particle (the most frequent last attacker), and the median fixpoint error of that particle's attacks
+    on them (0 and NaN-free defaults when no member was attacked)."""
+    idx = set(members.nonzero().flatten().tolist())
+    last = attacks.groupby("victim", sort=False).tail(1)  # attacks are in the order they happened
+    last = last[last["victim"].isin(idx)]
+    if not len(last) or not idx:
+        return {"cluster_top_attacker_share": 0.0, "cluster_top_attacker_error": 0.0}
+    top = last["attacker"].value_counts().idxmax()
+    by_top = last[last["attacker"] == top]
+    return {
+        "cluster_top_attacker_share": len(by_top) / len(idx),
+        "cluster_top_attacker_error": float(by_top["attacker_error"].median()),
+    }
 
 
 def _soup_projection(run, k: int, label: str, red, eps: float) -> pd.DataFrame:
@@ -648,11 +666,19 @@ def values(
         v["fig12_cluster_to_zero_min"] = float(clustered["cluster_to_zero"].min())
         v["fig12_cluster_to_start_min"] = float(clustered["cluster_to_start_centroid"].min())
         v["fig12_cluster_size_median"] = float(clustered["cluster_size"].median())
+        v["fig12_cluster_top_attacker_share"] = float(clustered["cluster_top_attacker_share"].median())
+        v["fig12_cluster_top_attacker_error"] = float(clustered["cluster_top_attacker_error"].median())
     else:
         v["fig12_cluster_nonzero_frac"] = 0.0
         v["fig12_cluster_to_zero_min"] = 0.0
         v["fig12_cluster_to_start_min"] = 0.0
         v["fig12_cluster_size_median"] = 0.0
+        v["fig12_cluster_top_attacker_share"] = 0.0
+        v["fig12_cluster_top_attacker_error"] = 0.0
+    rest = soup[soup["share_end"] < 0.5]
+    v["fig12_other_top_attacker_error"] = (
+        float(rest["cluster_top_attacker_error"].median()) if len(rest) else 0.0
+    )
     a = attacks12[attacks12["soup"] < cfg.soups]
     near = a[a["attacker_error"] <= NEAR_ERROR]
     far = a[a["attacker_error"] > FAR_ERROR]
