@@ -529,11 +529,14 @@ ZERO_FLOOR = 1e-16  # where a distance of exactly 0 is drawn on a log axis
 def clone_trajectories_3d(
     frame: pd.DataFrame, *, time_label: str = "self-training step", elev: float = 20, azim: float = -60
 ) -> Figure:
-    """Fig 7: a parent (black) and its noisy clones (coloured) in the first two principal components,
-    z = training step. frame: net, role, t, pc1, pc2 (net 0 is the parent); `cloned_at` marks the jump."""
+    """Fig 7: a parent (black) and its noisy clones (one colour each) in the first two principal
+    components, z = training step; beside it, each clone's distance to the parent at cloning right after
+    the noise and after retraining (the moves the projection is too coarse to show). frame: net, role,
+    t, pc1, pc2, pre, post (net 0 is the parent)."""
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(8.4, 6.4), layout="constrained")
-        ax = fig.add_subplot(1, 1, 1, projection="3d")
+        fig = Figure(figsize=(7.4, 4.8), layout="constrained")
+        gs = fig.add_gridspec(1, 2, width_ratios=[2.3, 1])
+        ax = fig.add_subplot(gs[0, 0], projection="3d")
         kids = [n for n in dict.fromkeys(frame["net"]) if n != 0]
         cmap = mpl.colormaps["viridis"].resampled(max(len(kids), 2))
         for net in [0, *kids]:
@@ -553,32 +556,44 @@ def clone_trajectories_3d(
                 edgecolor="black",
                 depthshade=False,
             )
-        ax.set_xlabel("PC1 (whitened)")
-        ax.set_ylabel("PC2 (whitened)")
-        ax.set_zlabel(time_label)
+        ax.set_xlabel("PC1 (whitened)", fontsize=9)
+        ax.set_ylabel("PC2 (whitened)", fontsize=9)
+        ax.set_zlabel(time_label, fontsize=9)
+        ax.tick_params(labelsize=8)
         ax.view_init(elev=elev, azim=azim)
+        side = fig.add_subplot(gs[0, 1])
+        first = frame[frame["net"] != 0].groupby("net").first()
+        for net, row in first.iterrows():
+            side.plot(
+                [0, 1], [row["pre"], row["post"]], color=cmap(kids.index(net)), marker="o", ms=3, lw=1.2
+            )
+        side.set_yscale("log")
+        side.set_xticks([0, 1], ["after\nnoise", "re-\ntrained"])
+        side.set_xlim(-0.2, 1.2)
+        side.set_ylabel("MAE to the parent at cloning")
+        side.set_title("each clone's distance", fontsize=10)
         fig.legend(
             handles=[
                 Line2D([], [], color="black", lw=2.4, label="parent (trained on)"),
-                Line2D([], [], color=cmap(0), lw=1.3, label="clones"),
+                Line2D([], [], color=cmap(0.5), lw=1.3, label="clones (one colour each)"),
                 Line2D([], [], color="red", marker="o", ls="", label="first state drawn"),
                 Line2D([], [], color="grey", marker="s", ls="", mec="black", label="last state"),
             ],
             loc="outside lower center",
-            ncols=4,
+            ncols=2,
             frameon=False,
         )
     return fig
 
 
-def clone_distances(children: pd.DataFrame, *, ncols: int = 7, floor: float = ZERO_FLOOR) -> Figure:
+def clone_distances(children: pd.DataFrame, *, ncols: int = 5, floor: float = ZERO_FLOOR) -> Figure:
     """Fig 8: one panel per noise level; every clone is a line from its distance to the parent after the
     noise (left) to its distance after retraining (right), coloured by how it moved; log y, a distance of
     exactly 0 drawn at `floor`. children: level, pre, post, movement."""
     levels = sorted(children["level"].unique(), reverse=True)
     nrows = int(np.ceil(len(levels) / ncols))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(1.75 * ncols + 1.2, 3.0 * nrows + 0.6), layout="constrained")
+        fig = Figure(figsize=(7.4, 2.35 * nrows + 0.9), layout="constrained")
         axes = np.atleast_2d(fig.subplots(nrows, ncols, sharey=True, squeeze=False))
         lo = floor
         hi = max(children["pre"].max(), children["post"].max()) * 2
@@ -594,9 +609,11 @@ def clone_distances(children: pd.DataFrame, *, ncols: int = 7, floor: float = ZE
                 )
             n = {m: int((sub["movement"] == m).sum()) for m in MOVEMENT_COLORS}
             ax.set_title(
-                f"ζ = {_level_label(z)}\n{n['approaching']}/{n['distancing']}/{n['stationary']}", fontsize=10
+                f"ζ = {_level_label(z)}\n{n['approaching']} / {n['distancing']} / {n['stationary']}",
+                fontsize=10,
             )
-            ax.set_xticks([0, 1], ["noise", "trained"], fontsize=8)
+            ax.set_xticks([0, 1], ["noise", "trained"], fontsize=9)
+            ax.tick_params(axis="y", labelsize=9)
             ax.set_xlim(-0.15, 1.15)
             ax.set_yscale("log")
             ax.set_ylim(lo / 2, hi)
@@ -604,14 +621,15 @@ def clone_distances(children: pd.DataFrame, *, ncols: int = 7, floor: float = ZE
         for ax in axes.flat[len(levels) :]:
             ax.set_visible(False)
         for ax in axes[:, 0]:
-            ax.set_ylabel("MAE to the parent at cloning")
+            ax.set_ylabel("MAE to parent")
         fig.legend(
             handles=[Line2D([], [], color=c, lw=2, label=m) for m, c in MOVEMENT_COLORS.items()]
             + [Line2D([], [], color="black", ls=":", lw=0.8, label="ζ")],
             loc="outside lower center",
             ncols=4,
             frameon=False,
-            title=f"title: approaching/distancing/stationary; a distance of 0 is drawn at {floor:g}",
+            title=f"titles: approaching / distancing / stationary; a distance of 0 is drawn at {floor:g}",
+            title_fontsize=10,
         )
     return fig
 
@@ -621,8 +639,8 @@ def movement_count_bars(counts: pd.DataFrame, *, panel: str = "dtype") -> Figure
     one panel per `panel` value. counts: panel, level, approaching, distancing, stationary."""
     panels = list(dict.fromkeys(counts[panel]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(6.0 * len(panels) + 1.5, 3.6), layout="constrained")
-        axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+        fig = Figure(figsize=(7.4, 2.6 * len(panels) + 0.6), layout="constrained")
+        axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
         for ax, name in zip(axes, panels, strict=True):
             sub = counts[counts[panel] == name].sort_values("level", ascending=False)
             x = np.arange(len(sub))
@@ -630,21 +648,26 @@ def movement_count_bars(counts: pd.DataFrame, *, panel: str = "dtype") -> Figure
             for m, c in MOVEMENT_COLORS.items():
                 ax.bar(x, sub[m], 0.75, bottom=bottom, color=c, label=m)
                 bottom += sub[m].to_numpy()
-            ax.set_xticks(x, [_level_label(z) for z in sub["level"]], rotation=60)
-            ax.set_xlabel("noise level ζ")
+            ax.set_xticks(x, [_level_label(z) for z in sub["level"]])
             ax.set_title(str(name))
-        axes[0].set_ylabel("clones")
-        axes[-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+            ax.set_ylabel("clones")
+        axes[-1].set_xlabel("noise level ζ")
+        fig.legend(
+            handles=[Patch(color=c, label=m) for m, c in MOVEMENT_COLORS.items()],
+            loc="outside lower center",
+            ncols=3,
+            frameon=False,
+        )
     return fig
 
 
 def drift_scatter(children: pd.DataFrame, *, panel: str = "dtype", floor: float = ZERO_FLOOR) -> Figure:
     """Beyond Fig 8: every clone at (its distance to the parent after the noise, the distance its parent
-    travels when retrained itself), coloured by how the clone moved; the diagonal separates 'the parent
-    itself moves farther than the noise' (above). Exact zeros drawn at `floor`."""
+    travels when retrained itself: the parent drift), coloured by how the clone moved; the diagonal
+    separates 'the parent itself moves farther than the noise' (above). Exact zeros drawn at `floor`."""
     panels = list(dict.fromkeys(children[panel]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(5.4 * len(panels) + 1.8, 4.6), layout="constrained")
+        fig = Figure(figsize=(7.4, 4.2), layout="constrained")
         axes = fig.subplots(1, len(panels), squeeze=False, sharex=True, sharey=True)[0]
         lo = floor / 3
         hi = max(children["pre"].max(), children["parent_drift"].max()) * 3
@@ -655,20 +678,28 @@ def drift_scatter(children: pd.DataFrame, *, panel: str = "dtype", floor: float 
                 ax.scatter(
                     np.maximum(s["pre"], floor),
                     np.maximum(s["parent_drift"], floor),
-                    s=11,
+                    s=9,
                     alpha=0.6,
                     color=c,
-                    label=f"{m} ({len(s)})",
                 )
             ax.plot([lo, hi], [lo, hi], color="black", lw=0.8, ls="--")
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_xlim(lo, hi)
             ax.set_ylim(lo, hi)
-            ax.set_xlabel("clone's distance to the parent after the noise")
-            ax.set_title(str(name))
-            ax.legend(frameon=False, loc="upper left", fontsize=9)
-        axes[0].set_ylabel("distance the parent itself travels\nwhen retrained")
+            ax.set_xlabel("child's MAE to parent\nafter the noise")
+            n = {m: int((sub["movement"] == m).sum()) for m in MOVEMENT_COLORS}
+            ax.set_title(f"{name}\n{n['approaching']} / {n['distancing']} / {n['stationary']}", fontsize=10)
+        axes[0].set_ylabel("parent drift (MAE the parent\ntravels when retrained alone)")
+        fig.legend(
+            handles=[Line2D([], [], color=c, marker="o", ls="", label=m) for m, c in MOVEMENT_COLORS.items()]
+            + [Line2D([], [], color="black", ls="--", lw=0.8, label="drift = noise")],
+            loc="outside lower center",
+            ncols=4,
+            frameon=False,
+            title="titles: approaching / distancing / stationary",
+            title_fontsize=10,
+        )
     return fig
 
 
@@ -688,7 +719,7 @@ def fixpoint_error_boxes(
     order = [_level_label(z) for z in sorted(both["level"].unique(), reverse=True)]
     panels = list(dict.fromkeys(both[panel]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(12.5, 3.6 * len(panels) + 0.4), layout="constrained")
+        fig = Figure(figsize=(7.4, 2.9 * len(panels) + 0.6), layout="constrained")
         axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
         for ax, name in zip(axes, panels, strict=True):
             sub = both[both[panel] == name]
@@ -707,7 +738,18 @@ def fixpoint_error_boxes(
                 ax.axhline(y, color="black", ls="--", lw=0.9)
             ax.set_ylabel("L1 fixpoint error")
             ax.set_title(str(name))
-            ax.legend(title=None, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            ax.tick_params(axis="x", labelsize=9)
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
+            if ax is not axes[-1]:
+                ax.set_xlabel("")
+        fig.legend(
+            handles=[Patch(color="#8c564b", label="parents"), Patch(color="#17becf", label="children")]
+            + [Line2D([], [], color="black", ls="--", lw=0.9, label="1e-6, 1e-7")],
+            loc="outside lower center",
+            ncols=3,
+            frameon=False,
+        )
     return fig
 
 
@@ -717,7 +759,7 @@ def line_children_scatter(line: pd.DataFrame, *, cmap: str = "viridis_r") -> Fig
     parents (dark = far apart); the diagonal marks 'did not move'."""
     fin = line.dropna(subset=["post_norm"]).sort_values("parent_distance")
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(7.6, 6.2), layout="constrained")
+        fig = Figure(figsize=(7.0, 5.6), layout="constrained")
         ax = fig.subplots()
         sc = ax.scatter(
             fin["pre_norm"], fin["post_norm"], c=fin["parent_distance"], cmap=cmap, s=9, alpha=0.8
@@ -746,7 +788,7 @@ def mixed_fractions(
     """
     reds = list(dict.fromkeys(frac["reduction"]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(4.0 * len(reds), 4.2), layout="constrained")
+        fig = Figure(figsize=(7.4, 3.9), layout="constrained")
         axes = fig.subplots(1, len(reds), sharey=True, squeeze=False)[0]
         for ax, red in zip(axes, reds, strict=True):
             sub = frac[frac["reduction"] == red].sort_values("trains")
@@ -787,9 +829,11 @@ def mixed_fractions(
             ax.set_ylim(-0.03, 1.03)
             ax.grid(alpha=0.3)
         axes[0].set_ylabel("fraction of networks")
-        fig.supxlabel(xlabel, fontsize=11)
+        for ax in axes:
+            ax.tick_params(labelsize=9)
+        fig.supxlabel(xlabel, fontsize=10)
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncols=len(labels), frameon=False)
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
     return fig
 
 
@@ -812,7 +856,7 @@ def soup_trajectories_3d(
     ncols = min(ncols, len(panels))
     nrows = int(np.ceil(len(panels) / ncols))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(6.0 * ncols, 5.4 * nrows + 0.4), layout="constrained")
+        fig = Figure(figsize=(7.4, 3.7 * nrows + 0.7), layout="constrained")
         for k, name in enumerate(panels):
             ax = fig.add_subplot(nrows, ncols, k + 1, projection="3d")
             sub = frame[frame[panel] == name]
@@ -830,11 +874,12 @@ def soup_trajectories_3d(
                 )
             z1, z2 = sub["zero_pc1"].iloc[0], sub["zero_pc2"].iloc[0]
             ax.plot([z1, z1], [z2, z2], [sub["t"].min(), sub["t"].max()], color="black", ls=":", lw=1)
-            ax.set_xlabel("PC1")
-            ax.set_ylabel("PC2")
-            ax.set_zlabel(time_label)
+            ax.set_xlabel("PC1", fontsize=9)
+            ax.set_ylabel("PC2", fontsize=9)
+            ax.set_zlabel(time_label, fontsize=9)
+            ax.tick_params(labelsize=8)
             ax.view_init(elev=elev, azim=azim)
-            ax.set_title(str(name))
+            ax.set_title(str(name), fontsize=10)
         kinds = [k for k in KIND_LABELS if (frame["kind"] == k).any()]
         handles = [Line2D([], [], color=KIND_COLORS[k], lw=2, label=f"ends as {k}") for k in kinds]
         if (frame["kind"] == "replaced").any():
@@ -843,7 +888,7 @@ def soup_trajectories_3d(
             Line2D([], [], color="red", marker="o", ls="", label="start"),
             Line2D([], [], color="black", ls=":", label="the zero net"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False)
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), frameon=False)
     return fig
 
 
@@ -925,7 +970,7 @@ def soup_counts(
     """
     reds = list(dict.fromkeys(means["reduction"]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(5.0 * len(reds), 4.4), layout="constrained")
+        fig = Figure(figsize=(7.4, 4.0), layout="constrained")
         axes = fig.subplots(1, len(reds), sharey=True, squeeze=False)[0]
         for ax, red in zip(axes, reds, strict=True):
             sub = means[means["reduction"] == red].sort_values("trains")
@@ -953,7 +998,7 @@ def soup_counts(
                         label=f"{kind}s (authors' log)",
                     )
             ax.set_title(red)
-            ax.set_xlabel(xlabel)
+            ax.set_xlabel(xlabel, fontsize=10)
             ax.grid(alpha=0.3)
         axes[0].set_ylabel("fixpoints per soup (mean)")
         handles, labels = axes[0].get_legend_handles_labels()
@@ -969,15 +1014,19 @@ def clone_soup_3d(
     ncols: int = 2,
     elev: float = 20,
     azim: float = -60,
+    only: str | None = None,
 ) -> Figure:
     """Fig 14: the children of a soup of noisy clones, coloured by their parent (family), with the parents
-    in black; whitened PCA per panel, z = training step."""
-    panels = list(dict.fromkeys(frame[panel]))
+    in black; whitened PCA per panel, z = training step. `only`: draw just the panels whose name contains
+    this text (e.g. "family 0")."""
+    panels = [p for p in dict.fromkeys(frame[panel]) if only is None or only in str(p)]
+    if not panels:
+        raise ValueError(f"only: no panel name contains {only!r}")
     cmap = mpl.colormaps["tab10"]
     ncols = min(ncols, len(panels))
     nrows = int(np.ceil(len(panels) / ncols))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(6.0 * ncols, 5.2 * nrows + 0.4), layout="constrained")
+        fig = Figure(figsize=(7.4, 3.6 * nrows + 0.6), layout="constrained")
         for k, name in enumerate(panels):
             ax = fig.add_subplot(nrows, ncols, k + 1, projection="3d")
             sub = frame[frame[panel] == name]
@@ -1006,11 +1055,12 @@ def clone_soup_3d(
                         s=12,
                         depthshade=False,
                     )
-            ax.set_xlabel("PC1 (whitened)")
-            ax.set_ylabel("PC2 (whitened)")
-            ax.set_zlabel(time_label)
+            ax.set_xlabel("PC1 (whitened)", fontsize=9)
+            ax.set_ylabel("PC2 (whitened)", fontsize=9)
+            ax.set_zlabel(time_label, fontsize=9)
+            ax.tick_params(labelsize=8)
             ax.view_init(elev=elev, azim=azim)
-            ax.set_title(str(name))
+            ax.set_title(str(name), fontsize=10)
         fig.legend(
             handles=[
                 Line2D([], [], color="black", lw=1.4, ls="--", label="parents (star: end)"),
@@ -1018,7 +1068,7 @@ def clone_soup_3d(
                 Line2D([], [], color="red", marker="o", ls="", label="child after cloning"),
             ],
             loc="outside lower center",
-            ncols=3,
+            ncols=2,
             frameon=False,
         )
     return fig

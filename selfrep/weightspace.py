@@ -90,7 +90,7 @@ class Clones(NamedTuple):
     zeta: torch.Tensor
 
 
-NOISE_SCHEMES: tuple[str, ...] = ("uniform", "per_clone")
+NOISE_SCHEMES: tuple[str, ...] = ("uniform", "per_clone", "sign")
 
 
 def noisy_clones(
@@ -108,7 +108,9 @@ def noisy_clones(
     trains fresh parents for every noise level).
     scheme: "uniform" — w + U(−ζ, ζ) per weight (the paper's footnote, our default);
             "per_clone" — each clone draws its own scale s = U(0, 1)·ζ, then w + U(−s, s) per weight
-            (journal@21dd572:journal_basins.py).
+            (journal@21dd572:journal_basins.py);
+            "sign" — w ± ζ exactly, an independent random sign per weight (every weight moves by ζ;
+            twice the footnote's mean |noise|, so more of it survives float32 rounding).
     The noise is drawn and added in float64 and the sum rounded to `dtype` (default: the parents' dtype)
     once, so float32 and float64 clones from one generator state carry the same perturbation; in float32
     a perturbation below half the spacing of floats around a weight is rounded away.
@@ -131,7 +133,12 @@ def noisy_clones(
     level = z[parent]
     if scheme == "per_clone":
         level = level * torch.rand(level.shape, generator=generator, dtype=torch.float64)
-    noisy = add_noise(parents.to(torch.float64)[parent], level, generator)
+    if scheme == "sign":
+        base = parents.to(torch.float64)[parent]
+        sign = torch.randint(0, 2, base.shape, generator=generator, dtype=torch.int64).to(torch.float64)
+        noisy = base + (2.0 * sign - 1.0) * level.unsqueeze(1)
+    else:
+        noisy = add_noise(parents.to(torch.float64)[parent], level, generator)
     return Clones(noisy.to(dtype or parents.dtype), parent, z[parent])
 
 

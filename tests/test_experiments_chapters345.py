@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -114,7 +115,28 @@ def test_weight_space_values_and_claims(ws_frames):
     table = claims_frame(ch3.CLAIMS, v)
     assert set(table["verdict"]) <= {"holds", "partly", "differs"}
     cmp = ch3.compare_with_logged(ws_frames[1])
-    assert "approaching % (authors)" in cmp.columns and len(cmp) == 10
+    cols = ch3.COMPARE_COLUMNS
+    assert list(cmp.columns) == [cols[0], cols[1], cols[3], cols[4]] and len(cmp) == 10
+    assert cmp.loc["1e-1", cols[3]] == "100 / 0 / 0"
+    assert cmp[cols[0]].notna().sum() == 2  # 1e-2 and 1e-7: the levels both ran (1e-11 is not in the log)
+    # P7d reads only children that kept noise: in float32 nothing survives at 1e-11, so the float64 twins
+    assert v["f32_travel_noisy_n"] == 0 and v["travel_noisy_f32"] == 0
+    assert v["f32_travel_copies"] == TINY3.parents * TINY3.clones
+    assert v["travel_noisy"] == v["f64_travel_low"]
+    assert {"P7a", "P7b", "P7c", "P7d"} <= set(table.index)
+
+
+def test_noise_variant_moves_every_weight_by_zeta(ws_frames):
+    var = ch3.run_noise_variant(TINY3, generator(0, "v"))
+    assert set(var["noise"]) == {"sign"} and set(var["dtype"]) == {"float32"}
+    # at 1e-2 every weight keeps its ±ζ: the MAE to the parent right after the noise is ζ (to rounding)
+    hi = var[var["level"] == 1e-2]
+    assert (hi["noise_kept"] == 1).all() and np.allclose(hi["pre"], 1e-2, rtol=1e-4)
+    v = ch3.values(TINY3, *ws_frames, variant=var)
+    assert 0 <= v["sign_appr_frac_7"] <= 1 and "sign_noise_kept_11" in v
+    cmp = ch3.compare_with_logged(ws_frames[1], var)
+    assert ch3.COMPARE_COLUMNS[2] in cmp.columns
+    assert "padding" in ch3.comparison_table(ws_frames[1], var).to_html()
 
 
 def test_border_and_census():
@@ -157,7 +179,14 @@ def test_mixed_run_values_and_log():
     assert ((frac["zero"] + frac["nonzero"] - frac["fixpoint"]).abs() < 1e-12).all()
     v = ch4.values(TINY4, m)
     assert not finite_numbers(v) and v["log_wei_fixpoint_0"] == 0.2
-    assert set(claims_frame(ch4.CLAIMS, v)["verdict"]) <= {"holds", "partly", "differs"}
+    table = claims_frame(ch4.CLAIMS, v)
+    assert set(table["verdict"]) <= {"holds", "partly", "differs"} and {"P10a", "P10b"} <= set(table.index)
+    # T = 0 is the only T ≤ 100 in the log among TINY4's (0, 20, 40)
+    assert v["wei_low_t_excess"] == v["wei_fixpoint_0"] - 0.2 and v["wei_low_t_excess_se"] > 0
+    assert "2 repetitions" in v["replicates_text"] and v["trains_step"] == 20
+    assert "ours (all replicates)" in ch4.compare_with_logged(m).columns
+    one = m[m["replicate"] == 0]
+    assert "ours (all replicates)" not in ch4.compare_with_logged(one).columns  # would repeat rep. 0
     assert ch4.logged_fractions()["trains"].max() == 500
     assert (
         ch4.first_reaching(
@@ -186,8 +215,15 @@ def test_soups_run_values_and_claims():
     assert set(traj14["role"]) == {"parent", "child"}
     v = ch5.values(TINY5, traj12, soups12, attacks12, counts, children, soups14, attacks14)
     assert not finite_numbers(v) and v["census_second_order"] == 0
-    assert set(claims_frame(ch5.CLAIMS, v)["verdict"]) <= {"holds", "partly", "differs"}
+    table = claims_frame(ch5.CLAIMS, v)
+    assert set(table["verdict"]) <= {"holds", "partly", "differs"} and {"P11a", "P11b"} <= set(table.index)
     assert ch5.compare_with_logged(counts).shape[0] == 2 * len(TINY5.count_trains)
+    # 3 families of 3 (parents and children) attack at 0.1 per particle and epoch for 4 epochs: 3.6 expected
+    # per soup, against 0.1 per soup in the committed setting
+    assert math.isclose(v["attack_ratio_expected"], 9 * 0.1 * 4 / 0.1)
+    assert v["fig12_clustered_half_radius"] <= v["fig12_clustered"] <= v["fig12_clustered_double_radius"]
+    it = ch5.interaction_table(soups14, children)
+    assert list(it.index.get_level_values("ζ").unique()) == ["1e-2"]
 
 
 def test_cluster_share():
@@ -207,3 +243,45 @@ def test_configs_reject_bad_sizes():
         ch4.MixedConfig(reductions=("convolutional",))
     with pytest.raises(ValueError, match="clone_candidates"):
         ch5.SoupsConfig(clone_parents=3, clone_candidates=2)
+
+
+def test_chapter3_figures_fit_the_book_column(ws_frames):
+    from selfrep import plotting as pl
+
+    traj, children, parents, _, line, _ = ws_frames
+    f32 = children[children["dtype"] == "float32"]
+    figs = [
+        pl.clone_trajectories_3d(traj),
+        pl.clone_distances(f32),
+        pl.movement_count_bars(ch3.movement_counts(children)),
+        pl.drift_scatter(children),
+        pl.fixpoint_error_boxes(children, parents),
+        pl.line_children_scatter(line),
+    ]
+    assert all(f.get_figwidth() <= 7.5 for f in figs)
+
+
+def test_clone_soup_3d_panel_filter():
+    from selfrep import plotting as pl
+
+    _, _, _, traj14 = ch5.run_clone_soups(TINY5, generator(0, "c"))
+    fig = pl.clone_soup_3d(traj14, only="family 0")
+    assert len(fig.axes) == 2 and fig.get_figwidth() <= 7.5
+    with pytest.raises(ValueError, match="only"):
+        pl.clone_soup_3d(traj14, only="no such panel")
+
+
+def test_last_attackers_of_a_cluster():
+    attacks = pd.DataFrame(
+        {
+            "attacker": [3, 3, 2, 3, 4],
+            "victim": [0, 1, 0, 2, 5],  # victim 0: last hit by 2; victims 1, 2 by 3; 5 is not a member
+            "attacker_error": [0.1, 0.2, 0.3, 0.4, 0.5],
+        }
+    )
+    members = torch.tensor([True, True, True, False, False, False])
+    out = ch5._last_attackers(attacks, members)
+    assert out["cluster_top_attacker_share"] == 2 / 3
+    assert math.isclose(out["cluster_top_attacker_error"], 0.3)  # median of 3's two attacks (0.2, 0.4)
+    none = ch5._last_attackers(attacks.iloc[:0], members)
+    assert none == {"cluster_top_attacker_share": 0.0, "cluster_top_attacker_error": 0.0}

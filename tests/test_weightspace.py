@@ -66,6 +66,22 @@ def test_per_clone_scheme_scales_each_clone():
     assert float(amp.min()) < 0.2 < 0.8 < float(amp.max())  # clones differ in their own noise scale
 
 
+def test_sign_scheme_moves_every_weight_by_exactly_zeta():
+    parents = torch.randn(2, 14, generator=gen(), dtype=torch.float64)
+    cl = ws.noisy_clones(
+        parents, torch.tensor([1e-2, 1e-4], dtype=torch.float64), 50, generator=gen(3), scheme="sign"
+    )
+    d = cl.weights - parents[cl.parent]
+    assert torch.allclose(d.abs(), cl.zeta.unsqueeze(1).expand_as(d), rtol=1e-9, atol=0)
+    frac_up = float((d > 0).to(torch.float64).mean())
+    assert 0.4 < frac_up < 0.6  # both signs, about equally often
+    # ±1e-7 survives float32 rounding at 0.5 (spacing 6e-8); U(−1e-7, 1e-7) loses part of it
+    half = torch.full((1, 14), 0.5)
+    sign = ws.noisy_clones(half, 1e-7, 20, generator=gen(), scheme="sign")
+    unif = ws.noisy_clones(half, 1e-7, 20, generator=gen())
+    assert bool((sign.weights != 0.5).all()) and bool((unif.weights == 0.5).any())
+
+
 def test_float32_rounds_tiny_noise_away_and_dtypes_share_the_draws():
     parents = torch.full((1, 14), 0.5)
     small = ws.noisy_clones(parents, 1e-12, 3, generator=gen())

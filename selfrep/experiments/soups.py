@@ -16,6 +16,7 @@ non-zero fixpoints, chosen as in chapter 3.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,7 @@ CHAPTER = "05_soups"
 ZERO, NONZERO = KIND_LABELS[FixpointKind.ZERO], KIND_LABELS[FixpointKind.NONZERO]
 SECOND = KIND_LABELS[FixpointKind.SECOND_ORDER]
 COMMITTED, INTERACTING = "committed", "interacting"
+NEAR_ERROR, FAR_ERROR = 1e-3, 1e-1  # Fig 12c: attackers this close to / this far from being fixpoints
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,38 @@ class SoupsConfig:
         if bad:
             raise ValueError(f"count_reductions: unknown {bad}")
 
+
+MEANINGS: dict[str, str] = {
+    "particles": "Fig 12: networks per soup",
+    "epochs": "Fig 12: soup epochs",
+    "attack_rate": "α: probability that a particle attacks in an epoch (Figs 12, 13)",
+    "train_steps": "A: Keras self-training epochs per particle and soup epoch (Fig 12)",
+    "soups": "Fig 12: independent soups (soup 0 is the figure), each with a control without attacks",
+    "cluster_radius": "a cluster: particles within this fraction of the soup's initial median distance",
+    "count_reductions": "Fig 13: network types",
+    "count_trains": "Fig 13: the values of A",
+    "count_soups": "Fig 13: soups per network type and A (the paper's)",
+    "count_particles": "Fig 13: networks per soup",
+    "count_epochs": "Fig 13: soup epochs",
+    "count_replicates": "Fig 13: repetitions of count_soups (beyond the paper)",
+    "eps": "ε of the fixpoint test (Keras code)",
+    "lr": "learning rate (Keras code)",
+    "init": "initialisation of fresh nets",
+    "clone_parents": "Fig 14: parents (families) per soup",
+    "clone_children": "Fig 14: noisy clones per parent",
+    "clone_zetas": "Fig 14: noise levels ζ",
+    "clone_candidates": "Fig 14: random nets trained per soup to find the parents",
+    "clone_parent_steps": "Fig 14: self-training steps that make a parent",
+    "clone_steps": "Fig 14, committed setting: training steps after the one soup epoch's attack",
+    "clone_attack_rate": "Fig 14: attack probability (per soup in the committed setting, per particle "
+    "and epoch in the interacting one)",
+    "clone_record_every": "Fig 14: a state is drawn every this many steps",
+    "clone_soups": "Fig 14: soups per ζ (soup 0 is the figure), each with a control without attacks",
+    "interacting_epochs": "Fig 14, interacting setting: soup epochs",
+    "interacting_steps": "Fig 14, interacting setting: training steps per epoch",
+    "clone_eps": "Fig 14: ε of the fixpoint test (journal code)",
+    "clone_lr": "Fig 14: learning rate (journal code)",
+}
 
 PRESETS = {
     # Beyond the paper: more soups for statistics (soup / replicate 0 has the paper's own size).
@@ -204,12 +238,15 @@ def run_soup_trajectories(
             "radius": radius,
             "share_start": cluster_share(start, radius),
             "share_end": cluster_share(end, radius),
+            "share_end_half_radius": cluster_share(end, radius / 2),
+            "share_end_double_radius": cluster_share(end, radius * 2),
             "cluster_size": int(members.sum()),
             "cluster_to_zero": float(centre.norm()),
             "cluster_to_start_centroid": float((centre - start.to(torch.float64).mean(dim=0)).norm()),
             "cluster_nonzero": sum(k == NONZERO for k in inside),
             "replacements": int((run.replacements["soup"] == s).sum()),
             "attacks": int((run.attacks["soup"] == s).sum()),
+            **_last_attackers(run.attacks[run.attacks["soup"] == s], members),
         }
         for label, key in KIND_KEYS.items():
             row[key] = sum(k == label for k in kinds)
@@ -225,6 +262,23 @@ def run_soup_trajectories(
     )
     attacks = run.attacks.copy()
     return traj, soups, attacks
+
+
+def _last_attackers(attacks: pd.DataFrame, members: torch.Tensor) -> dict[str, float]:
+    """For one soup's main cluster: the share of its members whose last attack came from one and the same
+    particle (the most frequent last attacker), and the median fixpoint error of that particle's attacks
+    on them (0 and NaN-free defaults when no member was attacked)."""
+    idx = set(members.nonzero().flatten().tolist())
+    last = attacks.groupby("victim", sort=False).tail(1)  # attacks are in the order they happened
+    last = last[last["victim"].isin(idx)]
+    if not len(last) or not idx:
+        return {"cluster_top_attacker_share": 0.0, "cluster_top_attacker_error": 0.0}
+    top = last["attacker"].value_counts().idxmax()
+    by_top = last[last["attacker"] == top]
+    return {
+        "cluster_top_attacker_share": len(by_top) / len(idx),
+        "cluster_top_attacker_error": float(by_top["attacker_error"].median()),
+    }
 
 
 def _soup_projection(run, k: int, label: str, red, eps: float) -> pd.DataFrame:
@@ -578,6 +632,14 @@ def values(
     v["fig12_clustered"] = len(clustered)
     v["fig12_clustered_frac"] = len(clustered) / max(len(soup), 1)
     v["fig12_ctrl_clustered"] = int((ctrl["share_end"] >= 0.5).sum())
+    # sensitivity to the cluster radius (half and twice cluster_radius)
+    for key, col in (("half", "share_end_half_radius"), ("double", "share_end_double_radius")):
+        v[f"fig12_clustered_{key}_radius"] = int((soup[col] >= 0.5).sum())
+        v[f"fig12_ctrl_clustered_{key}_radius"] = int((ctrl[col] >= 0.5).sum())
+    v["fig12_radius_half"] = cfg.cluster_radius / 2
+    v["fig12_radius_double"] = cfg.cluster_radius * 2
+    v["fig12_clustered_replaced"] = int((clustered["replacements"] > 0).sum())
+    v["fig12_clustered_replacements"] = int(clustered["replacements"].sum())
     v["fig12_share_end_median"] = float(soup["share_end"].median())
     v["fig12_ctrl_share_end_median"] = float(ctrl["share_end"].median())
     v["fig12_share_start_max"] = float(soups12["share_start"].max())
@@ -604,20 +666,28 @@ def values(
         v["fig12_cluster_to_zero_min"] = float(clustered["cluster_to_zero"].min())
         v["fig12_cluster_to_start_min"] = float(clustered["cluster_to_start_centroid"].min())
         v["fig12_cluster_size_median"] = float(clustered["cluster_size"].median())
+        v["fig12_cluster_top_attacker_share"] = float(clustered["cluster_top_attacker_share"].median())
+        v["fig12_cluster_top_attacker_error"] = float(clustered["cluster_top_attacker_error"].median())
     else:
         v["fig12_cluster_nonzero_frac"] = 0.0
         v["fig12_cluster_to_zero_min"] = 0.0
         v["fig12_cluster_to_start_min"] = 0.0
         v["fig12_cluster_size_median"] = 0.0
+        v["fig12_cluster_top_attacker_share"] = 0.0
+        v["fig12_cluster_top_attacker_error"] = 0.0
+    rest = soup[soup["share_end"] < 0.5]
+    v["fig12_other_top_attacker_error"] = (
+        float(rest["cluster_top_attacker_error"].median()) if len(rest) else 0.0
+    )
     a = attacks12[attacks12["soup"] < cfg.soups]
-    near = a[a["attacker_error"] <= 1e-3]
-    far = a[a["attacker_error"] > 1e-1]
+    near = a[a["attacker_error"] <= NEAR_ERROR]
+    far = a[a["attacker_error"] > FAR_ERROR]
     v["fig12_attacks"] = len(a)
     v["fig12_disp_near_median"] = float(near["displacement"].median()) if len(near) else 0.0
     v["fig12_disp_far_median"] = float(far["displacement"].median()) if len(far) else 0.0
     v["fig12_attacks_near_frac"] = len(near) / max(len(a), 1)
     late = a[a["epoch"] > cfg.epochs // 2]
-    v["fig12_late_near_frac"] = float((late["attacker_error"] <= 1e-3).mean()) if len(late) else 0.0
+    v["fig12_late_near_frac"] = float((late["attacker_error"] <= NEAR_ERROR).mean()) if len(late) else 0.0
     log12 = logged("fig12_soup")
     v["log_fig12_nonzero"] = int(log12.values[NONZERO])
     v["log_fig12_other"] = int(log12.values[KIND_LABELS[FixpointKind.OTHER]])
@@ -686,7 +756,21 @@ def values(
             v[f"{tag}_influence_rel_max_{e}"] = float((cz["influence"] / cz["pre"]).max())
             v[f"{tag}_pre_median_{e}"] = float(cz["pre"].median())
     v["c14_expected_attacks"] = cfg.clone_attack_rate
+    v["c14_soups_per_zeta"] = cfg.clone_soups
+    # how many more attacks the interacting setting makes than the committed one (measured, and expected)
+    c_rate = max(v["c14_attacks_per_soup"], 1.0 / max(v["c14_soups"], 1))  # at least one attack in all soups
+    v["attack_ratio_measured"] = v["i14_attacks_per_soup"] / c_rate
+    v["attack_ratio_measured_is_bound"] = int(v["c14_attacks_per_soup"] == 0)
+    n14 = cfg.clone_parents * (1 + cfg.clone_children)
+    expected_interacting = n14 * cfg.clone_attack_rate * cfg.interacting_epochs
+    v["attack_ratio_expected"] = expected_interacting / cfg.clone_attack_rate
+    v["fig12_near_error"] = NEAR_ERROR
+    v["fig12_far_error"] = FAR_ERROR
+    v["fig12_near_error_text"] = _sci(NEAR_ERROR)
+    v["fig12_far_error_text"] = _sci(FAR_ERROR)
+    v["eps_text"] = _sci(cfg.eps)
     v["clone_zeta_first_exp"] = int(round(-np.log10(cfg.clone_zetas[0])))
+    v["clone_zeta_first_text"] = _sci(cfg.clone_zetas[0])
     # Claim 14 census over every classified network of this chapter
     census = [
         soups12[list(KIND_KEYS.values())].to_numpy().sum(),
@@ -706,24 +790,38 @@ def values(
     return v
 
 
-def _decide_p11(v):
+def _sci(x: float) -> str:
+    """1e-4, not 1e-04 (for powers of ten); otherwise the shortest general form."""
+    e = math.log10(x)
+    return f"1e{round(e)}" if abs(e - round(e)) < 1e-9 else f"{x:g}"
+
+
+def _decide_p11a(v):
     frac, ctrl = v["fig12_clustered_frac"], v["fig12_ctrl_clustered"]
     text = (
         f"{v['fig12_clustered']} of {v['fig12_soups']} soups end with ≥ half their particles in one "
-        f"cluster (controls without attacks: {ctrl}); inside those clusters "
-        f"{v['fig12_cluster_nonzero_frac']:.0%} are non-zero fixpoints; cluster centre ≥ "
-        f"{v['fig12_cluster_to_zero_min']:.2f} from 0 and ≥ {v['fig12_cluster_to_start_min']:.2f} from the "
-        f"initial centroid"
+        f"cluster (controls without attacks: {ctrl}); cluster centre ≥ {v['fig12_cluster_to_zero_min']:.2f} "
+        f"from 0 and ≥ {v['fig12_cluster_to_start_min']:.2f} from the initial centroid (radius "
+        f"{v['fig12_radius']:.2f})"
     )
     away = (
         v["fig12_cluster_to_zero_min"] > v["fig12_radius"]
         and v["fig12_cluster_to_start_min"] > v["fig12_radius"]
     )
-    if frac >= 0.5 and ctrl == 0 and away and v["fig12_cluster_nonzero_frac"] >= 0.5:
+    if frac >= 0.5 and ctrl == 0 and away:
         return text, "holds"
     if v["fig12_clustered"] >= 1 and ctrl == 0 and away:
         return text, "partly"
     return text, "differs"
+
+
+def _decide_p11b(v):
+    share = v["fig12_cluster_nonzero_frac"]
+    text = (
+        f"{share:.0%} of the particles in the {v['fig12_clustered']} clusters are non-zero fixpoints "
+        f"(all particles of all soups: {v['fig12_nonzero_frac']:.0%})"
+    )
+    return text, "holds" if v["fig12_clustered"] >= 1 and share >= 0.5 else "differs"
 
 
 def _decide_p12(v):
@@ -764,28 +862,37 @@ def _decide_p14(v):
 
 CLAIMS: list[Claim] = [
     Claim(
-        "P11",
+        "P11a",
         CHAPTER,
-        "In a soup of self-training, attacking weightwise nets, the nets form a main cluster of non-zero "
-        "fixpoints away from the initial centre of mass and from 0: emergent replication (Fig 12).",
-        "Fig 12: 'a cluster of fixpoints … neither at the center of mass … nor anywhere near 0'; log: 13 "
-        "non-zero fixpoints, 7 other of 20",
+        "In a soup of self-training, attacking weightwise nets, the nets form a main cluster away from the "
+        "initial centre of mass and from 0 (Fig 12).",
+        "Fig 12 (one soup): a cluster 'neither at the center of mass … nor anywhere near 0'",
         (
             "fig12_clustered_frac",
             "fig12_clustered",
             "fig12_soups",
             "fig12_ctrl_clustered",
-            "fig12_cluster_nonzero_frac",
             "fig12_cluster_to_zero_min",
             "fig12_cluster_to_start_min",
             "fig12_radius",
         ),
-        "holds if ≥ half of the soups end with ≥ half their particles within a quarter of the initial median "
-        "distance of one particle, no control soup does, the cluster centres are farther than that radius "
-        "from 0 and from the initial centroid, and ≥ half the clustered particles are non-zero fixpoints; "
-        "partly if at least one soup (and no control) forms such a cluster away from 0 and the start",
-        _decide_p11,
+        "'a main cluster' read as ≥ half of a soup's particles within a quarter of the initial median "
+        "distance of one particle, its centre farther than that radius from 0 and from the initial centroid; "
+        "the paper shows one soup, so: holds if ≥ half of our soups form one and no control soup does; "
+        "partly if at least one soup (and no control) does; else differs",
+        _decide_p11a,
         {"ci": "partly", "paper": "partly"},
+    ),
+    Claim(
+        "P11b",
+        CHAPTER,
+        "That cluster is made of fixpoints: emergent replication (Fig 12).",
+        "'a cluster of fixpoints'; log: 13 non-zero fixpoints, 7 other of 20",
+        ("fig12_cluster_nonzero_frac", "fig12_clustered", "fig12_nonzero_frac"),
+        "'a cluster of fixpoints' read as ≥ half of the particles inside the clusters of P11a non-zero "
+        "fixpoints; holds if so, else differs (also when no soup forms a cluster)",
+        _decide_p11b,
+        {"ci": "differs", "paper": "differs"},
     ),
     Claim(
         "P12",
@@ -841,25 +948,43 @@ CLAIMS: list[Claim] = [
 ]
 
 
+def interaction_display(soups14: pd.DataFrame, children14: pd.DataFrame):
+    """`interaction_table` styled for the page: display.table, ζ labels kept on one line, spaced columns."""
+    from selfrep.display import table
+
+    sty = table(interaction_table(soups14, children14))
+    return sty.set_table_styles(
+        [
+            {"selector": "th, td", "props": [("padding", "2px 6px")]},
+            {"selector": "th.row_heading", "props": [("white-space", "nowrap")]},
+        ],
+        overwrite=False,
+    )
+
+
 def interaction_table(soups14: pd.DataFrame, children14: pd.DataFrame) -> pd.DataFrame:
-    """For display: Fig 14's two settings per ζ — soups, attacks per soup, attacks across families (all
-    soups), the largest change one attack made (MAE), the closest two parents (MAE), the median distance of
-    a child to its parent after the noise, the largest difference between a child and its twin in the
-    control soup, and the share of children ending nearest their own parent. Numbers as short strings."""
+    """For display: Fig 14's two settings per ζ — attacks per soup with the attacks across families (all
+    soups) in brackets, the largest change one attack made (MAE), the closest two parents (MAE), the
+    median distance of a child to its parent after the noise, the largest difference between a child and
+    its twin in the control soup, and the share of children ending nearest their own parent. Numbers as
+    short strings."""
     g = ["setting", "zeta"]
     so = soups14.groupby(g, sort=False)
     ch = children14.assign(own=children14["nearest_family"] == children14["family"]).groupby(g, sort=False)
     out = pd.DataFrame(
         {
-            "soups": so["soup"].size(),
-            "attacks / soup": so["attacks"].mean().map(lambda x: f"{x:.2f}"),
-            "across families": so["cross_attacks"].sum(),
-            "largest change by an attack": so["max_displacement"].max().map(lambda x: f"{x:.1e}"),
+            "attacks / soup (all soups: across families)": [
+                f"{m:.2f} ({c})" for m, c in zip(so["attacks"].mean(), so["cross_attacks"].sum(), strict=True)
+            ],
+            "max change by an attack": so["max_displacement"].max().map(lambda x: f"{x:.1e}"),
             "closest parents": so["parent_distance_min"].min().map(lambda x: f"{x:.2f}"),
-            "child–parent after noise": ch["pre"].median().map(lambda x: f"{x:.1e}"),
-            "largest child–control difference": ch["influence"].max().map(lambda x: f"{x:.1e}"),
+            "child to parent after noise": ch["pre"].median().map(lambda x: f"{x:.1e}"),
+            "max child to control": ch["influence"].max().map(lambda x: f"{x:.1e}"),
             "nearest own parent": ch["own"].mean().map(lambda x: f"{x:.0%}"),
         }
     )
-    out.index = out.index.set_levels([out.index.levels[0], [f"{z:.0e}" for z in out.index.levels[1]]])
+    out.index = out.index.set_levels(
+        [out.index.levels[0], [f"1e{round(np.log10(z))}" for z in out.index.levels[1]]]
+    )
+    out.index.names = ["setting", "ζ"]
     return out
