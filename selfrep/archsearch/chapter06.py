@@ -28,6 +28,7 @@ from selfrep.archsearch.bench import Bench, verify_slice
 from selfrep.archsearch.data import load_digits_split
 from selfrep.archsearch.space import ACTIVATIONS, grid_configs
 from selfrep.claims import Claim, claims_frame
+from selfrep.display import table
 
 CHAPTER = "06_architecture_search"
 DEFAULT_MLPS = ("mlp_untuned", "mlp_default")
@@ -265,6 +266,7 @@ def run_e1(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E1Result:
         vals[f"{k}_median"], vals[f"{k}_median_se"] = _f(r.median), _f(r.median_se)
         vals[f"{k}_ri"], vals[f"{k}_ptop1"] = _f(r.ri_vs_random_avg_pct), _f(r.p_top1)
         vals[f"{k}_charged_s"], vals[f"{k}_overhead_s"] = _f(r.charged_s), _f(r.overhead_s)
+        vals[f"{k}_optimism"] = _f(r.optimism)
     by = {m: [t for t in traces if t.method == m] for m in dict.fromkeys(t.method for t in traces)}
     for m, ts in by.items():
         if m == "random":
@@ -272,6 +274,7 @@ def run_e1(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E1Result:
         for b in cfg.budgets:
             d, se = search.difference(ts, by["random"], bench, b)
             vals[f"e1_{METHOD_KEYS[m]}_minus_rs_{b}"], vals[f"e1_{METHOD_KEYS[m]}_minus_rs_{b}_se"] = d, se
+            vals[f"e1_{METHOD_KEYS[m]}_minus_rs_{b}_z"] = _f(d / se)
     at_b = summary[summary["budget"] == B].set_index("method")
     others = at_b.drop(index="random")
     best = others["mean"].idxmax()
@@ -365,6 +368,9 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
     vals["e2_hpo_random_minus_grid_test_se"] = _f(
         np.hypot(search.floored_se(rt, t_step), search.floored_se(gt, t_step))
     )
+    vals["e2_hpo_random_minus_grid_test_z"] = _f(
+        vals["e2_hpo_random_minus_grid_test"] / vals["e2_hpo_random_minus_grid_test_se"]
+    )
     vals["e2_hpo_random_minus_grid_val"] = _f(rv.mean() - gv.mean())
     vals["e2_hpo_random_minus_grid_val_se"] = _f(
         np.hypot(search.floored_se(rv, v_step), search.floored_se(gv, v_step))
@@ -398,6 +404,7 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
     vals["e2_l2_trainable_ratio"] = vals["e2_l2_trainable_lam"] / l2cfg.lam0
     vals["e2_l2_hypergradient_ratio"] = vals["e2_l2_hypergradient_lam"] / l2cfg.lam0
     vals["e2_l2_hyper_over_trained"] = vals["e2_l2_hypergradient_lam"] / vals["e2_l2_trainable_lam"]
+    vals["e2_l2_hyper_fall"] = 1 / vals["e2_l2_hypergradient_ratio"]
     return E2Result(space_summary, trials, inc, imp, hist, fin, vals)
 
 
@@ -451,6 +458,11 @@ def run_e3(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E3Result:
     vals["e3_n_small"] = n25
     vals["e3_rf_small_tau"] = vals[f"e3_rf_{n25}_tau"]
     vals["e3_rf_small_tau_se"] = vals[f"e3_rf_{n25}_tau_se"]
+    if "mlp" in cfg.e3_models and "mlp_default" in cfg.e3_models:
+        vals["e3_mlp_minus_default_tau"] = vals[f"e3_mlp_{n_max}_tau"] - vals[f"e3_mlp_default_{n_max}_tau"]
+        vals["e3_mlp_minus_default_tau_se"] = _f(
+            np.hypot(vals[f"e3_mlp_{n_max}_tau_se"], vals[f"e3_mlp_default_{n_max}_tau_se"])
+        )
     # smallest N at which the best learned model's MAE is <= 0.01 (0 if never)
     hits = [n for n in cfg.e3_ns if min(vals[f"e3_{m}_{n}_mae"] for m in learned) <= 0.01]
     vals["e3_n_for_1pp_mae"] = min(hits) if hits else 0
@@ -478,22 +490,178 @@ SUMMARY_FORMATS = {
     "evals": "{:.0f}",
     "charged_s": "{:.1f}",
     "overhead_s": "{:.2f}",
+    "inc_val": "{:.4f}",
+    "optimism": "{:+.4f}",
 }
 SUMMARY_NAMES = {
+    "repeats": "runs",
     "se": "SE",
     "median_se": "SE (median)",
     "regret": "test regret",
-    "ri_vs_random_avg_pct": "RI vs random-avg (%)",
+    "ri_vs_random_avg_pct": "RI (%)",
     "p_top1": "P(top 1 %)",
     "charged_s": "charged CPU-s",
     "overhead_s": "overhead s",
+    "inc_val": "incumbent val",
+    "optimism": "optimism",
+}
+# What each column of the strategy tables means (shown under them in the chapter).
+SUMMARY_MEANINGS = {
+    "runs": "independent repeats of the strategy (its own seeds)",
+    "mean, median": "of the incumbent's mean-of-seeds test accuracy over the runs",
+    "SE, SE (median)": "standard error of the mean, and bootstrap SE of the median; SDs floored at the "
+    "table's accuracy step",
+    "test regret": "best test accuracy in the table minus the mean",
+    "RI (%)": "relative improvement over the random-average architecture, 100 (mean - a) / (1 - a)",
+    "P(top 1 %)": "share of runs whose incumbent is among the best 1 % of configurations by test accuracy",
+    "evals": "evaluations made (grid stops when exhausted)",
+    "charged CPU-s": "training CPU seconds of exactly the runs made, from the table",
+    "overhead s": "the strategy's own compute (predictor fits, proposals)",
+    "incumbent val": "the incumbent's mean-of-seeds validation accuracy",
+    "optimism": "the single observation that made it the incumbent minus that mean: the winner's curse",
+}
+ACCURACY_COLUMNS = (
+    "repeats",
+    "mean",
+    "se",
+    "median",
+    "median_se",
+    "regret",
+    "ri_vs_random_avg_pct",
+    "p_top1",
+)
+COST_COLUMNS = ("evals", "charged_s", "overhead_s", "inc_val", "optimism")
+
+
+def strategy_table(summary: pd.DataFrame, columns: str = "accuracy"):
+    """`search.summarize` output for display, indexed by (method, budget): `columns="accuracy"` (runs, mean,
+    SE, median, regret, RI, P(top 1 %)) or `"cost"` (evaluations, charged and overhead seconds, the
+    incumbent's validation accuracy and optimism). Two narrow tables fit the page where one wide does not."""
+    cols = {"accuracy": ACCURACY_COLUMNS, "cost": COST_COLUMNS}.get(columns)
+    if cols is None:
+        raise ValueError(f"columns: must be 'accuracy' or 'cost', got {columns!r}")
+    df = summary[["method", "budget", *cols]]
+    fmt = {c: f for c, f in SUMMARY_FORMATS.items() if c in cols}
+    return table(format_table(df, fmt, SUMMARY_NAMES).set_index(["method", "budget"]))
+
+
+def meanings_table(meanings: Mapping[str, str]):
+    """A two-column (column, meaning) table for display."""
+    df = pd.DataFrame(list(meanings.items()), columns=["column", "meaning"]).set_index("column")
+    return table(df)
+
+
+def hpo_incumbent_table(incumbents: pd.DataFrame):
+    """Mean and SD over repeats of each live HPO method's incumbent (validation, test, its learning rate,
+    distinct learning rates tried)."""
+    cols = ["best_val", "test_acc", "best_lr", "distinct_lr"]
+    return table(incumbents.groupby("method")[cols].agg(["mean", "std"]), precision=4)
+
+
+def l2_final_table(final: pd.DataFrame):
+    """Mean over seeds of the L2 experiment's final numbers per mode."""
+    cols = ["lam", "val_acc", "val_loss", "test_acc", "test_loss"]
+    return table(final.groupby("mode", sort=False)[cols].mean(), precision=4)
+
+
+def predictor_table(curve_summary: pd.DataFrame):
+    """Learning-curve summary (model x N) for display."""
+    fmt = {c: "{:.3f}" for c in ("tau", "tau_se", "tau_top20", "spearman")} | {
+        "mae": "{:.4f}",
+        "fit_s": "{:.3f}",
+    }
+    return table(format_table(curve_summary, fmt).set_index(["model", "n"]))
+
+
+def proxy_display(proxy_summary: pd.DataFrame):
+    """Zero-cost proxy summary for display."""
+    fmt = {c: "{:.3f}" for c in ("tau", "tau_top20", "spearman")}
+    return table(format_table(proxy_summary, fmt).set_index("proxy"))
+
+
+CONFIG_MEANINGS = {
+    "slice_n": "table rows retrained live to check the stored values",
+    "slice_seeds": "training seeds of that live check",
+    "budgets": "evaluation budgets reported (prefixes of one run)",
+    "repeats": "runs per strategy (random, grid, evolution) and per space in E2a",
+    "predictor_repeats": "runs of each predictor-guided strategy",
+    "predictor_models": "predictor-guided strategies run (rf: random forest, mlp: MLP ensemble)",
+    "optuna_repeats": "runs of each Optuna sampler (only when optuna is installed)",
+    "evolution_population": "regularized evolution: population P",
+    "evolution_sample": "regularized evolution: tournament size S",
+    "space_budgets": "budgets of the space-vs-strategy comparison",
+    "hpo_repeats": "live hyperparameter searches per method (each a new training seed)",
+    "hpo_levels": "grid levels per hyperparameter (trials = levels^3 for both methods)",
+    "hpo_epochs": "training epochs of each live trial",
+    "l2_seeds": "seeds of the trainable-L2 experiment",
+    "l2_epochs": "training epochs of the trainable-L2 experiment",
+    "e3_ns": "training-set sizes N of the predictors",
+    "e3_repeats": "repeats (random training sets) per predictor and N",
+    "e3_models": "predictors compared",
+    "proxy_limit": "architectures scored by the zero-cost proxies (None: all)",
+    "extrap_repeats": "repeats of the extrapolation test",
 }
 
 
-def strategy_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """`search.summarize` output formatted for display, indexed by (method, budget)."""
-    table = format_table(summary.drop(columns="repeats"), SUMMARY_FORMATS, SUMMARY_NAMES)
-    return table.set_index(["method", "budget"])
+def scale_table(presets: Mapping[str, Chapter06Config] | None = None):
+    """The chapter's configuration at both scales side by side, with a one-line meaning per field; the
+    fields that change between scales first."""
+    import dataclasses
+
+    presets = dict(presets or PRESETS)
+    names = [f.name for f in dataclasses.fields(Chapter06Config)]
+    rows = [
+        {
+            "parameter": n,
+            **{s: repr(getattr(c, n)) for s, c in presets.items()},
+            "meaning": CONFIG_MEANINGS.get(n, ""),
+        }
+        for n in names
+    ]
+    df = pd.DataFrame(rows).set_index("parameter")
+    changes = df[list(presets)].nunique(axis=1) > 1
+    df.insert(0, "changes", np.where(changes, "yes", ""))
+    return table(pd.concat([df[changes], df[~changes]]))
+
+
+def config_values(cfg: Chapter06Config) -> dict[str, float]:
+    """Configuration numbers the prose cites, for glue (`cfg_<field>`), plus derived sizes."""
+    from selfrep.archsearch.space import SearchSpace
+
+    return {
+        "cfg_repeats": cfg.repeats,
+        "cfg_predictor_repeats": cfg.predictor_repeats,
+        "cfg_evolution_population": cfg.evolution_population,
+        "cfg_evolution_sample": cfg.evolution_sample,
+        "cfg_budget_max": max(cfg.budgets),
+        "cfg_hpo_repeats": cfg.hpo_repeats,
+        "cfg_hpo_levels": cfg.hpo_levels,
+        "cfg_hpo_trials": cfg.hpo_levels**3,
+        "cfg_hpo_epochs": cfg.hpo_epochs,
+        "cfg_l2_n_seeds": len(cfg.l2_seeds),
+        "cfg_l2_epochs": cfg.l2_epochs,
+        "cfg_e3_repeats": cfg.e3_repeats,
+        "cfg_extrap_repeats": cfg.extrap_repeats,
+        "cfg_grid_size": len(search.default_grid(SearchSpace())),
+        "cfg_restricted_size": len(grid_configs(**RESTRICTED)),
+        "cfg_predictor_models": ", ".join(f"predictor-{m}" for m in cfg.predictor_models),
+        **{f"cfg_pred_{k}": v for k, v in _defaults(search.predictor_guided).items()},
+    }
+
+
+def _defaults(fn) -> dict[str, int]:
+    """The integer keyword defaults of `fn` (the predictor-guided search's sizes, for prose)."""
+    import inspect
+
+    ps = inspect.signature(fn).parameters.values()
+    return {p.name: p.default for p in ps if isinstance(p.default, int) and not isinstance(p.default, bool)}
+
+
+def expected_values() -> dict[str, str]:
+    """`expected_A1_4_ci`, `expected_A1_4_paper`, ...: the recorded verdict of each claim per scale."""
+    return {
+        f"expected_{c.id.replace('.', '_')}_{s}": v for c in CLAIMS for s, v in sorted(c.expected.items())
+    }
 
 
 def with_pp(values: Mapping[str, float]) -> dict[str, float]:
@@ -514,7 +682,7 @@ def with_pp(values: Mapping[str, float]) -> dict[str, float]:
 
 
 def verdict_values(values: Mapping[str, float]) -> dict[str, str]:
-    """`verdict_C1_1` ... : the verdict of each claim, for prose."""
+    """`verdict_A1_1` ... : the verdict of each claim, for prose."""
     return {f"verdict_{c.id.replace('.', '_')}": c.decide(values)[1] for c in CLAIMS}
 
 
@@ -875,8 +1043,10 @@ def decide_claims(values: Mapping[str, float], scale: str | None = None) -> pd.D
 ANSWERS: tuple[tuple[str, tuple[str, ...], tuple[str, str, str]], ...] = (
     ("answer_nas_vs_random", ("A1.1", "A1.2"), ("Yes, at this scale", "Partly", "No")),
     ("answer_space", ("A2.1", "A2.2"), ("Yes", "Partly", "No")),
+    ("answer_random_effective", ("A1.2",), ("Yes", "Partly", "No")),
+    ("answer_below_se", ("A3.3",), ("Yes, near the top", "Partly", "Not here")),
     ("answer_self_l2", ("A2.5",), ("Not by itself", "Only partly", "It can")),
-    ("answer_few_matter", ("A2.4", "A2.3"), ("Yes", "Partly", "No")),
+    ("answer_few_matter", ("A2.4",), ("Yes, one does", "Partly", "No")),
     ("answer_extrapolation", ("A3.4",), ("It ranks, but is miscalibrated", "Partly", "Not here")),
     (
         "answer_meta_meta",
