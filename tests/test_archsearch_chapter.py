@@ -106,6 +106,21 @@ def test_figures_are_figures():
         figures.space_vs_strategy(summ),
     ):
         assert isinstance(fig, Figure) and fig.axes
+        assert fig.get_figwidth() <= 7.5  # the book column
+    for name in ("accuracy", "cost"):
+        assert "budget" in ch.strategy_table(summ, name).data.index.names
+    with pytest.raises(ValueError, match="columns"):
+        ch.strategy_table(summ, "everything")
+
+
+def test_config_and_expected_values_for_prose():
+    table = ch.scale_table().data
+    assert table.loc["hpo_epochs", "changes"] == "yes" and table.loc["budgets", "changes"] == ""
+    cv = ch.config_values(ch.PRESETS["ci"])
+    assert cv["cfg_hpo_epochs"] == ch.PRESETS["ci"].hpo_epochs and cv["cfg_restricted_size"] == 48
+    assert cv["cfg_pred_n_init"] >= 2
+    ev = ch.expected_values()
+    assert ev["expected_A2_6_ci"] == ch.EXPECTED["A2.6"]["ci"] and len(ev) == 2 * len(ch.CLAIMS)
 
 
 @pytest.mark.slow

@@ -542,7 +542,14 @@ def strategy_table(summary: pd.DataFrame, columns: str = "accuracy"):
         raise ValueError(f"columns: must be 'accuracy' or 'cost', got {columns!r}")
     df = summary[["method", "budget", *cols]]
     fmt = {c: f for c, f in SUMMARY_FORMATS.items() if c in cols}
-    return table(format_table(df, fmt, SUMMARY_NAMES).set_index(["method", "budget"]))
+    return _padded(table(format_table(df, fmt, SUMMARY_NAMES).set_index(["method", "budget"])))
+
+
+def _padded(sty):
+    """A display Styler with some room between columns (numbers otherwise run together)."""
+    return sty.set_table_styles(
+        [{"selector": "td, th", "props": [("padding", "0.1em 0.6em")]}], overwrite=False
+    )
 
 
 def meanings_table(meanings: Mapping[str, str]):
@@ -555,13 +562,14 @@ def hpo_incumbent_table(incumbents: pd.DataFrame):
     """Mean and SD over repeats of each live HPO method's incumbent (validation, test, its learning rate,
     distinct learning rates tried)."""
     cols = ["best_val", "test_acc", "best_lr", "distinct_lr"]
-    return table(incumbents.groupby("method")[cols].agg(["mean", "std"]), precision=4)
+    return _padded(table(incumbents.groupby("method")[cols].agg(["mean", "std"]), precision=4))
 
 
 def l2_final_table(final: pd.DataFrame):
     """Mean over seeds of the L2 experiment's final numbers per mode."""
     cols = ["lam", "val_acc", "val_loss", "test_acc", "test_loss"]
-    return table(final.groupby("mode", sort=False)[cols].mean(), precision=4)
+    df = final.groupby("mode", sort=False)[cols].mean()
+    return _padded(table(format_table(df, {"lam": "{:.1e}"}), precision=4))
 
 
 def predictor_table(curve_summary: pd.DataFrame):
@@ -570,13 +578,13 @@ def predictor_table(curve_summary: pd.DataFrame):
         "mae": "{:.4f}",
         "fit_s": "{:.3f}",
     }
-    return table(format_table(curve_summary, fmt).set_index(["model", "n"]))
+    return _padded(table(format_table(curve_summary, fmt).set_index(["model", "n"])))
 
 
 def proxy_display(proxy_summary: pd.DataFrame):
     """Zero-cost proxy summary for display."""
     fmt = {c: "{:.3f}" for c in ("tau", "tau_top20", "spearman")}
-    return table(format_table(proxy_summary, fmt).set_index("proxy"))
+    return _padded(table(format_table(proxy_summary, fmt).set_index("proxy")))
 
 
 CONFIG_MEANINGS = {
@@ -621,7 +629,7 @@ def scale_table(presets: Mapping[str, Chapter06Config] | None = None):
     df = pd.DataFrame(rows).set_index("parameter")
     changes = df[list(presets)].nunique(axis=1) > 1
     df.insert(0, "changes", np.where(changes, "yes", ""))
-    return table(pd.concat([df[changes], df[~changes]]))
+    return _padded(table(pd.concat([df[changes], df[~changes]])))
 
 
 def config_values(cfg: Chapter06Config) -> dict[str, float]:
@@ -665,14 +673,14 @@ def expected_values() -> dict[str, str]:
 
 
 def with_pp(values: Mapping[str, float]) -> dict[str, float]:
-    """`values` plus, for every accuracy difference or SD (keys containing minus/gain/sd/curse/mae, numeric),
-    a `<key>_pp` copy in percentage points, for prose."""
+    """`values` plus, for every accuracy difference or SD (numeric keys containing minus, gain, sd, curse, mae
+    or optimism), a `<key>_pp` copy in percentage points, for prose."""
     out = dict(values)
     for k, v in values.items():
         if (
             isinstance(v, (int, float))
             and not isinstance(v, bool)
-            and any(t in k for t in ("minus", "gain", "_sd", "curse", "mae"))
+            and any(t in k for t in ("minus", "gain", "_sd", "curse", "mae", "optimism"))
             and not k.endswith(("_ratio", "_ms"))
             and "loss" not in k
             and "n_for" not in k

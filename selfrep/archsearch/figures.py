@@ -253,7 +253,7 @@ def predictor_curves(
 
 def extrapolation_bars(summary: pd.DataFrame) -> Figure:
     """Kendall tau and MAE of each predictor when extrapolating (shallow -> deep) vs interpolating."""
-    fig = Figure(figsize=(WIDTH, 3.6), layout="constrained")
+    fig = Figure(figsize=(WIDTH, 4.0), layout="constrained")
     ax = fig.subplots(1, 2)
     piv_t = summary.pivot(index="model", columns="setting", values="tau")
     piv_m = summary.pivot(index="model", columns="setting", values="mae") * 100
@@ -264,5 +264,7 @@ def extrapolation_bars(summary: pd.DataFrame) -> Figure:
     for a in ax:
         a.grid(alpha=0.3, axis="y")
         a.set_xlabel("predictor")
-        a.legend(frameon=False, fontsize=FS)
+        a.get_legend().remove()
+    handles, labels = ax[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False, fontsize=FS)
     return fig
