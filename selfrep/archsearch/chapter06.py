@@ -636,6 +636,7 @@ def config_values(cfg: Chapter06Config) -> dict[str, float]:
     """Configuration numbers the prose cites, for glue (`cfg_<field>`), plus derived sizes."""
     from selfrep.archsearch.space import SearchSpace
 
+    l2 = hpo.L2Config(epochs=cfg.l2_epochs)
     return {
         "cfg_repeats": cfg.repeats,
         "cfg_predictor_repeats": cfg.predictor_repeats,
@@ -654,6 +655,12 @@ def config_values(cfg: Chapter06Config) -> dict[str, float]:
         "cfg_restricted_size": len(grid_configs(**RESTRICTED)),
         "cfg_predictor_models": ", ".join(f"predictor-{m}" for m in cfg.predictor_models),
         **{f"cfg_pred_{k}": v for k, v in _defaults(search.predictor_guided).items()},
+        "cfg_hpo_arch": f"{list(hpo.HPO_ARCH.widths)} {hpo.HPO_ARCH.activation}",
+        "cfg_hpo_lr_range": f"1e{hpo.LOG_LR[0]:.0f} … 1e{hpo.LOG_LR[1]:.0f}",
+        "cfg_hpo_wd_range": f"1e{hpo.LOG_WD[0]:.0f} … 1e{hpo.LOG_WD[1]:.0f}",
+        "cfg_hpo_dropout_range": f"{hpo.DROPOUT[0]:g} … {hpo.DROPOUT[1]:g}",
+        "cfg_l2_arch": f"{list(l2.widths)} relu",
+        "cfg_l2_lr": l2.lr,
     }
 
 
