@@ -874,7 +874,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "A1.4": {"ci": "differs", "paper": "differs"},
     "A2.1": {"ci": "holds", "paper": "holds"},
     "A2.2": {"ci": "partly", "paper": "partly"},
-    "A2.3": {"ci": "differs", "paper": "partly"},
+    "A2.3": {"ci": "differs", "paper": "differs"},
     "A2.4": {"ci": "holds", "paper": "holds"},
     "A2.5": {"ci": "holds", "paper": "holds"},
     "A2.6": {"ci": "differs", "paper": "holds"},
