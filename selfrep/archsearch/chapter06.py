@@ -548,7 +548,7 @@ def strategy_table(summary: pd.DataFrame, columns: str = "accuracy"):
 def _padded(sty):
     """A display Styler with some room between columns (numbers otherwise run together)."""
     return sty.set_table_styles(
-        [{"selector": "td, th", "props": [("padding", "0.1em 0.6em")]}], overwrite=False
+        [{"selector": "td, th", "props": [("padding", "0.1em 0.3em")]}], overwrite=False
     )
 
 
