@@ -28,6 +28,8 @@ def _values():
     v.update(
         {
             "e1_best_method": "evolution",
+            "e1_tied_mean": "evolution, grid",
+            "e1_tied_median": "evolution",
             "e3_best_model": "rf",
             "e3_n_max": 200,
             "e3_n_small": 25,
@@ -44,7 +46,8 @@ def test_presets_and_claims_registered():
     with pytest.raises(ValueError, match="repeats"):
         ch.Chapter06Config(repeats=1)
     ids = [c.id for c in ch.CLAIMS]
-    assert len(ids) == len(set(ids)) == 15
+    assert len(ids) == len(set(ids)) == 16
+    assert all(i.startswith("A") for i in ids)  # A1.x-A3.x: not to be read as chapter 1's claims
     assert all(c.chapter == "06_architecture_search" for c in ch.CLAIMS)
 
 
@@ -57,11 +60,28 @@ def test_claim_decides_from_its_declared_values(claim):
 
 def test_claim_rules_turn_on_the_numbers():
     v = _values()
-    v.update({"e1_re_minus_rs_100": 0.001, "e0_seed_sd_top10": 0.006})
-    c11 = next(c for c in ch.CLAIMS if c.id == "C1.1")
-    assert c11.decide(v)[1] == "holds"
+    v.update({"e1_re_minus_rs_100": 0.001, "e1_re_minus_rs_100_se": 0.0005, "e0_seed_sd_top10": 0.006})
+    claim = {c.id: c for c in ch.CLAIMS}
+    assert claim["A1.1"].decide(v)[1] == "holds"
     v["e1_re_minus_rs_100"] = 0.02
-    assert c11.decide(v)[1] == "differs"
+    assert claim["A1.1"].decide(v)[1] == "differs"
+    v["e1_re_minus_rs_100"] = -0.002  # detectably worse than random: not "only slightly better"
+    assert claim["A1.1"].decide(v)[1] == "differs"
+    # a claimed effect within 2 SE is a null result: "differs", never "partly"
+    v.update({"e2_hpo_random_minus_grid_test": 0.009, "e2_hpo_random_minus_grid_test_se": 0.009})
+    assert claim["A2.3"].decide(v)[1] == "differs"
+    v["e2_hpo_random_minus_grid_test_se"] = 0.004
+    assert claim["A2.3"].decide(v)[1] == "holds"
+    v.update({"e2_space_gain": 0.004, "e2_space_gain_se": 0.001})
+    assert claim["A2.2"].decide(v)[1] == "partly"  # detectable, but below one seed SD
+    v["e2_space_gain_se"] = 0.003
+    assert claim["A2.2"].decide(v)[1] == "differs"
+    v.update({"e1_tied_sets_agree": 0})
+    assert claim["A1.4"].decide(v)[1] == "differs"
+    v.update({"e2_l2_trainable_ratio": 1e-4, "e2_l2_hyper_over_trained": 5.0})
+    assert claim["A2.5"].decide(v)[1] == "partly"
+    v["e2_l2_hyper_over_trained"] = 100.0
+    assert claim["A2.5"].decide(v)[1] == "holds"
 
 
 def test_answers_follow_verdicts():
@@ -86,6 +106,21 @@ def test_figures_are_figures():
         figures.space_vs_strategy(summ),
     ):
         assert isinstance(fig, Figure) and fig.axes
+        assert fig.get_figwidth() <= 7.5  # the book column
+    for name in ("accuracy", "cost"):
+        assert "budget" in ch.strategy_table(summ, name).data.index.names
+    with pytest.raises(ValueError, match="columns"):
+        ch.strategy_table(summ, "everything")
+
+
+def test_config_and_expected_values_for_prose():
+    table = ch.scale_table().data
+    assert table.loc["hpo_epochs", "changes"] == "yes" and table.loc["budgets", "changes"] == ""
+    cv = ch.config_values(ch.PRESETS["ci"])
+    assert cv["cfg_hpo_epochs"] == ch.PRESETS["ci"].hpo_epochs and cv["cfg_restricted_size"] == 48
+    assert cv["cfg_pred_n_init"] >= 2
+    ev = ch.expected_values()
+    assert ev["expected_A2_6_ci"] == ch.EXPECTED["A2.6"]["ci"] and len(ev) == 2 * len(ch.CLAIMS)
 
 
 @pytest.mark.slow

@@ -83,6 +83,15 @@ def test_encode_raw_is_unscaled():
     assert X[0, 1] == 128 and X[0, -1] == ArchConfig((128, 16), "tanh").n_params()
 
 
+def test_default_mlps_see_the_raw_description_one_of_them_standardised(bench):
+    from selfrep.archsearch.predictors import features, make_model
+
+    cfgs = [ArchConfig((128, 16), "tanh"), ArchConfig((16,), "relu")]
+    assert np.array_equal(features("mlp_default", cfgs), features("mlp_untuned", cfgs))
+    steps = [type(s).__name__ for _, s in make_model("mlp_default", 0).steps]
+    assert steps == ["StandardScaler", "MLPRegressor"]
+
+
 def test_extrapolation_settings(bench):
     df = extrapolation(bench, models=("ridge",), repeats=2, max_train_depth=1, test_depth=3)
     assert set(df["setting"]) == {"extrapolate", "interpolate"}

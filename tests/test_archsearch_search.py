@@ -7,8 +7,11 @@ from selfrep.archsearch.bench import synthetic_bench
 from selfrep.archsearch.search import (
     STRATEGIES,
     TableObjective,
+    accuracy_step,
+    bootstrap_se_median,
     default_grid,
     difference,
+    floored_se,
     grid_search,
     incumbent_curves,
     maximin_order,
@@ -17,6 +20,7 @@ from selfrep.archsearch.search import (
     regularized_evolution,
     run_repeats,
     summarize,
+    tied_best,
 )
 from selfrep.archsearch.space import SearchSpace
 
@@ -143,3 +147,34 @@ def test_optuna_cross_check_is_deterministic_when_installed(bench):
     assert a.same_as(optuna_search(obj, 15, 0, "tpe")) and a.evaluations == 15
     with pytest.raises(ValueError, match="sampler"):
         optuna_search(obj, 5, 0, "cmaes")
+
+
+def test_standard_errors_are_floored_at_the_measurement_step(bench):
+    assert accuracy_step(bench) == pytest.approx(1 / (360 * 3))
+    same = np.full(5, 0.97)
+    assert floored_se(same) == 0 and floored_se(same, 0.01) == pytest.approx(0.01 / np.sqrt(5))
+    x = np.array([0.9, 1.0, 0.95])
+    assert floored_se(x, 1e-6) == pytest.approx(x.std(ddof=1) / np.sqrt(3))
+    assert np.isnan(floored_se(np.array([1.0])))
+    assert bootstrap_se_median(same, step=0.01) == pytest.approx(0.01 / np.sqrt(5))
+
+
+def test_tied_best_keeps_ties_and_drops_the_detectably_worse():
+    import pandas as pd
+
+    rows = pd.DataFrame(
+        {
+            "method": ["a", "b", "c"],
+            "budget": [10, 10, 10],
+            "mean": [0.970, 0.9695, 0.95],
+            "se": [0.0005, 0.0005, 0.001],
+            "median": [0.97, 0.97, 0.95],
+            "median_se": [0.0003, 0.0003, 0.001],
+        }
+    )
+    assert tied_best(rows, "mean") == ["a", "b"]
+    assert set(tied_best(rows, "median")) == {"a", "b"}
+    with pytest.raises(ValueError, match="stat"):
+        tied_best(rows, "max")
+    with pytest.raises(ValueError, match="summary"):
+        tied_best(pd.concat([rows, rows.assign(budget=20)]), "mean")

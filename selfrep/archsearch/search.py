@@ -425,29 +425,57 @@ def incumbent_curves(traces: Sequence[SearchTrace], bench: Bench) -> pd.DataFram
     return pd.concat(frames, ignore_index=True)
 
 
-def bootstrap_se_median(x: np.ndarray, n_boot: int = 1000, seed: int = 0) -> float:
-    """Bootstrap standard error of the median (fixed generator: deterministic)."""
+def accuracy_step(bench: Bench) -> float:
+    """The resolution of a mean-of-seeds test accuracy in the table: 1 / (test digits x seeds)."""
+    from selfrep.archsearch.data import load_digits_split
+
+    return 1.0 / (len(load_digits_split().y_test) * len(bench.seeds))
+
+
+def floored_se(x: np.ndarray, step: float = 0.0) -> float:
+    """Standard error of the mean of `x`, with the SD floored at the measurement step `step`: values on a
+    grid of `step` that all coincide do not measure an SD of 0, only one below `step`."""
+    x = np.asarray(x, dtype=float)
+    if len(x) < 2:
+        return float("nan")
+    return float(max(x.std(ddof=1), step) / np.sqrt(len(x)))
+
+
+def bootstrap_se_median(x: np.ndarray, n_boot: int = 1000, seed: int = 0, step: float = 0.0) -> float:
+    """Bootstrap standard error of the median (fixed generator: deterministic), floored at step / sqrt(n)
+    (see `floored_se`)."""
     x = np.asarray(x, dtype=float)
     if len(x) < 2:
         return float("nan")
     rng = np.random.default_rng(seed)
     meds = np.median(x[rng.integers(len(x), size=(n_boot, len(x)))], axis=1)
-    return float(meds.std(ddof=1))
+    return float(max(meds.std(ddof=1), step / np.sqrt(len(x))))
+
+
+def incumbent_accs(ts: Sequence[SearchTrace], bench: Bench, budget: int) -> np.ndarray:
+    """Mean-of-seeds test accuracy of each run's incumbent after `budget` evaluations (or its last one)."""
+    return np.array([bench.test_mean[t.incumbent[min(budget, t.evaluations) - 1]] for t in ts])
 
 
 def summarize(traces: Sequence[SearchTrace], bench: Bench, budgets: Sequence[int]) -> pd.DataFrame:
     """Method x budget table of the incumbent's mean-of-seeds *test* accuracy after `budget` evaluations:
-    mean, SE, median, SE of the median (bootstrap), test regret to the oracle, relative improvement (%) over
-    the random-average architecture (Yang et al. 2020), P(incumbent in the top 1% by test accuracy), mean
-    evaluations actually made, charged training CPU-s and strategy overhead s."""
+    repeats, mean, SE, median, SE of the median (bootstrap), test regret to the oracle, relative improvement
+    (%) over the random-average architecture (Yang et al. 2020), P(incumbent in the top 1% by test accuracy),
+    mean evaluations actually made, charged training CPU-s and strategy overhead s; and, to show the
+    winner's curse, the incumbent's mean-of-seeds validation accuracy (`inc_val`) and how far the single
+    observation that made it the incumbent lies above that (`optimism`). Standard errors have their SD
+    floored at the table's resolution (`accuracy_step`)."""
     ref = landscape_reference(bench)
+    step = accuracy_step(bench)
     rows = []
     methods = list(dict.fromkeys(t.method for t in traces))
     for m in methods:
         ts = [t for t in traces if t.method == m]
         for b in budgets:
             k = [min(b, t.evaluations) - 1 for t in ts]
-            acc = np.array([bench.test_mean[t.incumbent[j]] for t, j in zip(ts, k, strict=True)])
+            acc = incumbent_accs(ts, bench, b)
+            inc = np.array([t.incumbent[j] for t, j in zip(ts, k, strict=True)])
+            seen = np.array([t.observed[: j + 1].max() for t, j in zip(ts, k, strict=True)])
             n = len(acc)
             rows.append(
                 {
@@ -455,9 +483,9 @@ def summarize(traces: Sequence[SearchTrace], bench: Bench, budgets: Sequence[int
                     "budget": b,
                     "repeats": n,
                     "mean": acc.mean(),
-                    "se": acc.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
+                    "se": floored_se(acc, step),
                     "median": float(np.median(acc)),
-                    "median_se": bootstrap_se_median(acc),
+                    "median_se": bootstrap_se_median(acc, step=step),
                     "regret": ref["oracle_test"] - acc.mean(),
                     "ri_vs_random_avg_pct": 100
                     * (acc.mean() - ref["random_avg_test"])
@@ -466,6 +494,8 @@ def summarize(traces: Sequence[SearchTrace], bench: Bench, budgets: Sequence[int
                     "evals": float(np.mean([j + 1 for j in k])),
                     "charged_s": float(np.mean([t.charged_s[j] for t, j in zip(ts, k, strict=True)])),
                     "overhead_s": float(np.mean([t.overhead_s for t in ts])),
+                    "inc_val": float(bench.val_mean[inc].mean()),
+                    "optimism": float((seen - bench.val_mean[inc]).mean()),
                 }
             )
     return pd.DataFrame(rows)
@@ -475,13 +505,26 @@ def difference(
     a: Sequence[SearchTrace], b: Sequence[SearchTrace], bench: Bench, budget: int
 ) -> tuple[float, float]:
     """Mean difference of the incumbent's test accuracy at `budget` between two sets of independent runs
-    (a - b), and its standard error sqrt(se_a^2 + se_b^2)."""
+    (a - b), and its standard error sqrt(se_a^2 + se_b^2) (SDs floored at `accuracy_step`)."""
     if len(a) < 2 or len(b) < 2:
         raise ValueError("a, b: need at least two runs each")
-
-    def accs(ts: Sequence[SearchTrace]) -> np.ndarray:
-        return np.array([bench.test_mean[t.incumbent[min(budget, t.evaluations) - 1]] for t in ts])
-
-    xa, xb = accs(a), accs(b)
-    se = np.sqrt(xa.var(ddof=1) / len(xa) + xb.var(ddof=1) / len(xb))
+    step = accuracy_step(bench)
+    xa, xb = incumbent_accs(a, bench, budget), incumbent_accs(b, bench, budget)
+    se = np.hypot(floored_se(xa, step), floored_se(xb, step))
     return float(xa.mean() - xb.mean()), float(se)
+
+
+def tied_best(summary: pd.DataFrame, stat: str = "mean", z: float = 2.0) -> list[str]:
+    """The methods of one budget's `summarize` rows whose `stat` ("mean" or "median") lies within `z`
+    combined standard errors of the best one: the best and every method it does not detectably beat,
+    best first."""
+    if stat not in ("mean", "median"):
+        raise ValueError(f"stat: must be 'mean' or 'median', got {stat!r}")
+    if summary["budget"].nunique() != 1:
+        raise ValueError("summary: pass the rows of one budget")
+    se = "se" if stat == "mean" else "median_se"
+    s = summary.set_index("method")
+    best = s[stat].idxmax()
+    gap = s.loc[best, stat] - s[stat]
+    tied = s[gap <= z * np.hypot(s[se], s.loc[best, se])]
+    return list(tied.sort_values(stat, ascending=False).index)
