@@ -20,7 +20,7 @@ class Claim:
     """One claim: what is stated, what the paper reports, and how our glued numbers decide it.
 
     Attributes:
-        id: short stable id ("P1" ... "P14" for the paper's claims, "C1.1" ... for chapter 6).
+        id: short stable id ("P1" ... "P14" for the paper's claims, "A1.1" ... "A7.x" for chapter 6).
         chapter: the notebook stem whose glued values decide it.
         statement: the claim, in one sentence.
         paper: the paper's own value or wording.
