@@ -809,8 +809,8 @@ def _texts(
         )
         t["act_conclusion"] = (
             'These errors and the range argument point against the paper\'s "no qualitative difference", '
-            "but at this scale the fixpoint counts do not decide it; that needs the longer training of the paper "
-            "scale."
+            "but at this scale the fixpoint counts do not decide it; that needs the longer training of the "
+            "paper scale."
         )
     return t
 
