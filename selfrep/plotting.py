@@ -60,7 +60,8 @@ def trajectories_3d(
     """
     panels = list(dict.fromkeys(frame[panel])) if panel else [None]
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(5.2 * len(panels), 5.0), layout="constrained")
+        fig = Figure(figsize=(min(7.5, 3.9 * len(panels)), 4.4), layout="constrained")
+        any_cut = False
         for k, name in enumerate(panels):
             ax = fig.add_subplot(1, len(panels), k + 1, projection="3d")
             sub = frame if name is None else frame[frame[panel] == name]
@@ -78,6 +79,7 @@ def trajectories_3d(
                     depthshade=False,
                 )
                 cut = "stop" in tr and tr["t"].iloc[-1] < tr["stop"].iloc[0]
+                any_cut = any_cut or bool(cut)
                 ax.scatter(
                     tr["pc1"].iloc[-1:],
                     tr["pc2"].iloc[-1:],
@@ -93,16 +95,20 @@ def trajectories_3d(
             ax.set_xlabel("PC1")
             ax.set_ylabel("PC2")
             ax.set_zlabel(time_label)
+            ax.tick_params(labelsize=9)
             ax.view_init(elev=elev, azim=azim)
             if name is not None:
                 ax.set_title((titles or {}).get(name, str(name)))
         handles = [
             Line2D([], [], color="red", marker="o", ls="", label="start"),
             Line2D([], [], color="black", marker="o", ls="", label="end"),
-            Line2D([], [], color="black", marker="x", ls="", label="last state drawn (diverging)"),
             Line2D([], [], color="black", ls=":", label="the zero net"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+        if any_cut:
+            handles.insert(
+                2, Line2D([], [], color="black", marker="x", ls="", label="last state drawn (diverging)")
+            )
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 
@@ -162,8 +168,9 @@ def outcome_bars(
                             ha="center",
                             va="center",
                             fontsize=9,
-                            color="white",
+                            color="black",
                             fontweight="bold",
+                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
                         )
                 bottom += vals
         ax.set_xticks(np.arange(len(groups)), groups)
@@ -353,11 +360,12 @@ def robustness_curves(
 ) -> Figure:
     """Mean time to vergence and mean time as fixpoint against the noise level, one line per `label`.
 
-    means: level, time_to_vergence, time_as_fixpoint, `label`. reference: level, time_to_vergence,
-    time_as_fixpoint (the authors' log), drawn as black diamonds.
+    means: level, time_to_vergence, time_as_fixpoint, `label`, and optionally time_to_vergence_se and
+    time_as_fixpoint_se (drawn as ±2 s.e. bars). reference: level, time_to_vergence, time_as_fixpoint
+    (the authors' log), drawn as black diamonds.
     """
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(10, 4.6), layout="constrained")
+        fig = Figure(figsize=(7.5, 4.2), layout="constrained")
         axes = fig.subplots(1, 2)
         for ax, col, name in zip(
             axes,
@@ -367,7 +375,20 @@ def robustness_curves(
         ):
             for run, sub in means.groupby(label, sort=False):
                 sub = sub.sort_values("level")
-                ax.plot(sub["level"], sub[col], marker="o", ms=4, label=run, **(styles or {}).get(run, {}))
+                style = dict((styles or {}).get(run, {}))
+                if f"{col}_se" in sub:
+                    ax.errorbar(
+                        sub["level"],
+                        sub[col],
+                        yerr=2 * sub[f"{col}_se"],
+                        marker="o",
+                        ms=4,
+                        capsize=2,
+                        label=run,
+                        **style,
+                    )
+                else:
+                    ax.plot(sub["level"], sub[col], marker="o", ms=4, label=run, **style)
             if reference is not None:
                 ax.scatter(
                     reference["level"],
@@ -397,18 +418,19 @@ def distance_histogram(
 ) -> Figure:
     """Histogram (log x) of pairwise distances between trained fixpoints, per population, with ε marked."""
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(8, 3.8), layout="constrained")
+        fig = Figure(figsize=(7.5, 4.0), layout="constrained")
         ax = fig.subplots()
         lo = min(min(eps) / 3, dist[column].min() / 2)
         bins = np.logspace(np.log10(lo), np.log10(dist[column].max() * 1.5), 60)
         for pop, sub in dist.groupby("population", sort=False):
-            ax.hist(sub[column], bins=bins, alpha=0.6, density=True, label=f"{pop} ({len(sub):,} pairs)")
+            share = np.full(len(sub), 1 / len(sub))  # each population's bars sum to 1
+            ax.hist(sub[column], bins=bins, alpha=0.6, weights=share, label=f"{pop} ({len(sub):,} pairs)")
         for e, ls in zip(eps, ("--", ":"), strict=False):
             ax.axvline(e, color="black", ls=ls, lw=1.2, label=f"ε = {e:g}")
         ax.set_xscale("log")
-        ax.set_xlabel("largest weight difference between two trained fixpoints (max |w_i − w'_i|)")
-        ax.set_ylabel("density")
-        ax.legend(frameon=False, loc="upper left")
+        ax.set_xlabel("largest weight difference between two trained fixpoints, max |w_i − w'_i|")
+        ax.set_ylabel("share of the population's pairs")
+        fig.legend(frameon=False, loc="outside lower center", ncols=2)
     return fig
 
 
@@ -423,7 +445,7 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
     cols = list(dict.fromkeys(zip(last["lr"], last["momentum"], strict=True)))
     cmap = mpl.colors.LinearSegmentedColormap.from_list("zn", ["#606060", "#ffffff", "#2ca02c"])
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(1.15 * len(cols) + 3.2, 2.0 * len(trainings) + 1.2), layout="constrained")
+        fig = Figure(figsize=(7.5, 2.2 * len(trainings) + 1.2), layout="constrained")
         axes = fig.subplots(len(trainings), 1, squeeze=False)
         for ax, training in zip(axes[:, 0], trainings, strict=True):
             sub = last[last["training"] == training]
@@ -443,7 +465,7 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
                     txt = f"{cell['nonzero']:.0%}\n{cell['zero']:.0%}"
                     if cell["div"] > 0:
                         txt += f" d{cell['div']:.0%}"
-                    ax.text(c, r, txt, ha="center", va="center", fontsize=8.5)
+                    ax.text(c, r, txt, ha="center", va="center", fontsize=10)
                     if cell["published"]:
                         ax.add_patch(
                             Rectangle((c - 0.48, r - 0.48), 0.96, 0.96, fill=False, lw=2.6, ec="#1f3fbf")
@@ -484,7 +506,7 @@ def outcome_by_gain(
     labels = [f"< {edges[0]:g}"] + [f"{a:g} … {b:g}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
     labels += [f"> {edges[-1]:g}"]
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(4.2 * len(inits) + 1.6, 4.0), layout="constrained")
+        fig = Figure(figsize=(min(7.5, 3.4 * len(inits) + 0.8), 4.2), layout="constrained")
         axes = fig.subplots(1, len(inits), sharey=True, squeeze=False)[0]
         for ax, init in zip(axes, inits, strict=True):
             s = sub[sub["init"] == init]

@@ -152,3 +152,21 @@ def test_claim_p2_and_p3_decisions():
     assert p3({**base, "rob_verged_frac": 0.97})[1] == "partly"
     assert p3({**base, "rob_verged_frac": 0.5})[1] == "differs"
     assert p3({**base, "identity_error_max": 1e-3})[1] == "differs"
+
+
+def test_combined_se_factor_and_helpers(frames):
+    assert ch.combined_se_factor(100, 100) == pytest.approx(math.sqrt(2))
+    assert ch.combined_se_factor(30, 100) == pytest.approx(math.sqrt(1.3))
+    with pytest.raises(ValueError, match="n_log"):
+        ch.combined_se_factor(30, None)
+    with pytest.raises(ValueError, match="n_ours"):
+        ch.combined_se_factor(0, 100)
+    first = ch.first_population(frames["out"], TINY.eps)
+    assert set(first["replicate"]) == {0} and set(first["eps"]) == {TINY.eps}
+    means = ch.precision_means(frames["rob"], "keras", TINY.eps_keras)
+    assert set(means["run"]) == set(means["dtype"]) and set(means["procedure"]) == {"keras"}
+    assert (means["time_to_vergence_se"].dropna() >= 0).all()
+    with pytest.raises(ValueError, match="procedure"):
+        ch.precision_means(frames["rob"], "nope", TINY.eps)
+    cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
+    assert cmp[cmp["experiment"] == "Fig 3"]["reading"].str.contains("combined s.e.").all()
