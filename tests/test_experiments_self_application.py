@@ -170,3 +170,10 @@ def test_combined_se_factor_and_helpers(frames):
         ch.precision_means(frames["rob"], "nope", TINY.eps)
     cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
     assert cmp[cmp["experiment"] == "Fig 3"]["reading"].str.contains("combined s.e.").all()
+
+
+def test_robustness_run_selects_one_run(frames):
+    sub = ch.robustness_run(frames["rob"], "float32", "text", TINY.eps)
+    assert len(sub) and set(sub["procedure"]) == {"text"} and set(sub["dtype"]) == {"float32"}
+    with pytest.raises(ValueError, match="dtype"):
+        ch.robustness_run(frames["rob"], "float16", "text", TINY.eps)

@@ -206,3 +206,17 @@ def test_share_text_and_readings():
     assert ch.share_text(42, 50) == "84%"
     with pytest.raises(ValueError, match="n:"):
         ch.share_text(0, 0)
+
+
+def test_prose_renders_as_markdown_not_as_a_value():
+    bundle = ch.Prose("a *b*")._repr_mimebundle_()
+    assert bundle["text/markdown"] == "a *b*" and "text/html" in bundle
+    with pytest.raises(ValueError, match="text:"):
+        ch.Prose(3)
+    assert set(ch.SENTENCES) <= {
+        "jpar_reading",
+        "fig5_second_population",
+        "gd_tiny_gain_reading",
+        "act_reading",
+        "act_conclusion",
+    }

@@ -259,6 +259,14 @@ def first_population(out: pd.DataFrame, eps: float) -> pd.DataFrame:
     return sub
 
 
+def robustness_run(rob: pd.DataFrame, dtype: str, procedure: str, eps: float) -> pd.DataFrame:
+    """The copies of one robustness run (precision, counting procedure, ε)."""
+    sub = rob[(rob["dtype"] == dtype) & (rob["procedure"] == procedure) & (rob["eps"] == eps)]
+    if sub.empty:
+        raise ValueError(f"dtype: no robustness run ({dtype}, {procedure}, eps {eps:g})")
+    return sub
+
+
 def precision_means(rob: pd.DataFrame, procedure: str, eps: float) -> pd.DataFrame:
     """robustness_means of one procedure at one ε, one run per precision (column `run` = dtype), for
     robustness_curves."""

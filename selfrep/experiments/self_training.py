@@ -126,6 +126,32 @@ TINY_GAIN = 0.1  # |a0| below which the grid compares the two initialisations di
 REPO = "https://github.com/illiumst/self-replicating-neural-networks"
 
 
+# Glued sentences whose wording the run decides; the chapter pastes them as plain prose ({glue:md}).
+SENTENCES: tuple[str, ...] = (
+    "jpar_reading",
+    "fig5_second_population",
+    "gd_tiny_gain_reading",
+    "act_reading",
+    "act_conclusion",
+)
+
+
+class Prose:
+    """A sentence to glue for `{glue:md}`: rendered as ordinary (not bold) text. It carries text/html
+    too, so the results reader treats it as a rendered output, not a value (the plain str is glued
+    under its own name for that)."""
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise ValueError(f"text: expected a str, got {type(text).__name__}")
+        self.text = text
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import html
+
+        return {"text/markdown": self.text, "text/html": html.escape(self.text), "text/plain": self.text}
+
+
 def share_text(k: int, n: int) -> str:
     """A share for prose: "k/n" for small n (≤ 10, where a percentage overstates precision), else "x %"."""
     if n < 1:
@@ -538,6 +564,7 @@ def values(
             v[f"{tag}_min_euclidean"] = float(sub["euclidean"].min())
     v["dist_min_max_abs"] = float(dist["max_abs"].min())
     v["eps"] = cfg.eps
+    v["eps_text"] = f"{cfg.eps:.0e}".replace("e-0", "e-")
     v["eps_keras"] = cfg.eps_keras
     # Fig 6 parents
     for group, tag in ((TRAINED, "par"), (JOURNAL, "jpar")):
@@ -717,19 +744,19 @@ def _texts(
     steps = f"{cfg.journal_chunks} × {cfg.journal_chunk_steps:,} steps"
     if jn and jz / jn >= 0.5:
         t["jpar_reading"] = (
-            f"{jz} of our {jn} parents trained that way ({steps}) end as zero nets, so the journal's "
-            "Figure 6 most likely measured noisy copies of the zero net"
+            f"trained {steps}, most end as zero nets, so the journal's Figure 6 most likely measured noisy "
+            "copies of the zero net"
         )
     else:
         rob = ""
         if "pub_jrob_n" in v:
             rob = (
                 f"; the grid's cell with the journal's robustness setting, trained {v['pub_jrob_steps']:,} "
-                f"steps, ends at the zero net for {t['pub_jrob_zero_text']} nets"
+                f"steps, ends at the zero net for {t['pub_jrob_zero_text']} of its nets"
             )
         t["jpar_reading"] = (
-            f"only {jz} of our {jn} parents trained that way ({steps}) end as zero nets: this training is "
-            f"too short to decide what the journal's Figure 6 measured{rob}"
+            f"trained only {steps}, too few of them are zero nets to decide what the journal's Figure 6 "
+            f"measured{rob}"
         )
     # Fig 5's recurrent nets beside Figure 9's linear, bias-free panel (1c).
     same = cfg.activation_nets == cfg.outcome_nets and cfg.activation_epochs == cfg.outcome_epochs
