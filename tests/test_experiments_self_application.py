@@ -177,3 +177,10 @@ def test_robustness_run_selects_one_run(frames):
     assert len(sub) and set(sub["procedure"]) == {"text"} and set(sub["dtype"]) == {"float32"}
     with pytest.raises(ValueError, match="dtype"):
         ch.robustness_run(frames["rob"], "float16", "text", TINY.eps)
+
+
+def test_fig3_agreement_count_matches_the_readings(frames):
+    v = ch.values(TINY, frames["traj"], frames["out"], frames["rnd"], frames["ident"], frames["rob"])
+    cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
+    fig3 = cmp[cmp["experiment"] == "Fig 3"]
+    assert v["cmp_fig3_within"] == int((~fig3["reading"].str.contains("outside")).sum())

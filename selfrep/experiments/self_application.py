@@ -413,7 +413,7 @@ def values(
         red = row.quantity.split(",")[0]
         v[f"cmp_{row.experiment.replace(' ', '').lower()}_{red}_p"] = float(row.p)
     fig3 = cmp[cmp["experiment"] == "Fig 3"]
-    v["cmp_fig3_within"] = int(fig3["reading"].str.endswith("within sampling noise").sum())
+    v["cmp_fig3_within"] = int(fig3["reading"].str.endswith("within 2 combined s.e.").sum())
     v["cmp_fig3_rows"] = len(fig3)
     for red in REDUCTIONS:
         entry = logged(f"fig2_{red}")
