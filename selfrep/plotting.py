@@ -108,7 +108,7 @@ def trajectories_3d(
             handles.insert(
                 2, Line2D([], [], color="black", marker="x", ls="", label="last state drawn (diverging)")
             )
-        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     return fig
 
 
@@ -462,9 +462,9 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
                         continue
                     cell = cell.iloc[0]
                     m[r, c] = cell["nonzero"] - cell["zero"]
-                    txt = f"{cell['nonzero']:.0%}\n{cell['zero']:.0%}"
+                    txt = f"{100 * cell['nonzero']:.0f}\n{100 * cell['zero']:.0f}"  # percentages
                     if cell["div"] > 0:
-                        txt += f" d{cell['div']:.0%}"
+                        txt += f" d{100 * cell['div']:.0f}"
                     ax.text(c, r, txt, ha="center", va="center", fontsize=10)
                     if cell["published"]:
                         ax.add_patch(
@@ -481,7 +481,7 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
         fig.legend(
             handles=[
                 Rectangle((0, 0), 1, 1, fill=False, ec="#1f3fbf", lw=2.4, label="a published code's setting"),
-                Patch(color="white", label="text: % non-zero (top), % zero (bottom)"),
+                Patch(color="white", label="text: % non-zero (top), % zero (bottom), d % divergent"),
             ],
             loc="outside lower center",
             ncols=2,
