@@ -317,7 +317,7 @@ def robustness_boxes(
     order = [_level_label(z) for z in levels]
     with mpl.rc_context(FONT):
         if hue is None:
-            fig = Figure(figsize=(10, 4.4), layout="constrained")
+            fig = Figure(figsize=(7.5, 4.2), layout="constrained")
             ax = fig.subplots()
             sns.boxplot(
                 long,
@@ -333,9 +333,9 @@ def robustness_boxes(
             if title:
                 ax.set_title(title)
         else:
-            fig = Figure(figsize=(11, 4.2), layout="constrained")
-            axes = fig.subplots(1, 2)
-            for ax, measure in zip(axes, names.values(), strict=True):
+            fig = Figure(figsize=(7.5, 6.6), layout="constrained")
+            axes = fig.subplots(2, 1, sharex=True)
+            for k, (ax, measure) in enumerate(zip(axes, names.values(), strict=True)):
                 sns.boxplot(
                     long[long["measure"] == measure],
                     x="noise level ζ",
@@ -347,7 +347,10 @@ def robustness_boxes(
                     fliersize=2,
                 )
                 ax.set_title(measure)
-                ax.legend(title=None, frameon=False)
+                if k == 0:
+                    ax.legend(title=None, frameon=False, loc="upper left")
+                else:
+                    ax.get_legend().remove()
     return fig
 
 

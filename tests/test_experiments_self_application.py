@@ -184,3 +184,11 @@ def test_fig3_agreement_count_matches_the_readings(frames):
     cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
     fig3 = cmp[cmp["experiment"] == "Fig 3"]
     assert v["cmp_fig3_within"] == int((~fig3["reading"].str.contains("outside")).sum())
+
+
+def test_log_sources_lists_each_file_once(frames):
+    cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
+    src = ch.log_sources(cmp)
+    assert src["source"].is_unique and set(src["source"]) == set(cmp["source"])
+    with pytest.raises(ValueError, match="cmp"):
+        ch.log_sources(cmp.drop(columns=["source"]))

@@ -463,6 +463,15 @@ def _fisher_reading(ours: dict[str, int], log: dict[str, int]) -> tuple[str, flo
     return f"divergent {k1 / n1:.0%} vs {k2 / n2:.0%}, Fisher p = {p:.2g}: {verdict}{extra}", p
 
 
+def log_sources(cmp: pd.DataFrame, by: str = "experiment") -> pd.DataFrame:
+    """The logged files behind a compare_with_logged table: one row per source (branch or commit:path in
+    the authors' repository), with the rows (`by`) that use it."""
+    if "source" not in cmp or by not in cmp:
+        raise ValueError(f"cmp: need columns 'source' and {by!r}")
+    grouped = cmp.groupby("source", sort=False)[by].agg(lambda s: ", ".join(dict.fromkeys(map(str, s))))
+    return grouped.rename("used for").reset_index()[["used for", "source"]].set_index("used for")
+
+
 def combined_se_factor(n_ours: int, n_log: int | None) -> float:
     """Factor turning our standard error of a mean into the s.e. of (our mean - the log's mean), when the
     log reports only its mean over n_log copies and its per-copy spread is assumed equal to ours."""

@@ -24,6 +24,7 @@ import torch
 
 from selfrep.claims import Claim
 from selfrep.experiments import KIND_KEYS
+from selfrep.experiments.self_application import log_sources  # noqa: F401  (the chapter's sources table)
 from selfrep.fixpoints import KIND_LABELS, FixpointKind, classify, fixpoint_error
 from selfrep.grid import ENCODINGS, cells, end_to_end_map, grid_population
 from selfrep.nets import ACTIVATIONS, identity_fixpoint, init_population
