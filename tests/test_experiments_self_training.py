@@ -220,3 +220,12 @@ def test_prose_renders_as_markdown_not_as_a_value():
         "act_reading",
         "act_conclusion",
     }
+
+
+def test_config_meanings_cover_every_field():
+    import dataclasses
+
+    from selfrep.experiments import self_application
+
+    for mod, cfg in ((ch, ch.SelfTrainingConfig), (self_application, self_application.SelfApplicationConfig)):
+        assert set(mod.CONFIG_MEANINGS) == {f.name for f in dataclasses.fields(cfg)}

@@ -95,6 +95,27 @@ class SelfApplicationConfig:
                 raise ValueError(f"robustness_runs: bad entry {(dtype, procedure, eps)!r}")
 
 
+# One line per config field, shown beside the chapter's config table.
+CONFIG_MEANINGS = {
+    "trajectory_reductions": "reductions drawn in Fig 1",
+    "trajectory_nets": "nets per reduction in Fig 1",
+    "trajectory_steps": "most self-applications per trajectory",
+    "trajectory_eps": "ε of the trajectory runs' early stop (the authors' class default)",
+    "trajectory_max_abs": "states with a weight beyond ± this are not drawn",
+    "outcome_nets": "nets per reduction and population in Fig 2",
+    "outcome_steps": "self-applications before classifying (Fig 2)",
+    "outcome_replicates": "populations of Fig 2's size (the first is Fig 2)",
+    "random_nets": "random nets per reduction checked for fixpoints",
+    "noise_levels": "noise levels ζ of Fig 3",
+    "noise_copies": "noisy identity copies per level",
+    "robustness_steps": "most self-applications per copy (text and Keras counting)",
+    "journal_steps": "most self-applications per copy (journal counting)",
+    "robustness_runs": "(precision, counting procedure, ε) of each robustness run",
+    "eps": "the paper's ε",
+    "eps_keras": "ε of the authors' Keras logs",
+    "init": "weight initialisation",
+}
+
 PRESETS = {
     "paper": SelfApplicationConfig(),
     "ci": SelfApplicationConfig(outcome_replicates=3, random_nets=10_000, noise_copies=30),

@@ -100,6 +100,35 @@ class SelfTrainingConfig:
             raise ValueError(f"grid_encodings: unknown {bad} (expected some of {tuple(ENCODINGS)})")
 
 
+# One line per config field, shown beside the chapter's config table.
+CONFIG_MEANINGS = {
+    "trajectory_nets": "weightwise nets drawn in Fig 4",
+    "trajectory_epochs": "Keras epochs per trajectory",
+    "outcome_nets": "nets per reduction in Fig 5",
+    "outcome_epochs": "Keras epochs before classifying (Figs 5, 6)",
+    "robustness_parents": "nets trained as Fig 6's parents",
+    "journal_parents": "nets trained as the journal's Fig 6 parents",
+    "journal_chunks": "chunks of the journal's parent training (momentum reset between)",
+    "journal_chunk_steps": "full-batch steps per chunk",
+    "noise_levels": "noise levels ζ of Fig 6",
+    "robustness_steps": "most self-applications per copy (text counting)",
+    "journal_steps": "most self-applications per copy (journal counting)",
+    "grid_nets": "nets per cell of the grid (Fig 7)",
+    "grid_encodings": "positional encodings crossed in the grid",
+    "grid_inits": "initialisations crossed in the grid",
+    "grid_lrs": "learning rates crossed in the grid",
+    "grid_momenta": "momenta crossed in the grid",
+    "grid_epoch_checkpoints": "Keras epochs at which the grid is classified",
+    "grid_batch_checkpoints": "full-batch steps at which the grid is classified",
+    "activations": "activations of Fig 9",
+    "biases": "without / with bias in Fig 9",
+    "activation_nets": "nets per reduction and panel of Fig 9",
+    "activation_epochs": "Keras epochs in Fig 9",
+    "eps": "the paper's ε",
+    "eps_keras": "ε of the authors' Keras logs",
+    "init": "weight initialisation (Figs 4-6, 9)",
+}
+
 PRESETS = {
     "paper": SelfTrainingConfig(),
     "ci": SelfTrainingConfig(
