@@ -544,6 +544,41 @@ def outcome_by_gain(
     return fig
 
 
+def gain_trajectories(frame: pd.DataFrame) -> Figure:
+    """Weight norm (top, log scale) and value gain a0 (bottom) against the training step, one line per
+    net, coloured by how the net ended; solid: glorot, dashed: PyTorch initialisation (`init` column)."""
+    styles = {"glorot": "-", "pytorch": "--"}
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.5, 6.0), layout="constrained")
+        axes = fig.subplots(2, 1, sharex=True)
+        for (_net, init, kind), sub in frame.groupby(["net", "init", "kind"], sort=False):
+            for ax, col in zip(axes, ("norm", "a0"), strict=True):
+                ax.plot(
+                    sub["step"],
+                    sub[col],
+                    color=KIND_COLORS[kind],
+                    ls=styles.get(init, "-"),
+                    lw=1.1,
+                    alpha=0.8,
+                )
+        axes[0].set_yscale("log")
+        axes[0].set_ylabel("weight norm ‖w‖")
+        axes[1].set_ylabel("value gain a₀")
+        axes[1].axhline(0, color="black", lw=0.8)
+        axes[1].set_xlabel("full-batch training step")
+        for ax in axes:
+            ax.grid(alpha=0.3)
+        kinds = [k for k in KIND_LABELS if (frame["kind"] == k).any()]
+        handles = [Line2D([], [], color=KIND_COLORS[k], label=f"ends as {k}") for k in kinds]
+        handles += [
+            Line2D([], [], color="black", ls=ls, label=f"{i} init")
+            for i, ls in styles.items()
+            if (frame["init"] == i).any()
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
+    return fig
+
+
 # ------------------------------------------------------------------------------------------------
 # Chapter 3: weight space (Figs 7-10)
 # ------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -229,3 +230,29 @@ def test_config_meanings_cover_every_field():
 
     for mod, cfg in ((ch, ch.SelfTrainingConfig), (self_application, self_application.SelfApplicationConfig)):
         assert set(mod.CONFIG_MEANINGS) == {f.name for f in dataclasses.fields(cfg)}
+
+
+def test_gain_example_records_every_net(frames):
+    cfg = dataclasses.replace(TINY, grid_batch_checkpoints=(20,))
+    gain = ch.run_gain_example(cfg, generator(0, "gx"), n=2, every=10)
+    assert sorted(gain["step"].unique()) == [0, 10, 20]
+    assert gain["net"].nunique() == 2 * len(cfg.grid_inits)
+    assert set(gain["init"]) == set(cfg.grid_inits)
+    v = ch.gain_example_values(gain)
+    assert v["gex_n"] == 2 * len(cfg.grid_inits) and v["gex_steps"] == 20
+    with pytest.raises(ValueError, match="every"):
+        ch.run_gain_example(cfg, generator(0, "gx"), every=0)
+    f = frames
+    v = ch.values(
+        TINY,
+        f["traj"],
+        f["out"],
+        f["dist"],
+        f["parents"],
+        f["copies"],
+        f["grid"],
+        f["nets"],
+        f["act"],
+        gain=gain,
+    )
+    assert v["gex_n"] == 2 * len(cfg.grid_inits)

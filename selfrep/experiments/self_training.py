@@ -447,6 +447,56 @@ def run_grid(cfg: SelfTrainingConfig, generator: torch.Generator) -> tuple[pd.Da
     return pd.DataFrame(summary), nets
 
 
+def run_gain_example(
+    cfg: SelfTrainingConfig, generator: torch.Generator, n: int = 12, every: int = 25
+) -> pd.DataFrame:
+    """Fig 8b: how nets move when the loss is differentiated through its targets. `n` nets per
+    initialisation (cfg.grid_inits) with the journal code's main setting (raw positions, lr 0.04,
+    full-batch steps), trained for the grid's last checkpoint, recorded every `every` steps.
+
+    One row per (net, step): init, step, weight norm, value gain a0 (first entry of the end-to-end map),
+    and the net's kind at the end (ε = eps)."""
+    if n < 1 or every < 1:
+        raise ValueError(f"n, every: must be >= 1, got {n}, {every}")
+    steps = cfg.grid_batch_checkpoints[-1]
+    grid = cells(("raw",), cfg.grid_inits, (0.04,), (0.0,))
+    pop = grid_population(grid, n, "batch", "differentiated", generator=generator)
+    state, rows = train_init(pop.weights, pop.config), []
+    arch = pop.reduction.arch
+
+    def record(t, w):
+        a0 = end_to_end_map(arch, w).squeeze(-1).double()[:, 0]
+        norm = w.double().norm(dim=1)
+        for k in range(w.shape[0]):
+            rows.append((k, grid[int(pop.cell[k])].init, t, float(norm[k]), float(a0[k])))
+
+    record(0, pop.weights)
+    done = 0
+    while done < steps:
+        chunk = min(every, steps - done)
+        state = self_train(state, pop.reduction, chunk, pop.config, generator)
+        done += chunk
+        record(done, state.weights)
+    kinds = [KIND_LABELS[int(k)] for k in classify(state.weights, pop.reduction, cfg.eps)]
+    frame = pd.DataFrame(rows, columns=["net", "init", "step", "norm", "a0"])
+    frame["kind"] = frame["net"].map(dict(enumerate(kinds)))
+    return frame
+
+
+def gain_example_values(gain: pd.DataFrame) -> dict[str, float | int]:
+    """Fig 8b's numbers: nets, how many end at zero / non-zero, and the median final weight norm and
+    value gain of each group."""
+    last = gain[gain["step"] == gain["step"].max()]
+    v: dict[str, float | int] = {"gex_n": int(last["net"].nunique()), "gex_steps": int(last["step"].iloc[0])}
+    for kind, key in (("zero fixpoint", "zero"), ("non-zero fixpoint", "nonzero")):
+        sub = last[last["kind"] == kind]
+        v[f"gex_{key}"] = int(sub["net"].nunique())
+        if len(sub):
+            v[f"gex_{key}_norm_median"] = float(sub["norm"].median())
+            v[f"gex_{key}_a0_median"] = float(sub["a0"].median())
+    return v
+
+
 def _published(c, step: str, targets: str) -> str:
     for p in PUBLISHED_CONFIGS:
         journal = p.positions == "raw"
@@ -556,9 +606,13 @@ def values(
     grid: pd.DataFrame,
     grid_nets: pd.DataFrame,
     act: pd.DataFrame,
+    gain: pd.DataFrame | None = None,
 ) -> dict[str, float | int | str]:
-    """The numbers chapter 2 glues (and its claims read), as plain Python scalars."""
+    """The numbers chapter 2 glues (and its claims read), as plain Python scalars. `gain` is
+    run_gain_example's frame (Fig 8b), optional."""
     v: dict[str, float | int | str] = {}
+    if gain is not None:
+        v.update(gain_example_values(gain))
     # Fig 4
     per_net = traj.groupby("net")["outcome"].first()
     v["fig4_nets"] = len(per_net)
