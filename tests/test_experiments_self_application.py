@@ -192,3 +192,9 @@ def test_log_sources_lists_each_file_once(frames):
     assert src["source"].is_unique and set(src["source"]) == set(cmp["source"])
     with pytest.raises(ValueError, match="cmp"):
         ch.log_sources(cmp.drop(columns=["source"]))
+
+
+def test_robustness_table_headers_do_not_wrap(frames):
+    table = ch.robustness_table(frames["rob"], "time_to_vergence")
+    assert list(table.columns)[:2] == ["1", "10⁻¹"] and not any("-" in c for c in table.columns)
+    assert any("ε 10⁻⁵" in r for r in table.index)

@@ -601,16 +601,20 @@ def compare_with_logged(
     return pd.DataFrame(rows)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_label(z: float) -> str:
+    """1 -> "1", 1e-7 -> "10⁻⁷" (a table header that does not wrap at its hyphen)."""
+    return "1" if z == 1 else "10" + str(round(np.log10(z))).translate(_SUPERSCRIPT)
+
+
 def robustness_table(rob: pd.DataFrame, measure: str = "time_to_vergence") -> pd.DataFrame:
     """Mean `measure` per run ("float32 · text · ε 1e-05") and noise level ζ (columns, most noise first)."""
     means = robustness_means(rob)
-    means["run"] = (
-        means["dtype"] + " · " + means["procedure"] + " · ε " + means["eps"].map(lambda e: f"{e:g}")
-    )
-    means["ζ"] = means["level"].map(lambda z: "1" if z == 1 else f"1e{round(np.log10(z))}")
-    order = [
-        "1" if z == 1 else f"1e{round(np.log10(z))}" for z in sorted(means["level"].unique(), reverse=True)
-    ]
+    means["run"] = means["dtype"] + " · " + means["procedure"] + " · ε " + means["eps"].map(_power_label)
+    means["ζ"] = means["level"].map(_power_label)
+    order = [_power_label(z) for z in sorted(means["level"].unique(), reverse=True)]
     table = means.pivot_table(index="run", columns="ζ", values=measure, sort=False)
     return table[order]
 
