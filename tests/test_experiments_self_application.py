@@ -196,5 +196,5 @@ def test_log_sources_lists_each_file_once(frames):
 
 def test_robustness_table_headers_do_not_wrap(frames):
     table = ch.robustness_table(frames["rob"], "time_to_vergence")
-    assert list(table.columns)[:2] == ["1", "10⁻¹"] and not any("-" in c for c in table.columns)
+    assert list(table.columns)[0] == "1" and all(c == "1" or c.startswith("10⁻") for c in table.columns)
     assert any("ε 10⁻⁵" in r for r in table.index)
