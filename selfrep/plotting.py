@@ -207,7 +207,7 @@ def outcome_bars_facets(
     rows, cols = list(dict.fromkeys(counts[row])), list(dict.fromkeys(counts[col]))
     groups = list(dict.fromkeys(counts[group]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(2.2 * len(cols) + 1.8, 2.3 * len(rows)), layout="constrained")
+        fig = Figure(figsize=(7.5, 2.4 * len(rows) + 0.5), layout="constrained")
         axes = fig.subplots(len(rows), len(cols), sharey=True, squeeze=False)
         for i, r in enumerate(rows):
             for j, c in enumerate(cols):
@@ -237,7 +237,8 @@ def outcome_bars_facets(
         present = [k for k in KIND_LABELS if counts[counts["kind"] == k]["count"].sum() > 0]
         fig.legend(
             handles=[Patch(color=KIND_COLORS[k], label=k) for k in present],
-            loc="outside right center",
+            loc="outside lower center",
+            ncols=len(present),
             frameon=False,
         )
     return fig
