@@ -60,7 +60,8 @@ def trajectories_3d(
     """
     panels = list(dict.fromkeys(frame[panel])) if panel else [None]
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(5.2 * len(panels), 5.0), layout="constrained")
+        fig = Figure(figsize=(min(7.5, 3.9 * len(panels)), 4.4), layout="constrained")
+        any_cut = False
         for k, name in enumerate(panels):
             ax = fig.add_subplot(1, len(panels), k + 1, projection="3d")
             sub = frame if name is None else frame[frame[panel] == name]
@@ -78,6 +79,7 @@ def trajectories_3d(
                     depthshade=False,
                 )
                 cut = "stop" in tr and tr["t"].iloc[-1] < tr["stop"].iloc[0]
+                any_cut = any_cut or bool(cut)
                 ax.scatter(
                     tr["pc1"].iloc[-1:],
                     tr["pc2"].iloc[-1:],
@@ -93,16 +95,20 @@ def trajectories_3d(
             ax.set_xlabel("PC1")
             ax.set_ylabel("PC2")
             ax.set_zlabel(time_label)
+            ax.tick_params(labelsize=9)
             ax.view_init(elev=elev, azim=azim)
             if name is not None:
                 ax.set_title((titles or {}).get(name, str(name)))
         handles = [
             Line2D([], [], color="red", marker="o", ls="", label="start"),
             Line2D([], [], color="black", marker="o", ls="", label="end"),
-            Line2D([], [], color="black", marker="x", ls="", label="last state drawn (diverging)"),
             Line2D([], [], color="black", ls=":", label="the zero net"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+        if any_cut:
+            handles.insert(
+                2, Line2D([], [], color="black", marker="x", ls="", label="last state drawn (diverging)")
+            )
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     return fig
 
 
@@ -162,8 +168,9 @@ def outcome_bars(
                             ha="center",
                             va="center",
                             fontsize=9,
-                            color="white",
+                            color="black",
                             fontweight="bold",
+                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
                         )
                 bottom += vals
         ax.set_xticks(np.arange(len(groups)), groups)
@@ -200,7 +207,7 @@ def outcome_bars_facets(
     rows, cols = list(dict.fromkeys(counts[row])), list(dict.fromkeys(counts[col]))
     groups = list(dict.fromkeys(counts[group]))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(2.2 * len(cols) + 1.8, 2.3 * len(rows)), layout="constrained")
+        fig = Figure(figsize=(7.5, 2.4 * len(rows) + 0.5), layout="constrained")
         axes = fig.subplots(len(rows), len(cols), sharey=True, squeeze=False)
         for i, r in enumerate(rows):
             for j, c in enumerate(cols):
@@ -230,7 +237,8 @@ def outcome_bars_facets(
         present = [k for k in KIND_LABELS if counts[counts["kind"] == k]["count"].sum() > 0]
         fig.legend(
             handles=[Patch(color=KIND_COLORS[k], label=k) for k in present],
-            loc="outside right center",
+            loc="outside lower center",
+            ncols=len(present),
             frameon=False,
         )
     return fig
@@ -310,7 +318,7 @@ def robustness_boxes(
     order = [_level_label(z) for z in levels]
     with mpl.rc_context(FONT):
         if hue is None:
-            fig = Figure(figsize=(10, 4.4), layout="constrained")
+            fig = Figure(figsize=(7.5, 4.2), layout="constrained")
             ax = fig.subplots()
             sns.boxplot(
                 long,
@@ -326,9 +334,9 @@ def robustness_boxes(
             if title:
                 ax.set_title(title)
         else:
-            fig = Figure(figsize=(11, 4.2), layout="constrained")
-            axes = fig.subplots(1, 2)
-            for ax, measure in zip(axes, names.values(), strict=True):
+            fig = Figure(figsize=(7.5, 6.6), layout="constrained")
+            axes = fig.subplots(2, 1, sharex=True)
+            for k, (ax, measure) in enumerate(zip(axes, names.values(), strict=True)):
                 sns.boxplot(
                     long[long["measure"] == measure],
                     x="noise level ζ",
@@ -340,7 +348,10 @@ def robustness_boxes(
                     fliersize=2,
                 )
                 ax.set_title(measure)
-                ax.legend(title=None, frameon=False)
+                if k == 0:
+                    ax.legend(title=None, frameon=False, loc="upper left")
+                else:
+                    ax.get_legend().remove()
     return fig
 
 
@@ -353,11 +364,12 @@ def robustness_curves(
 ) -> Figure:
     """Mean time to vergence and mean time as fixpoint against the noise level, one line per `label`.
 
-    means: level, time_to_vergence, time_as_fixpoint, `label`. reference: level, time_to_vergence,
-    time_as_fixpoint (the authors' log), drawn as black diamonds.
+    means: level, time_to_vergence, time_as_fixpoint, `label`, and optionally time_to_vergence_se and
+    time_as_fixpoint_se (drawn as ±2 s.e. bars). reference: level, time_to_vergence, time_as_fixpoint
+    (the authors' log), drawn as black diamonds.
     """
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(10, 4.6), layout="constrained")
+        fig = Figure(figsize=(7.5, 4.2), layout="constrained")
         axes = fig.subplots(1, 2)
         for ax, col, name in zip(
             axes,
@@ -367,7 +379,20 @@ def robustness_curves(
         ):
             for run, sub in means.groupby(label, sort=False):
                 sub = sub.sort_values("level")
-                ax.plot(sub["level"], sub[col], marker="o", ms=4, label=run, **(styles or {}).get(run, {}))
+                style = dict((styles or {}).get(run, {}))
+                if f"{col}_se" in sub:
+                    ax.errorbar(
+                        sub["level"],
+                        sub[col],
+                        yerr=2 * sub[f"{col}_se"],
+                        marker="o",
+                        ms=4,
+                        capsize=2,
+                        label=run,
+                        **style,
+                    )
+                else:
+                    ax.plot(sub["level"], sub[col], marker="o", ms=4, label=run, **style)
             if reference is not None:
                 ax.scatter(
                     reference["level"],
@@ -397,18 +422,19 @@ def distance_histogram(
 ) -> Figure:
     """Histogram (log x) of pairwise distances between trained fixpoints, per population, with ε marked."""
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(8, 3.8), layout="constrained")
+        fig = Figure(figsize=(7.5, 4.0), layout="constrained")
         ax = fig.subplots()
         lo = min(min(eps) / 3, dist[column].min() / 2)
         bins = np.logspace(np.log10(lo), np.log10(dist[column].max() * 1.5), 60)
         for pop, sub in dist.groupby("population", sort=False):
-            ax.hist(sub[column], bins=bins, alpha=0.6, density=True, label=f"{pop} ({len(sub):,} pairs)")
+            share = np.full(len(sub), 1 / len(sub))  # each population's bars sum to 1
+            ax.hist(sub[column], bins=bins, alpha=0.6, weights=share, label=f"{pop} ({len(sub):,} pairs)")
         for e, ls in zip(eps, ("--", ":"), strict=False):
             ax.axvline(e, color="black", ls=ls, lw=1.2, label=f"ε = {e:g}")
         ax.set_xscale("log")
-        ax.set_xlabel("largest weight difference between two trained fixpoints (max |w_i − w'_i|)")
-        ax.set_ylabel("density")
-        ax.legend(frameon=False, loc="upper left")
+        ax.set_xlabel("largest weight difference between two trained fixpoints, max |w_i − w'_i|")
+        ax.set_ylabel("share of the population's pairs")
+        fig.legend(frameon=False, loc="outside lower center", ncols=2)
     return fig
 
 
@@ -423,7 +449,7 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
     cols = list(dict.fromkeys(zip(last["lr"], last["momentum"], strict=True)))
     cmap = mpl.colors.LinearSegmentedColormap.from_list("zn", ["#606060", "#ffffff", "#2ca02c"])
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(1.15 * len(cols) + 3.2, 2.0 * len(trainings) + 1.2), layout="constrained")
+        fig = Figure(figsize=(7.5, 2.2 * len(trainings) + 1.2), layout="constrained")
         axes = fig.subplots(len(trainings), 1, squeeze=False)
         for ax, training in zip(axes[:, 0], trainings, strict=True):
             sub = last[last["training"] == training]
@@ -440,10 +466,10 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
                         continue
                     cell = cell.iloc[0]
                     m[r, c] = cell["nonzero"] - cell["zero"]
-                    txt = f"{cell['nonzero']:.0%}\n{cell['zero']:.0%}"
+                    txt = f"{100 * cell['nonzero']:.0f}\n{100 * cell['zero']:.0f}"  # percentages
                     if cell["div"] > 0:
-                        txt += f" d{cell['div']:.0%}"
-                    ax.text(c, r, txt, ha="center", va="center", fontsize=8.5)
+                        txt += f" d{100 * cell['div']:.0f}"
+                    ax.text(c, r, txt, ha="center", va="center", fontsize=10)
                     if cell["published"]:
                         ax.add_patch(
                             Rectangle((c - 0.48, r - 0.48), 0.96, 0.96, fill=False, lw=2.6, ec="#1f3fbf")
@@ -459,7 +485,7 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
         fig.legend(
             handles=[
                 Rectangle((0, 0), 1, 1, fill=False, ec="#1f3fbf", lw=2.4, label="a published code's setting"),
-                Patch(color="white", label="text: % non-zero (top), % zero (bottom)"),
+                Patch(color="white", label="text: % non-zero (top), % zero (bottom), d % divergent"),
             ],
             loc="outside lower center",
             ncols=2,
@@ -484,7 +510,7 @@ def outcome_by_gain(
     labels = [f"< {edges[0]:g}"] + [f"{a:g} … {b:g}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
     labels += [f"> {edges[-1]:g}"]
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(4.2 * len(inits) + 1.6, 4.0), layout="constrained")
+        fig = Figure(figsize=(min(7.5, 3.4 * len(inits) + 0.8), 4.2), layout="constrained")
         axes = fig.subplots(1, len(inits), sharey=True, squeeze=False)[0]
         for ax, init in zip(axes, inits, strict=True):
             s = sub[sub["init"] == init]
@@ -516,6 +542,41 @@ def outcome_by_gain(
         handles = [Patch(color=KIND_COLORS[k], label=k) for k in KIND_LABELS if k in set(sub["kind"])]
         fig.legend(handles=handles, loc="outside right center", frameon=False)
         fig.suptitle(training)
+    return fig
+
+
+def gain_trajectories(frame: pd.DataFrame) -> Figure:
+    """Weight norm (top, log scale) and value gain a0 (bottom) against the training step, one line per
+    net, coloured by how the net ended; solid: glorot, dashed: PyTorch initialisation (`init` column)."""
+    styles = {"glorot": "-", "pytorch": "--"}
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.5, 6.0), layout="constrained")
+        axes = fig.subplots(2, 1, sharex=True)
+        for (_net, init, kind), sub in frame.groupby(["net", "init", "kind"], sort=False):
+            for ax, col in zip(axes, ("norm", "a0"), strict=True):
+                ax.plot(
+                    sub["step"],
+                    sub[col],
+                    color=KIND_COLORS[kind],
+                    ls=styles.get(init, "-"),
+                    lw=1.1,
+                    alpha=0.8,
+                )
+        axes[0].set_yscale("log")
+        axes[0].set_ylabel("weight norm ‖w‖")
+        axes[1].set_ylabel("value gain a₀")
+        axes[1].axhline(0, color="black", lw=0.8)
+        axes[1].set_xlabel("full-batch training step")
+        for ax in axes:
+            ax.grid(alpha=0.3)
+        kinds = [k for k in KIND_LABELS if (frame["kind"] == k).any()]
+        handles = [Line2D([], [], color=KIND_COLORS[k], label=f"ends as {k}") for k in kinds]
+        handles += [
+            Line2D([], [], color="black", ls=ls, label=f"{i} init")
+            for i, ls in styles.items()
+            if (frame["init"] == i).any()
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
     return fig
 
 

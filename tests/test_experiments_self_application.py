@@ -152,3 +152,49 @@ def test_claim_p2_and_p3_decisions():
     assert p3({**base, "rob_verged_frac": 0.97})[1] == "partly"
     assert p3({**base, "rob_verged_frac": 0.5})[1] == "differs"
     assert p3({**base, "identity_error_max": 1e-3})[1] == "differs"
+
+
+def test_combined_se_factor_and_helpers(frames):
+    assert ch.combined_se_factor(100, 100) == pytest.approx(math.sqrt(2))
+    assert ch.combined_se_factor(30, 100) == pytest.approx(math.sqrt(1.3))
+    with pytest.raises(ValueError, match="n_log"):
+        ch.combined_se_factor(30, None)
+    with pytest.raises(ValueError, match="n_ours"):
+        ch.combined_se_factor(0, 100)
+    first = ch.first_population(frames["out"], TINY.eps)
+    assert set(first["replicate"]) == {0} and set(first["eps"]) == {TINY.eps}
+    means = ch.precision_means(frames["rob"], "keras", TINY.eps_keras)
+    assert set(means["run"]) == set(means["dtype"]) and set(means["procedure"]) == {"keras"}
+    assert (means["time_to_vergence_se"].dropna() >= 0).all()
+    with pytest.raises(ValueError, match="procedure"):
+        ch.precision_means(frames["rob"], "nope", TINY.eps)
+    cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
+    assert cmp[cmp["experiment"] == "Fig 3"]["reading"].str.contains("combined s.e.").all()
+
+
+def test_robustness_run_selects_one_run(frames):
+    sub = ch.robustness_run(frames["rob"], "float32", "text", TINY.eps)
+    assert len(sub) and set(sub["procedure"]) == {"text"} and set(sub["dtype"]) == {"float32"}
+    with pytest.raises(ValueError, match="dtype"):
+        ch.robustness_run(frames["rob"], "float16", "text", TINY.eps)
+
+
+def test_fig3_agreement_count_matches_the_readings(frames):
+    v = ch.values(TINY, frames["traj"], frames["out"], frames["rnd"], frames["ident"], frames["rob"])
+    cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
+    fig3 = cmp[cmp["experiment"] == "Fig 3"]
+    assert v["cmp_fig3_within"] == int((~fig3["reading"].str.contains("outside")).sum())
+
+
+def test_log_sources_lists_each_file_once(frames):
+    cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
+    src = ch.log_sources(cmp)
+    assert src["source"].is_unique and set(src["source"]) == set(cmp["source"])
+    with pytest.raises(ValueError, match="cmp"):
+        ch.log_sources(cmp.drop(columns=["source"]))
+
+
+def test_robustness_table_headers_do_not_wrap(frames):
+    table = ch.robustness_table(frames["rob"], "time_to_vergence")
+    assert list(table.columns)[0] == "1" and all(c == "1" or c.startswith("10⁻") for c in table.columns)
+    assert any("ε 10⁻⁵" in r for r in table.index)

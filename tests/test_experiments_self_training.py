@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -140,39 +141,118 @@ def test_values_and_claims(frames):
     for claim in ch.CLAIMS:
         missing = [u for u in claim.uses if u not in v]
         assert not missing, (claim.id, missing)
-    assert len(claims_frame(ch.CLAIMS, v)) == 3
+    assert [c.id for c in ch.CLAIMS] == ["P4a", "P4b", "P5a", "P5b", "P6"]
+    assert len(claims_frame(ch.CLAIMS, v)) == 5
+    for key in (
+        "jpar_reading",
+        "act_reading",
+        "act_conclusion",
+        "fig5_second_population",
+        "gd_tiny_gain_reading",
+    ):
+        assert isinstance(v[key], str) and v[key], key
     assert all(math.isfinite(v[k]) for k in ("fig5_weightwise_nonzero_frac", "gd_zero", "dist_min_max_abs"))
 
 
-def _p4(**kw):
+def _claim(cid):
+    return next(c for c in ch.CLAIMS if c.id == cid)
+
+
+def _p4a(**kw):
     v = {
-        "fig5_weightwise_nonzero_frac": 1.0,
-        "fig5_aggregating_fix_frac": 0.0,
-        "fig5_recurrent_div_frac": 0.76,
-        "pub_journal_nonzero": 0.95,
-        "pub_journal_zero": 0.0,
-        "pub_journal_steps": 2500,
+        "fig5_nets": 50,
+        "fig5_weightwise_nonzero": 50,
+        "fig5_aggregating_zero": 0,
+        "fig5_aggregating_nonzero": 0,
+        "fig5_recurrent_div": 38,
     }
     v.update(kw)
-    return ch.CLAIMS[0].decide(v)[1]
+    return _claim("P4a").decide(v)[1]
 
 
 def test_claim_decisions():
-    assert _p4() == "holds"
-    assert _p4(pub_journal_nonzero=0.02, pub_journal_zero=0.84) == "partly"
-    assert _p4(fig5_recurrent_div_frac=0.3) == "partly"
-    assert _p4(fig5_weightwise_nonzero_frac=0.2) == "differs"
-    p5 = {
+    assert _p4a() == "holds"
+    assert _p4a(fig5_recurrent_div=24) == "partly"  # 'often' read as >= 50 %
+    assert _p4a(fig5_recurrent_div=25) == "holds"
+    assert _p4a(fig5_weightwise_nonzero=10, fig5_aggregating_zero=3, fig5_recurrent_div=0) == "differs"
+    p4b = {
+        "pub_journal_nonzero": 0.95,
+        "pub_journal_zero": 0.0,
+        "pub_journal_n": 50,
+        "pub_journal_steps": 2500,
+    }
+    assert _claim("P4b").decide(p4b)[1] == "holds"
+    assert (
+        _claim("P4b").decide({**p4b, "pub_journal_nonzero": 0.02, "pub_journal_zero": 0.84})[1] == "differs"
+    )
+    p5a = {
         "fig6_levels_trained_below_identity": 4,
         "fig6_levels_compared": 4,
-        "fig6_trained_ge2_low": 0.95,
         "fig6_trained_tfix_low": 2.0,
         "fig6_identity_tfix_low": 7.0,
     }
-    assert ch.CLAIMS[1].decide(p5)[1] == "holds"
-    assert ch.CLAIMS[1].decide({**p5, "fig6_trained_ge2_low": 0.6})[1] == "partly"
-    assert ch.CLAIMS[1].decide({**p5, "fig6_levels_trained_below_identity": 3})[1] == "differs"
+    assert _claim("P5a").decide(p5a)[1] == "holds"
+    assert _claim("P5a").decide({**p5a, "fig6_levels_trained_below_identity": 3})[1] == "differs"
+    p5b = {"fig6_trained_ge2_low": 0.95, "fig6_trained_ge1_low": 0.99, "fig6_copies_low": 100}
+    assert _claim("P5b").decide(p5b)[1] == "holds"
+    assert _claim("P5b").decide({**p5b, "fig6_trained_ge2_low": 0.6})[1] == "differs"
     p6 = {"dist_min_max_abs": 0.3, "eps": 1e-5, "eps_keras": 1e-4, "dist5_pairs": 10, "dist6_pairs": 10}
-    assert ch.CLAIMS[2].decide(p6)[1] == "holds"
-    assert ch.CLAIMS[2].decide({**p6, "dist_min_max_abs": 5e-5})[1] == "partly"
-    assert ch.CLAIMS[2].decide({**p6, "dist_min_max_abs": 1e-6})[1] == "differs"
+    assert _claim("P6").decide(p6)[1] == "holds"
+    assert _claim("P6").decide({**p6, "dist_min_max_abs": 5e-5})[1] == "partly"
+    assert _claim("P6").decide({**p6, "dist_min_max_abs": 1e-6})[1] == "differs"
+
+
+def test_share_text_and_readings():
+    assert ch.share_text(2, 4) == "2/4"
+    assert ch.share_text(42, 50) == "84%"
+    with pytest.raises(ValueError, match="n:"):
+        ch.share_text(0, 0)
+
+
+def test_prose_renders_as_markdown_not_as_a_value():
+    bundle = ch.Prose("a *b*")._repr_mimebundle_()
+    assert bundle["text/markdown"] == "a *b*" and "text/html" in bundle
+    with pytest.raises(ValueError, match="text:"):
+        ch.Prose(3)
+    assert set(ch.SENTENCES) <= {
+        "jpar_reading",
+        "fig5_second_population",
+        "gd_tiny_gain_reading",
+        "act_reading",
+        "act_conclusion",
+    }
+
+
+def test_config_meanings_cover_every_field():
+    import dataclasses
+
+    from selfrep.experiments import self_application
+
+    for mod, cfg in ((ch, ch.SelfTrainingConfig), (self_application, self_application.SelfApplicationConfig)):
+        assert set(mod.CONFIG_MEANINGS) == {f.name for f in dataclasses.fields(cfg)}
+
+
+def test_gain_example_records_every_net(frames):
+    cfg = dataclasses.replace(TINY, grid_batch_checkpoints=(20,))
+    gain = ch.run_gain_example(cfg, generator(0, "gx"), n=2, every=10)
+    assert sorted(gain["step"].unique()) == [0, 10, 20]
+    assert gain["net"].nunique() == 2 * len(cfg.grid_inits)
+    assert set(gain["init"]) == set(cfg.grid_inits)
+    v = ch.gain_example_values(gain)
+    assert v["gex_n"] == 2 * len(cfg.grid_inits) and v["gex_steps"] == 20
+    with pytest.raises(ValueError, match="every"):
+        ch.run_gain_example(cfg, generator(0, "gx"), every=0)
+    f = frames
+    v = ch.values(
+        TINY,
+        f["traj"],
+        f["out"],
+        f["dist"],
+        f["parents"],
+        f["copies"],
+        f["grid"],
+        f["nets"],
+        f["act"],
+        gain=gain,
+    )
+    assert v["gex_n"] == 2 * len(cfg.grid_inits)

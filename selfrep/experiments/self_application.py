@@ -95,6 +95,27 @@ class SelfApplicationConfig:
                 raise ValueError(f"robustness_runs: bad entry {(dtype, procedure, eps)!r}")
 
 
+# One line per config field, shown beside the chapter's config table.
+CONFIG_MEANINGS = {
+    "trajectory_reductions": "reductions drawn in Fig 1",
+    "trajectory_nets": "nets per reduction in Fig 1",
+    "trajectory_steps": "most self-applications per trajectory",
+    "trajectory_eps": "ε of the trajectory runs' early stop (the authors' class default)",
+    "trajectory_max_abs": "states with a weight beyond ± this are not drawn",
+    "outcome_nets": "nets per reduction and population in Fig 2",
+    "outcome_steps": "self-applications before classifying (Fig 2)",
+    "outcome_replicates": "populations of Fig 2's size (the first is Fig 2)",
+    "random_nets": "random nets per reduction checked for fixpoints",
+    "noise_levels": "noise levels ζ of Fig 3",
+    "noise_copies": "noisy identity copies per level",
+    "robustness_steps": "most self-applications per copy (text and Keras counting)",
+    "journal_steps": "most self-applications per copy (journal counting)",
+    "robustness_runs": "(precision, counting procedure, ε) of each robustness run",
+    "eps": "the paper's ε",
+    "eps_keras": "ε of the authors' Keras logs",
+    "init": "weight initialisation",
+}
+
 PRESETS = {
     "paper": SelfApplicationConfig(),
     "ci": SelfApplicationConfig(outcome_replicates=3, random_nets=10_000, noise_copies=30),
@@ -241,12 +262,40 @@ def robustness_means(rob: pd.DataFrame) -> pd.DataFrame:
         time_to_vergence=("time_to_vergence", "mean"),
         time_to_vergence_median=("time_to_vergence", "median"),
         time_as_fixpoint=("time_as_fixpoint", "mean"),
+        time_to_vergence_se=("time_to_vergence", "sem"),
+        time_as_fixpoint_se=("time_as_fixpoint", "sem"),
         zero=("outcome", lambda s: float((s == "zero").mean())),
         divergent=("outcome", lambda s: float((s == "divergent").mean())),
         not_verged=("outcome", lambda s: float((s == "not verged").mean())),
         ones_rounded_away=("ones_rounded_away", "mean"),
     )
     return out.reset_index()
+
+
+def first_population(out: pd.DataFrame, eps: float) -> pd.DataFrame:
+    """The outcome counts of the first population (replicate 0) at `eps`: the paper's Figure 2."""
+    sub = out[(out["replicate"] == 0) & (out["eps"] == eps)]
+    if sub.empty:
+        raise ValueError(f"eps: no outcomes at eps {eps:g}")
+    return sub
+
+
+def robustness_run(rob: pd.DataFrame, dtype: str, procedure: str, eps: float) -> pd.DataFrame:
+    """The copies of one robustness run (precision, counting procedure, ε)."""
+    sub = rob[(rob["dtype"] == dtype) & (rob["procedure"] == procedure) & (rob["eps"] == eps)]
+    if sub.empty:
+        raise ValueError(f"dtype: no robustness run ({dtype}, {procedure}, eps {eps:g})")
+    return sub
+
+
+def precision_means(rob: pd.DataFrame, procedure: str, eps: float) -> pd.DataFrame:
+    """robustness_means of one procedure at one ε, one run per precision (column `run` = dtype), for
+    robustness_curves."""
+    sub = rob[(rob["procedure"] == procedure) & (rob["eps"] == eps)]
+    if sub.empty:
+        raise ValueError(f"procedure: no rows for procedure {procedure!r} at eps {eps:g}")
+    means = robustness_means(sub)
+    return means.assign(run=means["dtype"])
 
 
 def pooled_fractions(out: pd.DataFrame, eps: float) -> pd.DataFrame:
@@ -344,6 +393,8 @@ def values(
         v[f"{tag}_tverge_{lv}"] = float(row.time_to_vergence)
         v[f"{tag}_tfix_{lv}"] = float(row.time_as_fixpoint)
         v[f"{tag}_zero_{lv}"] = float(row.zero)
+        se = row.time_to_vergence_se
+        v[f"{tag}_tverge_se_{lv}"] = float(se) if np.isfinite(se) else 0.0
     main = rob[(rob["dtype"] == "float32") & (rob["procedure"] == "text") & (rob["eps"] == cfg.eps)]
     main_means = means[
         (means["dtype"] == "float32") & (means["procedure"] == "text") & (means["eps"] == cfg.eps)
@@ -383,7 +434,7 @@ def values(
         red = row.quantity.split(",")[0]
         v[f"cmp_{row.experiment.replace(' ', '').lower()}_{red}_p"] = float(row.p)
     fig3 = cmp[cmp["experiment"] == "Fig 3"]
-    v["cmp_fig3_within"] = int(fig3["reading"].str.endswith("within sampling noise").sum())
+    v["cmp_fig3_within"] = int(fig3["reading"].str.endswith("within 2 combined s.e.").sum())
     v["cmp_fig3_rows"] = len(fig3)
     for red in REDUCTIONS:
         entry = logged(f"fig2_{red}")
@@ -403,6 +454,7 @@ def values(
             v[f"log_fig2_{red}_{key}"] = int(entry.values[label])
         v[f"log_fig2_{red}_div_frac"] = entry.values["divergent"] / entry.n
     v["log_density_n"] = int(logged("density_weightwise").n)
+    v["log_fig2_nets"] = int(logged("fig2_weightwise").n)
     for zeta in cfg.noise_levels:
         lv, label = level_key(zeta), f"{zeta:.0e}"
         v[f"log_fig3_tverge_{lv}"] = float(logged("fig3_time_to_vergence").values[label])
@@ -430,6 +482,25 @@ def _fisher_reading(ours: dict[str, int], log: dict[str, int]) -> tuple[str, flo
     rest = sum(ours.values()) - k1 - ours["zero fixpoint"] + sum(log.values()) - k2 - log["zero fixpoint"]
     extra = "" if rest else "; no non-zero, second-order or other nets in either"
     return f"divergent {k1 / n1:.0%} vs {k2 / n2:.0%}, Fisher p = {p:.2g}: {verdict}{extra}", p
+
+
+def log_sources(cmp: pd.DataFrame, by: str = "experiment") -> pd.DataFrame:
+    """The logged files behind a compare_with_logged table: one row per source (branch or commit:path in
+    the authors' repository), with the rows (`by`) that use it."""
+    if "source" not in cmp or by not in cmp:
+        raise ValueError(f"cmp: need columns 'source' and {by!r}")
+    grouped = cmp.groupby("source", sort=False)[by].agg(lambda s: ", ".join(dict.fromkeys(map(str, s))))
+    return grouped.rename("used for").reset_index()[["used for", "source"]].set_index("used for")
+
+
+def combined_se_factor(n_ours: int, n_log: int | None) -> float:
+    """Factor turning our standard error of a mean into the s.e. of (our mean - the log's mean), when the
+    log reports only its mean over n_log copies and its per-copy spread is assumed equal to ours."""
+    if n_ours < 1:
+        raise ValueError(f"n_ours: need at least one copy, got {n_ours}")
+    if not n_log or n_log < 1:
+        raise ValueError(f"n_log: need the logged copy count, got {n_log}")
+    return float(np.sqrt(1 + n_ours / n_log))
 
 
 def compare_with_logged(
@@ -507,35 +578,43 @@ def compare_with_logged(
         g[["time_to_vergence", "time_as_fixpoint"]].mean(),
         g[["time_to_vergence", "time_as_fixpoint"]].sem(),
     )
+    counts = g.size()
     tv, tf = logged("fig3_time_to_vergence"), logged("fig3_time_as_fixpoint")
     for zeta in cfg.noise_levels:
         label = f"{zeta:.0e}"
         mv, mf = means.loc[zeta, "time_to_vergence"], means.loc[zeta, "time_as_fixpoint"]
-        sv, sf = ses.loc[zeta, "time_to_vergence"], ses.loc[zeta, "time_as_fixpoint"]
+        # Combined s.e. of (ours - log): the log gives means only, so its per-copy spread is taken to equal
+        # ours: se_ours * sqrt(1 + n_ours / n_log).
+        inflate = combined_se_factor(int(counts.loc[zeta]), tv.n)
+        cv, cf = ses.loc[zeta, "time_to_vergence"] * inflate, ses.loc[zeta, "time_as_fixpoint"] * inflate
         dv, df = mv - tv.values[label], mf - tf.values[label]
-        within = abs(dv) <= 2 * np.sqrt(2) * sv and abs(df) <= max(2 * np.sqrt(2) * sf, 0.02)
+        within = abs(dv) <= 2 * cv and abs(df) <= max(2 * cf, 0.02)
         add(
             "Fig 3",
             f"ζ = {label}: mean time to vergence · time as fixpoint",
             f"{mv:.2f} · {mf:.2f}",
             f"{tv.values[label]:.2f} · {tf.values[label]:.2f}",
-            f"ours − log: {dv:+.2f} (s.e. {sv:.2f}) · {df:+.2f} (s.e. {sf:.2f}): "
-            + ("within sampling noise" if within else "outside 2 combined s.e."),
+            f"ours − log: {dv:+.2f} (combined s.e. {cv:.2f}) · {df:+.2f} (combined s.e. {cf:.2f}): "
+            + ("within 2 combined s.e." if within else "outside 2 combined s.e."),
             tv.source,
         )
     return pd.DataFrame(rows)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_label(z: float) -> str:
+    """1 -> "1", 1e-7 -> "10⁻⁷" (a table header that does not wrap at its hyphen)."""
+    return "1" if z == 1 else "10" + str(round(np.log10(z))).translate(_SUPERSCRIPT)
+
+
 def robustness_table(rob: pd.DataFrame, measure: str = "time_to_vergence") -> pd.DataFrame:
     """Mean `measure` per run ("float32 · text · ε 1e-05") and noise level ζ (columns, most noise first)."""
     means = robustness_means(rob)
-    means["run"] = (
-        means["dtype"] + " · " + means["procedure"] + " · ε " + means["eps"].map(lambda e: f"{e:g}")
-    )
-    means["ζ"] = means["level"].map(lambda z: "1" if z == 1 else f"1e{round(np.log10(z))}")
-    order = [
-        "1" if z == 1 else f"1e{round(np.log10(z))}" for z in sorted(means["level"].unique(), reverse=True)
-    ]
+    means["run"] = means["dtype"] + " · " + means["procedure"] + " · ε " + means["eps"].map(_power_label)
+    means["ζ"] = means["level"].map(_power_label)
+    order = [_power_label(z) for z in sorted(means["level"].unique(), reverse=True)]
     table = means.pivot_table(index="run", columns="ζ", values=measure, sort=False)
     return table[order]
 
