@@ -896,7 +896,7 @@ CLAIMS: list[Claim] = [
         "A1.1",
         "Regularized evolution is at most slightly better than random search at 100 evaluations: better by "
         "less than one seed SD, and not detectably worse.",
-        "NAS-Bench-101, 150 evals: RS 6.341 % vs RE 6.109 % test error (0.23 pp); seed 001: RL-NAS 'only "
+        "NAS-Bench-101, 150 evals: RS 6.341 % vs RE 6.109 % test error (0.23 pp); Q&A 001: RL-NAS 'only "
         "slightly better than random search'",
         ["e1_re_minus_rs_100", "e1_re_minus_rs_100_se", "e0_seed_sd_top10"],
         "'only slightly better' read as: -2 SE < RE - RS < one seed SD of the top 10 %; holds if so, "
@@ -945,7 +945,7 @@ CLAIMS: list[Claim] = [
     _claim(
         "A2.2",
         "Restricting the search space gains more than one seed SD over searching the full space.",
-        "seed 001: 'the question is more how you define the search space'",
+        "Q&A 001: 'the question is more how you define the search space'",
         ["e2_space_gain", "e2_space_gain_se", "e0_seed_sd_top10"],
         "two parts: a detectable gain (> 2 SE) that is larger than one seed SD; holds if both; partly if "
         "the gain is detectable but <= SD; differs if not detectable",
@@ -973,7 +973,7 @@ CLAIMS: list[Claim] = [
         "A2.5",
         "An L2 coefficient trained on the training loss collapses (to < 1/100 of its start); one that "
         "follows a validation hypergradient (a meta-level) ends at least 10x higher than that.",
-        "seed 003: 'gradient descent would simply drive it to zero'",
+        "Q&A 003: 'gradient descent would simply drive it to zero'",
         ["e2_l2_trainable_ratio", "e2_l2_hypergradient_ratio", "e2_l2_hyper_over_trained"],
         "'drive it to zero' read as final lam / lam0 < 1e-2; holds if that and hypergradient lam >= 10x "
         "the trained lam; partly if only the collapse; differs otherwise",
@@ -982,7 +982,7 @@ CLAIMS: list[Claim] = [
     _claim(
         "A2.6",
         "The hypergradient-tuned L2 lowers the test loss against no L2.",
-        "seed 003: regularisation trades training loss for test performance",
+        "Q&A 003: regularisation trades training loss for test performance",
         [
             "e2_l2_hyper_minus_none_test_loss",
             "e2_l2_hyper_minus_none_test_loss_se",
@@ -1012,7 +1012,7 @@ CLAIMS: list[Claim] = [
     _claim(
         "A3.3",
         "Ranking inside the top 20 % stays poor (Kendall tau < 0.5).",
-        "seed 003: no point tuning below the standard error of the estimate",
+        "Q&A 003: no point tuning below the standard error of the estimate",
         ["e3_best_tau_top20", "e3_n_max", "e3_proxy_val_acc_e2_tau_top20", "e3_proxy_seed0_val_tau_top20"],
         "'poor' read as the best learned predictor's tau inside the true top 20 % < 0.5 at N max; holds "
         "if so, differs otherwise",
@@ -1022,7 +1022,7 @@ CLAIMS: list[Claim] = [
         "A3.4",
         "Trained on shallow nets, a predictor keeps its ranking on deeper nets but loses its "
         "calibration (MAE x2 or more).",
-        "seed 003: 'neural networks are bad at extrapolating'",
+        "Q&A 003: 'neural networks are bad at extrapolating'",
         ["e3_extrap_rf_tau_ratio", "e3_extrap_rf_mae_ratio"],
         "two parts, 'keeps its ranking' read as tau ratio >= 0.8 and 'bad' as MAE ratio >= 2: holds if "
         "both; partly if one; differs if neither",
@@ -1032,7 +1032,7 @@ CLAIMS: list[Claim] = [
         "A3.5",
         "An MLP predictor with sklearn's default settings on the raw description (unscaled widths and "
         "parameter counts) fails: it ranks worse than the parameter count.",
-        "seed 003: would you need a 'meta meta' network to tune the meta network?",
+        "Q&A 003: would you need a 'meta meta' network to tune the meta network?",
         ["e3_mlp_untuned_200_tau", "e3_proxy_n_params_tau", "e3_n_max"],
         "'fails' read as tau below the parameter count's at N max; holds if so, differs otherwise",
         _a35,
@@ -1040,7 +1040,7 @@ CLAIMS: list[Claim] = [
     _claim(
         "A3.6",
         "Even on standardised inputs, sklearn's default settings rank worse than the tuned MLP ensemble.",
-        "seed 003: the meta network has hyperparameters of its own ('meta meta')",
+        "Q&A 003: the meta network has hyperparameters of its own ('meta meta')",
         ["e3_mlp_200_tau", "e3_mlp_200_tau_se", "e3_mlp_default_200_tau", "e3_mlp_default_200_tau_se"],
         "'worse' read as tau_tuned - tau_default > 2 SE (over repeats) at N = 200; holds if so, differs "
         "otherwise",

@@ -1,4 +1,4 @@
-"""Can a network set its own hyperparameters? Live experiments on a fixed MLP (seed 003's questions).
+"""Can a network set its own hyperparameters? Live experiments on a fixed MLP (Q&A 003's questions).
 
 1. `hpo_trials` / `hpo_experiment`: Bergstra & Bengio's grid-vs-random comparison on learning rate
    (log-uniform 1e-4 .. 1e-1), weight decay (log-uniform 1e-6 .. 1e-2) and dropout (uniform 0 .. 0.5) of a
