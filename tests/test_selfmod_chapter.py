@@ -135,6 +135,26 @@ def test_answers_and_verdicts_are_strings():
     assert len(verdicts) == len(ch.CLAIMS) and set(verdicts.values()) <= set(VERDICTS)
     t = ch.claims_table(Values(), "ci")
     assert list(t.index) == [c.id for c in ch.CLAIMS]
+    words = ch.prose_words(Values())
+    assert all(k.startswith("word_") and isinstance(x, str) for k, x in words.items())
+    answers = ch.answers_table(Values()).data
+    assert list(answers.columns) == ["answer", "claims"] and len(answers) == len(a)
+
+
+def test_blind_twin_sign_wording():
+    # evolved - blind < 0 beyond 2 SE: the prose must say the blind twin does better
+    v = Values(e5_gain_fit_vs_blind=-0.02, e5_gain_fit_vs_blind_se=0.005)
+    assert "blind twin does better" in ch.prose_words(v)["word_e5_blind"]
+    assert "does worse than its blind twin" in ch.answer_values(v)["answer_nbro"]
+    v["e5_gain_fit_vs_blind"] = -0.0056
+    v["e5_gain_fit_vs_blind_se"] = 0.0057
+    assert "no detectable gain" in ch.prose_words(v)["word_e5_blind"]
+
+
+def test_scale_table_lists_only_differences():
+    t = ch.scale_table().data
+    assert "ghn.steps" in t.index and "ghn.hidden" not in t.index
+    assert (t["ci"] != t["paper"]).all() and (t["meaning"] != "").all()
 
 
 def test_nan_values_do_not_crash_claims():

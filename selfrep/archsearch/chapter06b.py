@@ -59,6 +59,45 @@ PRESETS: dict[str, SelfModConfig] = {
     ),
 }
 
+# One line per field that differs between the scales (shown in the chapter's scale table).
+SCALE_MEANINGS: dict[str, str] = {
+    "ghn.steps": "Adam steps training each hypernetwork",
+    "ghn.n_test": "architectures per evaluation split",
+    "ghn.ghn_seeds": "independently trained hypernetworks per encoder",
+    "edit.pop": "edit heads per generation",
+    "edit.generations": "generations of the head's evolution",
+    "edit.evo_runs": "independent evolutions of the head",
+    "edit.test_seeds": "fresh body seeds on which every policy is compared",
+    "lottery.prune_rate": "fraction of each hidden layer's surviving weights pruned per round",
+    "lottery.prune_rate_out": "the same for the output layer",
+    "lottery.rounds": "pruning rounds after the dense run",
+    "lottery.epochs": "training epochs per round",
+    "lottery.seeds": "seeds (initial weights and batch order)",
+    "serann.pop": "population size",
+    "serann.generations": "generations",
+    "serann.repeats": "independent populations per condition",
+}
+
+
+def scale_table() -> pd.DataFrame:
+    """Every config field whose value differs between the ci and paper presets, with its meaning."""
+    from dataclasses import fields
+
+    from selfrep.display import table
+
+    ci, paper = PRESETS["ci"], PRESETS["paper"]
+    rows = []
+    for part in fields(SelfModConfig):
+        a, b = getattr(ci, part.name), getattr(paper, part.name)
+        for f in fields(a):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            if x != y:
+                key = f"{part.name}.{f.name}"
+                rows.append((key, repr(x), repr(y), SCALE_MEANINGS.get(key, "")))
+    df = pd.DataFrame(rows, columns=["parameter", "ci", "paper", "meaning"]).set_index("parameter")
+    return table(df)
+
+
 # Anchors quoted in the chapter (archsearch-design §2.6-2.9); numbers from the sources, not
 # computed here.
 ANCHORS: dict[str, float] = {
@@ -160,6 +199,10 @@ def e4_values(res: dict[str, pd.DataFrame], cfg: GHNConfig) -> dict[str, float]:
         b = rnd[rnd["step"] == st]["acc"].mean()
         v[f"e4_ft_ghn_{st}"] = float(a)
         v[f"e4_ft_random_{st}"] = float(b)
+        # the in-distribution split alone (the values above average all four splits)
+        idx = "in-distribution"
+        v[f"e4_ft_ghn_id_{st}"] = float(ft[(ft["step"] == st) & (ft["split"] == idx)]["acc"].mean())
+        v[f"e4_ft_random_id_{st}"] = float(rnd[(rnd["step"] == st) & (rnd["split"] == idx)]["acc"].mean())
     v["e4_finetune_max_steps"] = float(max(cfg.finetune_steps))
     v["e4_curve_max_steps"] = float(top)
     v["e4_n_test"] = float(cfg.n_test)
@@ -287,7 +330,9 @@ def e6_values(df: pd.DataFrame) -> dict[str, float]:
     from selfrep.archsearch.data import load_digits_split
 
     res = 1.0 / len(load_digits_split().y_test)  # one test digit: the step of a seed's accuracy
-    return {f"e6_{k}": float(x) for k, x in lottery_summary(df, resolution=res).items()}
+    v = {f"e6_{k}": float(x) for k, x in lottery_summary(df, resolution=res).items()}
+    v["e6_reinit_gap_small_se"] = v["e6_reinit_gap_small_sd"] / np.sqrt(v["e6_n_seeds"])
+    return v
 
 
 # --------------------------------------------------------------------------------------------------
@@ -943,3 +988,83 @@ def answer_values(v: Mapping[str, float]) -> dict[str, str]:
         f"({v['e7_triv_fitness_last']:.2f}) is higher, because copying costs the others λ."
     )
     return a
+
+
+def prose_words(v: Mapping[str, float]) -> dict[str, str]:
+    """Short computed phrases the prose glues (word_*), so a sentence cannot claim a direction the
+    numbers do not show."""
+    w: dict[str, str] = {}
+    bl, blse = v["e5_gain_fit_vs_blind"], v["e5_gain_fit_vs_blind_se"]
+    w["word_e5_blind"] = _cmp(
+        bl,
+        0.0,
+        2 * blse,
+        "reading itself gains fitness over the blind twin",
+        "reading itself gives no detectable gain: the blind twin does as well",
+        "the blind twin does better than the head that reads itself",
+    )
+    g0, g0se = v["e5_gain_fit_vs_gen0"], v["e5_gain_fit_vs_gen0_se"]
+    w["word_e5_gen0"] = _cmp(
+        g0,
+        0.0,
+        2 * g0se,
+        "evolution improves on the best random head",
+        "evolution adds nothing detectable to picking the best random head",
+        "the best random head of generation 0 does better than the evolved one",
+    )
+    ru, ruse = v["e5_gain_fit_vs_rule"], v["e5_gain_fit_vs_rule_se"]
+    w["word_e5_rule"] = _cmp(ru, 0.0, 2 * ruse, "above", "level with", "below")
+    up = v["e7_exlo_fitness_up_frac"]
+    w["word_e7_exlo_fitness"] = (
+        "rises as well" if up >= 0.7 else ("rises in some repeats" if up >= 0.5 else "does not rise")
+    )
+    d = v["e7_triv_minus_endo_fitness"]
+    w["word_e7_triv"] = "higher than" if d > 0 else "no higher than"
+    return w
+
+
+QUESTIONS: list[tuple[str, str, str]] = [
+    (
+        "Can a network predict the weights of architectures it has never seen? (004, GHN-2)",
+        "answer_e4",
+        "A4.1-A4.4",
+    ),
+    (
+        "Can a network modify its own architecture without backpropagation? (000/001)",
+        "answer_e5",
+        "A5.1, A5.2",
+    ),
+    (
+        "Is it the network that modifies itself, or an external algorithm? (001, nbro)",
+        "answer_nbro",
+        "A5.4",
+    ),
+    (
+        "Expand, or just train more, and where? (001, dynamically expandable networks)",
+        "answer_den",
+        "A5.3",
+    ),
+    (
+        "Does a network learn for itself which connections are unimportant, and are sparse nets "
+        "better? (000/001, lottery ticket)",
+        "answer_e6",
+        "A6.1-A6.3",
+    ),
+    (
+        "Can networks copy their own architecture, and does evolution follow? (000/001 'show it "
+        "its own code'; SeRANN)",
+        "answer_e7",
+        "A7.1-A7.4",
+    ),
+]
+
+
+def answers_table(v: Mapping[str, float]):
+    """The closing table: source question -> answer sentence (from `answer_values`) -> claims."""
+    from selfrep.display import table
+
+    a = answer_values(v)
+    df = pd.DataFrame(
+        [(q, a[k], c) for q, k, c in QUESTIONS], columns=["source question", "answer", "claims"]
+    ).set_index("source question")
+    return table(df)
