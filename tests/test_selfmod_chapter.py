@@ -193,3 +193,13 @@ def test_page_tables_from_tiny_runs():
     assert "e7_exlo_self_error_slope" in v7 and v7["e7_exlo_rate_bits"] >= 0
     assert v6["e6_reinit_gap_small_sd"] >= v6["e6_resolution"] == 1 / 360
     assert v6["e6_ticket_run_remaining"] >= v6["e6_ticket_min_remaining"]
+
+
+def test_scale_dependent_claims_and_e7_wording():
+    assert ch.scale_dependent_claims() == ", ".join(
+        c.id for c in ch.CLAIMS if c.expected["ci"] != c.expected["paper"]
+    )
+    v = Values(e7_endo_self_error_slope=-0.1, e7_exo_self_error_slope=0.0, e7_exlo_self_error_slope=-0.01)
+    assert ch.prose_words(v)["word_e7_specific"].startswith("The fall")
+    v["e7_exlo_self_error_slope"] = -0.06
+    assert ch.prose_words(v)["word_e7_specific"].startswith("Not even")
