@@ -256,6 +256,7 @@ def e5_values(res: dict[str, pd.DataFrame], cfg: EditConfig, bench, max_dlogit: 
     d_test = ev["test_acc"].to_numpy() - rd.loc[ev["test_seed"], "test_acc"].to_numpy()
     v["e5_gain_fit_vs_random"] = float(d_fit.mean())
     v["e5_gain_fit_vs_random_se"] = _se(d_fit)
+    v["e5_gain_fit_vs_random_z"] = v["e5_gain_fit_vs_random"] / v["e5_gain_fit_vs_random_se"]
     v["e5_gain_test_vs_random"] = float(d_test.mean())
     v["e5_wins_vs_random"] = float((d_fit > 0).mean())
     nz = ep[ep["policy"] == "noop"].set_index("test_seed")
