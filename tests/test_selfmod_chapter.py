@@ -29,21 +29,21 @@ def test_presets_are_registered():
 def test_claim_ids_and_expectations():
     ids = [c.id for c in ch.CLAIMS]
     assert ids == [
-        "C4.1",
-        "C4.2",
-        "C4.3",
-        "C4.4",
-        "C5.1",
-        "C5.2",
-        "C5.3",
-        "C5.4",
-        "C6.1",
-        "C6.2",
-        "C6.3",
-        "C7.1",
-        "C7.2",
-        "C7.3",
-        "C7.4",
+        "A4.1",
+        "A4.2",
+        "A4.3",
+        "A4.4",
+        "A5.1",
+        "A5.2",
+        "A5.3",
+        "A5.4",
+        "A6.1",
+        "A6.2",
+        "A6.3",
+        "A7.1",
+        "A7.2",
+        "A7.3",
+        "A7.4",
     ]
     for c in ch.CLAIMS:
         assert c.chapter == "06b_self_modification"
@@ -58,18 +58,66 @@ def test_every_claim_decides_from_values():
 
 @pytest.mark.parametrize("x,verdict", [(1e-7, "holds"), (1e-3, "differs")])
 def test_c51_threshold(x, verdict):
-    c = next(c for c in ch.CLAIMS if c.id == "C5.1")
+    c = next(c for c in ch.CLAIMS if c.id == "A5.1")
     assert c.decide({"e5_max_dlogit": x})[1] == verdict
 
 
 def test_c72_fraction_rule():
-    c = next(c for c in ch.CLAIMS if c.id == "C7.2")
+    c = next(c for c in ch.CLAIMS if c.id == "A7.2")
     v = Values(e7_endo_mut_down_frac=0.8)
     assert c.decide(v)[1] == "holds"
     v["e7_endo_mut_down_frac"] = 0.6
     assert c.decide(v)[1] == "partly"
     v["e7_endo_mut_down_frac"] = 0.2
     assert c.decide(v)[1] == "differs"
+
+
+def _claim(cid):
+    return next(c for c in ch.CLAIMS if c.id == cid)
+
+
+def test_null_results_are_differs_not_partly():
+    # a gain within 2 SE is no detectable effect (COMMON.md 1): differs, never partly
+    v = Values(e5_gain_fit_vs_random=0.001, e5_gain_fit_vs_random_se=0.002)
+    assert _claim("A5.2").decide(v)[1] == "differs"
+    v = Values(e5_blind_same_arch=0.1, e5_gain_fit_vs_blind=-0.0056, e5_gain_fit_vs_blind_se=0.0057)
+    assert _claim("A5.4").decide(v)[1] == "differs"
+    v["e5_gain_fit_vs_blind"] = 0.02
+    assert _claim("A5.4").decide(v)[1] == "holds"
+    v["e5_blind_same_arch"] = 0.9
+    assert _claim("A5.4").decide(v)[1] == "partly"
+    # grown nets 10 seed SDs worse are "differs", however cheap
+    v = Values(e5_grown_minus_scratch=-0.029, e5_scratch_seed_sd=0.003, e5_compute_ratio=0.3)
+    assert _claim("A5.3").decide(v)[1] == "differs"
+    v["e5_grown_minus_scratch"] = -0.001
+    assert _claim("A5.3").decide(v)[1] == "holds"
+    v["e5_compute_ratio"] = 1.5
+    assert _claim("A5.3").decide(v)[1] == "partly"
+
+
+def test_ood_drop_needs_significance():
+    v = Values(e4_drop_deeper=0.05, e4_drop_deeper_se=0.01, e4_drop_wider=0.005)
+    v.update(e4_drop_wider_se=0.01, e4_drop_otheract=0.3, e4_drop_otheract_se=0.02)
+    assert _claim("A4.2").decide(v)[1] == "partly"
+    v["e4_drop_wider"] = 0.05
+    assert _claim("A4.2").decide(v)[1] == "holds"
+
+
+def test_lottery_se_is_floored_at_resolution():
+    # three seeds that all differ by exactly 4 test digits: SD 0, SE floored at (1/360)/sqrt(3)
+    v = Values(e6_reinit_gap_small=4 / 360, e6_reinit_gap_small_sd=1 / 360, e6_n_seeds=3.0)
+    measured, verdict = _claim("A6.2").decide(v)
+    assert verdict == "holds" and "0.002" in measured
+    v["e6_reinit_gap_small"] = 1 / 360
+    assert _claim("A6.2").decide(v)[1] == "differs"
+
+
+def test_low_rate_exogenous_arm_enters_a73():
+    v = Values(e7_endo_self_error_slope=-0.1, e7_exo_self_error_slope=0.0)
+    v["e7_exlo_self_error_slope"] = -0.01
+    assert _claim("A7.3").decide(v)[1] == "holds"
+    v["e7_exlo_self_error_slope"] = -0.08
+    assert _claim("A7.3").decide(v)[1] == "differs"
 
 
 def test_answers_and_verdicts_are_strings():
@@ -87,11 +135,31 @@ def test_answers_and_verdicts_are_strings():
     assert len(verdicts) == len(ch.CLAIMS) and set(verdicts.values()) <= set(VERDICTS)
     t = ch.claims_table(Values(), "ci")
     assert list(t.index) == [c.id for c in ch.CLAIMS]
+    words = ch.prose_words(Values())
+    assert all(k.startswith("word_") and isinstance(x, str) for k, x in words.items())
+    answers = ch.answers_table(Values()).data
+    assert list(answers.columns) == ["answer", "claims"] and len(answers) == len(a)
+
+
+def test_blind_twin_sign_wording():
+    # evolved - blind < 0 beyond 2 SE: the prose must say the blind twin does better
+    v = Values(e5_gain_fit_vs_blind=-0.02, e5_gain_fit_vs_blind_se=0.005)
+    assert "blind twin does better" in ch.prose_words(v)["word_e5_blind"]
+    assert "does worse than its blind twin" in ch.answer_values(v)["answer_nbro"]
+    v["e5_gain_fit_vs_blind"] = -0.0056
+    v["e5_gain_fit_vs_blind_se"] = 0.0057
+    assert "no detectable gain" in ch.prose_words(v)["word_e5_blind"]
+
+
+def test_scale_table_lists_only_differences():
+    t = ch.scale_table().data
+    assert "ghn.steps" in t.index and "ghn.hidden" not in t.index
+    assert (t["ci"] != t["paper"]).all() and (t["meaning"] != "").all()
 
 
 def test_nan_values_do_not_crash_claims():
     v = Values(e6_ticket_min_remaining=math.nan)
-    assert next(c for c in ch.CLAIMS if c.id == "C6.1").decide(v)[1] == "differs"
+    assert next(c for c in ch.CLAIMS if c.id == "A6.1").decide(v)[1] == "differs"
 
 
 def test_page_tables_from_tiny_runs():
@@ -119,6 +187,19 @@ def test_page_tables_from_tiny_runs():
     sc = SerannConfig(pop=4, generations=2, repeats=2, epochs=1)
     r7 = run_serann(sc, 0)
     t7 = ch.e7_table(r7["generations"], (0, 2))
-    assert len(t7) == 6
+    assert len(t7) == 8  # 4 conditions x 2 checkpoints
     v7 = ch.e7_values(r7, sc)
     assert v7["e7_triv_unique_last"] == 1.0
+    assert "e7_exlo_self_error_slope" in v7 and v7["e7_exlo_rate_bits"] >= 0
+    assert v6["e6_reinit_gap_small_sd"] >= v6["e6_resolution"] == 1 / 360
+    assert v6["e6_ticket_run_remaining"] >= v6["e6_ticket_min_remaining"]
+
+
+def test_scale_dependent_claims_and_e7_wording():
+    assert ch.scale_dependent_claims() == ", ".join(
+        c.id for c in ch.CLAIMS if c.expected["ci"] != c.expected["paper"]
+    )
+    v = Values(e7_endo_self_error_slope=-0.1, e7_exo_self_error_slope=0.0, e7_exlo_self_error_slope=-0.01)
+    assert ch.prose_words(v)["word_e7_specific"].startswith("The fall")
+    v["e7_exlo_self_error_slope"] = -0.06
+    assert ch.prose_words(v)["word_e7_specific"].startswith("Not even")

@@ -116,9 +116,14 @@ def test_phenotype_and_run_are_pure_functions():
     r1, r2 = run_serann(cfg, 0), run_serann(cfg, 0)
     for k in r1:
         pd.testing.assert_frame_equal(r1[k], r2[k])
-    assert set(r1["generations"]["condition"]) == {"endogenous", "exogenous", "trivial"}
-    s = slopes(r1["generations"], "fitness")
-    assert len(s) == 3
+    g = r1["generations"]
+    assert set(g["condition"]) == {"endogenous", "exogenous", "exogenous_low", "trivial"}
+    # the low-rate control flips at the endogenous twin's second-half rate (bits / BITS)
+    endo = g[(g["condition"] == "endogenous") & (g["generation"] >= 1)]["mut_rate"].mean()
+    low = g[g["condition"] == "exogenous_low"]["exo_rate"].iloc[0]
+    assert low == pytest.approx(endo / BITS)
+    s = slopes(g, "fitness")
+    assert len(s) == 4
 
 
 def test_config_validation():

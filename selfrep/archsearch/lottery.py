@@ -219,17 +219,23 @@ def lottery_table(df: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def lottery_summary(df: pd.DataFrame, small: float = 0.2) -> dict[str, float]:
-    """Numbers deciding C6.1-C6.3.
+def lottery_summary(df: pd.DataFrame, small: float = 0.2, resolution: float = 0.0) -> dict[str, float]:
+    """Numbers deciding A6.1-A6.3.
+
+    `resolution` is the smallest step of one seed's test accuracy (1 / test-set size): every
+    seed SD of an accuracy is floored at it, and every seed SD of an epoch count at 1 epoch, so a
+    few seeds that happen to agree exactly cannot produce a near-zero standard error.
 
     - dense_test, dense_sd: dense accuracy at early stop (mean, SD over seeds);
     - ticket_min_remaining: the smallest remaining fraction whose ticket mean is >= dense mean -
-      dense SD
-      (the smallest "winning" ticket; 1.0 if none);
+      dense SD (floored at `resolution`) (the smallest "winning" ticket; 1.0 if none);
+      ticket_run_remaining: the smallest remaining fraction down to which *every* pruning round
+      passes that test (a contiguous run from the dense net; 1.0 if the first round fails);
     - ticket_at_small / reinit_at_small / random_at_small: mean test accuracy at the round whose
       remaining
       fraction is closest to `small` (default 20 %), and that fraction, `small_remaining`;
-    - reinit_gap_small (+ _sd): ticket - reinit at that round, paired by seed; random_gap_small:
+    - reinit_gap_small (+ _sd, floored at `resolution`): ticket - reinit at that round, paired
+      by seed; random_gap_small:
       ticket -
       random mask;
     - stop_dense, stop_ticket_small, stop_ticket_min: mean early-stop epochs (dense, at `small`, at
@@ -248,9 +254,14 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2) -> dict[str, float]:
     dense_mean = float(dense["test_at_stop"].mean())
     dense_sd = float(dense["test_at_stop"].std(ddof=1)) if len(dense) > 1 else 0.0
     tk = t[t["condition"] == "ticket"].sort_values("remaining")
-    win = tk[tk["test_mean"] >= dense_mean - dense_sd]
+    passes = tk["test_mean"] >= dense_mean - max(dense_sd, resolution)
+    win = tk[passes]
     min_round = int(win.iloc[0]["round"]) if len(win) else 0
     min_rem = float(win.iloc[0]["remaining"]) if len(win) else 1.0
+    pruned = tk[tk["round"] > 0].sort_values("round")
+    ok = (pruned["test_mean"] >= dense_mean - max(dense_sd, resolution)).to_numpy()
+    n_run = int(np.argmin(ok)) if not ok.all() else len(ok)  # leading rounds that pass
+    run_rem = float(pruned["remaining"].iloc[n_run - 1]) if n_run else 1.0
     rnd_small = int(tk.iloc[(tk["remaining"] - small).abs().argmin()]["round"])
 
     def at(cond: str, rnd: int) -> pd.Series:
@@ -267,7 +278,7 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2) -> dict[str, float]:
         a = df[(df["condition"] == "ticket") & (df["round"] == 0)].set_index("seed")[col]
         b = df[(df["condition"] == "ticket") & (df["round"] == rnd_small)].set_index("seed")[col]
         d = (a - b).to_numpy(dtype=float)  # dense - ticket: > 0 means the ticket is faster
-        se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+        se = float(max(d.std(ddof=1), 1.0) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
         return float(d.mean()), se
 
     stop_gap, stop_gap_se = paired("stop_epoch")
@@ -277,12 +288,14 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2) -> dict[str, float]:
         "dense_test": dense_mean,
         "dense_sd": dense_sd,
         "ticket_min_remaining": min_rem,
+        "ticket_run_remaining": run_rem,
+        "resolution": float(resolution),
         "small_remaining": float(tk[tk["round"] == rnd_small]["remaining"].iloc[0]),
         "ticket_at_small": float(at("ticket", rnd_small).mean()),
         "reinit_at_small": float(at("reinit", rnd_small).mean()),
         "random_at_small": float(at("random_mask", rnd_small).mean()),
         "reinit_gap_small": float(gap.mean()),
-        "reinit_gap_small_sd": float(gap.std(ddof=1)) if len(gap) > 1 else 0.0,
+        "reinit_gap_small_sd": max(float(gap.std(ddof=1)) if len(gap) > 1 else 0.0, resolution),
         "random_gap_small": float(gap_r.mean()),
         "stop_dense": float(stop.loc[0]),
         "stop_ticket_small": float(stop.loc[rnd_small]),

@@ -6,25 +6,58 @@ once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+# The book column is ~7 in wide: every figure is <= 7.5 in wide, with fonts >= 9 pt.
+STYLE = {
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+}
+
+
+def _styled(fn: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Build the figure under STYLE (fonts are fixed when each text object is created)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs) -> Figure:
+        with plt.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
 
 SPLITS = ("in-distribution", "deeper", "wider", "other activation")
 POLICY_COLORS = {"evolved": "C0", "gen0": "C8", "blind": "C9", "random": "C1", "noop": "C7", "rule": "C2"}
 COND_COLORS = {
     "endogenous": "C0",
     "exogenous": "C3",
+    "exogenous_low": "C1",
     "trivial": "C7",
     "ticket": "C0",
     "reinit": "C3",
     "random_mask": "C1",
 }
 
+COND_LABELS = {
+    "endogenous": "endogenous (own copies)",
+    "exogenous": "exogenous, initial rate",
+    "exogenous_low": "exogenous, final rate",
+    "trivial": "trivial replicator",
+}
 
+
+@_styled
 def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
     """E4: 0-step test accuracy per split for the chain GHN, the MLP hypernet and the token
     ablations, each
@@ -39,7 +72,7 @@ def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
         ("gru", "shuffled", "GHN, shuffled tokens"),
         ("gru", "constant", "GHN, constant tokens"),
     ]
-    fig, ax = plt.subplots(figsize=(9, 3.8))
+    fig, ax = plt.subplots(figsize=(7.2, 4.2))
     width = 0.2
     rng = np.random.default_rng(0)  # jitter of the dots only
     for j, (enc, tok, name) in enumerate(models):
@@ -61,19 +94,21 @@ def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
     ax.set_xticks(range(len(SPLITS)), SPLITS)
     ax.set_ylabel("test accuracy at 0 steps")
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=8, ncol=3, loc="lower left")
+    # legend above the axes: inside it would cover the bars
+    ax.legend(ncol=2, loc="lower center", bbox_to_anchor=(0.5, 1.01), frameon=False)
     fig.tight_layout()
     plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
+@_styled
 def ghn_curves(res: Mapping[str, pd.DataFrame]) -> Figure:
     """E4: test accuracy vs Adam steps from random init and from the GHN's prediction (mean and
     min-max over
     architectures), one panel per split."""
     c = res["curves"]
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.2), sharey=True)
-    for ax, split in zip(axes, SPLITS, strict=True):
+    fig, axes = plt.subplots(2, 2, figsize=(7, 5.4), sharey=True, sharex=True)
+    for ax, split in zip(axes.flat, SPLITS, strict=True):
         for init, color, name in (("random", "C1", "random init"), ("ghn", "C0", "GHN init")):
             d = c[(c["split"] == split) & (c["init"] == init)]
             g = d.groupby("step")["acc"]
@@ -82,15 +117,18 @@ def ghn_curves(res: Mapping[str, pd.DataFrame]) -> Figure:
             ax.plot(x, g.mean().to_numpy(), "o-", color=color, ms=3, label=name)
             ax.fill_between(x, g.min().to_numpy(), g.max().to_numpy(), color=color, alpha=0.15)
         ax.set_xscale("log")
-        ax.set_title(split, fontsize=10)
-        ax.set_xlabel("Adam steps + 1")
-    axes[0].set_ylabel("test accuracy")
-    axes[0].legend(fontsize=8)
+        ax.set_title(split)
+    for ax in axes[1]:
+        ax.set_xlabel("Adam steps + 1 (log scale)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("test accuracy")
+    axes[0][0].legend(loc="lower right")
     fig.tight_layout()
     plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
+@_styled
 def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, evo_run: int = 0) -> Figure:
     """E5: width of each layer vs edit round for the first `n` test seeds of one policy (stacked
     bars: one
@@ -99,8 +137,10 @@ def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, e
     if policy in ("evolved", "blind"):
         t = t[t["evo_run"] == evo_run]
     seeds = sorted(t["test_seed"].unique())[:n]
-    fig, axes = plt.subplots(1, len(seeds), figsize=(3.6 * len(seeds), 3.2), sharey=True, squeeze=False)
-    for ax, s in zip(axes[0], seeds, strict=True):
+    fig, axes = plt.subplots(
+        len(seeds), 1, figsize=(7, 2.5 * len(seeds) + 0.6), sharex=True, sharey=True, squeeze=False
+    )
+    for ax, s in zip(axes[:, 0], seeds, strict=True):
         d = t[t["test_seed"] == s].sort_values("round")
         bottom = np.zeros(len(d))
         for l in range(4):
@@ -120,27 +160,29 @@ def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, e
                 (r, bottom[list(d["round"]).index(r)]),
                 ha="center",
                 va="bottom",
-                fontsize=7,
-                rotation=90,
+                fontsize=9,
             )
         ax2 = ax.twinx()
         ax2.plot(d["round"], d["val_acc"], "k.-", lw=1)
         ax2.set_ylim(0.7, 1.0)
-        ax2.set_ylabel("val acc", fontsize=8)
-        ax.set_title(f"{policy}, body seed {s}", fontsize=10)
-        ax.set_xlabel("edit round")
-    axes[0][0].set_ylabel("units (stacked by layer)")
-    axes[0][0].set_ylim(0, 600)
-    axes[0][0].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
+        ax2.set_ylabel("val accuracy")
+        ax.set_title(f"{policy} head, body seed {s}")
+        ax.set_ylabel("units")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[-1][0].set_xlabel("edit round (0: before the first edit)")
+    axes[0][0].set_ylim(0, 640)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, ncol=4, loc="upper center", frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
     plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
+@_styled
 def edit_policies(episodes: pd.DataFrame, refs: Mapping[str, float]) -> Figure:
     """E5: final test accuracy vs parameters for every policy (one dot per episode), with the static
     baselines of the bench as horizontal lines (`refs`: label -> test accuracy)."""
-    fig, ax = plt.subplots(figsize=(9.5, 4))
+    fig, ax = plt.subplots(figsize=(7, 5.6))
     rng = np.random.default_rng(0)  # jitter only
     for pol, color in POLICY_COLORS.items():
         e = episodes[episodes["policy"] == pol]
@@ -157,38 +199,42 @@ def edit_policies(episodes: pd.DataFrame, refs: Mapping[str, float]) -> Figure:
     for i, (name, acc) in enumerate(refs.items()):
         ax.axhline(acc, color=f"C{4 + i}", ls="--", lw=1, label=f"{name}: {acc:.3f}")
     ax.set_xscale("log")
-    ax.set_xlabel("parameters of the final net")
+    ax.set_xlabel("parameters of the final net (log scale)")
     ax.set_ylabel("test accuracy")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     fig.tight_layout()
     plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
+@_styled
 def edit_evolution(evolution: pd.DataFrame) -> Figure:
     """E5: fitness of the head population per generation (best and mean, each evolution run)."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    fig, ax = plt.subplots(figsize=(6, 3.6))
     for r, d in evolution.groupby("evo_run"):
         g = d.groupby("generation")["fitness"]
         ax.plot(g.max().index, g.max(), "-", color=f"C{r}", label=f"run {r}: best")
         ax.plot(g.mean().index, g.mean(), ":", color=f"C{r}", label=f"run {r}: mean")
     ax.set_xlabel("generation")
-    ax.set_ylabel("fitness (val acc - α log10 params)")
-    ax.legend(fontsize=7, ncol=2)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("fitness\n(val acc − α log10 params)")
+    ax.legend(ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
-def lottery(df: pd.DataFrame) -> Figure:
+@_styled
+def lottery(df: pd.DataFrame, epochs: int | None = None) -> Figure:
     """E6: against the fraction of weights remaining, for tickets, re-initialised tickets and
     random masks
     (mean and SD over seeds): (a) test accuracy at early stop, (b) test accuracy of the masked
     initial
     weights before any training, (c) the first epoch reaching 95 % validation accuracy, (d) the
     early-stop
-    epoch."""
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4), sharex=True)
+    epoch. `epochs` (the training length) marks, in (c), the value a run that never reached 95 %
+    is counted as (epochs + 1)."""
+    fig, axes = plt.subplots(2, 2, figsize=(7.2, 6.4), sharex=True)
     labels = {
         "ticket": "winning ticket (rewind to θ0)",
         "reinit": "same mask, random re-init",
@@ -216,7 +262,7 @@ def lottery(df: pd.DataFrame) -> Figure:
             )
     rem = sorted(df.groupby("round")["remaining"].mean() * 100, reverse=True)
     for ax, (_, title) in zip(axes.flat, panels, strict=True):
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=9.5)
         ax.set_xscale("log")
         ax.set_xticks(rem, [f"{r:.0f}" if r >= 10 else f"{r:.1f}" for r in rem])
         ax.minorticks_off()
@@ -224,12 +270,22 @@ def lottery(df: pd.DataFrame) -> Figure:
     for ax in axes[1]:
         ax.set_xlabel("weights remaining (%)")
     axes[0][1].axhline(0.1, color="k", ls=":", lw=0.8)
-    axes[0][0].legend(fontsize=8)
-    fig.tight_layout()
+    axes[0][1].text(rem[0], 0.11, "chance", fontsize=9, va="bottom")
+    if epochs is not None:
+        axes[1][0].axhline(epochs + 1, color="k", ls=":", lw=0.8)
+        axes[1][0].text(rem[0], epochs + 1, f"never reached\n(counted as {epochs + 1})", fontsize=9, va="top")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("accuracy" if ax is axes[0][0] else "epoch")
+    axes[0][1].set_ylabel("accuracy")
+    axes[1][1].set_ylabel("epoch")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, ncol=2, loc="upper center", frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
     plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
+@_styled
 def serann(gens: pd.DataFrame, metrics: Sequence[tuple[str, str]] | None = None) -> Figure:
     """E7: population metrics per generation for each condition (mean and SD band over repeats)."""
     metrics = metrics or [
@@ -240,18 +296,20 @@ def serann(gens: pd.DataFrame, metrics: Sequence[tuple[str, str]] | None = None)
         ("loss_balance", "mean loss balance λ"),
         ("survival", "viable fraction"),
     ]
-    fig, axes = plt.subplots(2, 3, figsize=(12, 6), sharex=True)
+    fig, axes = plt.subplots(3, 2, figsize=(7.2, 8), sharex=True)
     for ax, (m, name) in zip(axes.flat, metrics, strict=True):
         for cond, d in gens.groupby("condition"):
             g = d.groupby("generation")[m]
             mu, sd = g.mean(), g.std().fillna(0)
             color = COND_COLORS.get(cond, "k")
-            ax.plot(mu.index, mu, color=color, label=cond)
+            ax.plot(mu.index, mu, color=color, label=COND_LABELS.get(cond, cond))
             ax.fill_between(mu.index, mu - sd, mu + sd, color=color, alpha=0.15)
-        ax.set_title(name, fontsize=10)
-    for ax in axes[1]:
+        ax.set_title(name)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in axes[-1]:
         ax.set_xlabel("generation")
-    axes[0][0].legend(fontsize=8)
-    fig.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, ncol=2, loc="upper center", frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
     plt.close(fig)  # displayed once, by the cell that returns it
     return fig

@@ -33,7 +33,9 @@ read-out stands in for the per-individual variation of SeRANN's copies.
 
 Controls: "exogenous" -- the same loop, offspring = parent with external bit flips at the
 endogenous run's
-initial measured rate; "trivial" -- a replicator whose head outputs one constant genotype whatever
+initial measured rate; "exogenous_low" -- the same at the rate the endogenous run ends with (mean
+over its second half), so a low mutation rate alone can be told apart from self-copying;
+"trivial" -- a replicator whose head outputs one constant genotype whatever
 it
 reads (the zero-quine lesson: it never makes a copying error after the first generation, yet copies
 nothing).
@@ -68,7 +70,7 @@ N_GENOTYPES = 2**BITS
 DEPTHS: tuple[int, ...] = (1, 2, 3, 4)
 WIDTHS: tuple[int, ...] = (16, 32, 64, 128)
 ACT_CODES: tuple[str | None, ...] = ("relu", "tanh", "sigmoid", None)  # None: invalid
-CONDITIONS: tuple[str, ...] = ("endogenous", "exogenous", "trivial")
+CONDITIONS: tuple[str, ...] = ("endogenous", "exogenous", "exogenous_low", "trivial")
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,8 @@ def run_population(
 ) -> pd.DataFrame:
     """Evolve one population for `generations`; one row of metrics per generation.
 
-    `condition`: "endogenous" (offspring = own Bernoulli copy), "exogenous" (offspring = parent
+    `condition`: "endogenous" (offspring = own Bernoulli copy), "exogenous" / "exogenous_low"
+    (offspring = parent
     with each
     bit flipped with probability `exo_rate`), "trivial" (offspring = cfg.trivial_genotype). Metrics
     of
@@ -289,7 +292,7 @@ def run_population(
         if condition == "endogenous":
             p = np.stack([ph[i].copy_p for i in parents])
             child_bits = (rng.random(p.shape) < p).astype(np.int64)
-        elif condition == "exogenous":
+        elif condition in ("exogenous", "exogenous_low"):
             flips = (rng.random(parent_bits.shape) < exo_rate).astype(np.int64)
             child_bits = parent_bits ^ flips
         else:
@@ -303,7 +306,7 @@ def run_serann(cfg: SerannConfig, seed: int = 0, data: Digits | None = None) -> 
     """E7: `repeats` populations per condition in one world (world seed = `seed`).
 
     The exogenous control of repeat r flips bits at the rate its endogenous twin measured at
-    generation 1
+    generation 1 (the exogenous_low control: at the twin's mean rate over its second half)
     (bits per replication / BITS), from the same initial population. Returns "generations" (one row
     per
     condition x repeat x generation) and "world" (every phenotype trained: code, architecture,
@@ -330,8 +333,19 @@ def run_serann(cfg: SerannConfig, seed: int = 0, data: Digits | None = None) -> 
         triv = run_population(
             cfg, world, "trivial", np.random.default_rng(derive_seed(E7_TAG, seed, r, 3)), init
         )
-        for name, df in (("endogenous", endo), ("exogenous", exo), ("trivial", triv)):
-            frames.append(df.assign(condition=name, repeat=r, exo_rate=rate0 if name == "exogenous" else 0.0))
+        half = endo[endo["generation"] >= max(1, cfg.generations // 2)]["mut_rate"].dropna()
+        rate_end = float(half.mean()) / BITS if len(half) else 0.0
+        low = run_population(
+            cfg,
+            world,
+            "exogenous_low",
+            np.random.default_rng(derive_seed(E7_TAG, seed, r, 4)),
+            init,
+            exo_rate=min(max(rate_end, 0.0), 1.0),
+        )
+        rates = {"exogenous": rate0, "exogenous_low": rate_end}
+        for name, df in (("endogenous", endo), ("exogenous", exo), ("exogenous_low", low), ("trivial", triv)):
+            frames.append(df.assign(condition=name, repeat=r, exo_rate=rates.get(name, 0.0)))
     wrows = []
     for code, p in sorted(world.cache.items()):
         arch, lam = decode(code)
