@@ -113,7 +113,7 @@ ANCHORS: dict[str, float] = {
     "sgd_id": 88.53,
     "ghn2_ratio_id": 0.755,  # 66.9 / 88.5
     "ghn2_ratio_deep": 0.716,  # 60.5 / 84.5
-    "article_2500_iters": 69.2,  # seed 004's article: trained nets after 2,500 iterations
+    "article_2500_iters": 69.2,  # article 004: trained nets after 2,500 iterations
     "lth_ticket_size_max": 0.2,  # Frankle & Carbin: winning tickets < 10-20 % of the weights
 }
 
@@ -756,7 +756,7 @@ CLAIMS: list[Claim] = [
     _claim(
         "A4.4",
         "0-step predicted weights are worth K training steps, and never fine-tune worse.",
-        "GHN-2 66.9 % at 0 steps vs 69.2 % after 2,500 iterations (seed 004's article)",
+        "GHN-2 66.9 % at 0 steps vs 69.2 % after 2,500 iterations (article 004)",
         ("e4_matched_steps_id", "e4_ft_worse_cells", "e4_ft_cells"),
         "holds if K >= 50 Adam steps and no significantly worse fine-tuning cell; partly if K >= "
         "10 or "
@@ -797,7 +797,7 @@ CLAIMS: list[Claim] = [
     _claim(
         "A5.4",
         "The evolved head's edits depend on what it reads about itself.",
-        "seed 001 (nbro): the selection is external; is the edit computed by the net?",
+        "Q&A 001 (nbro): the selection is external; is the edit computed by the net?",
         ("e5_blind_same_arch", "e5_gain_fit_vs_blind", "e5_gain_fit_vs_blind_se"),
         "'depend on' read as: the evolved head beats its blind (open-loop) twin by > 2 SE "
         "fitness (paired); holds if so and the blind head ends in another architecture in > 50 % "
@@ -994,7 +994,7 @@ def answer_values(v: Mapping[str, float]) -> dict[str, str]:
         f"after {v['e6_speed_ticket_small']:.0f} epochs (dense {v['e6_speed_dense']:.0f}). "
         + (
             f"There the ticket ({v['e6_ticket_at_small']:.1%}) is more than one seed SD above the "
-            "dense net, the direction of seed 000's 'significantly better' sparse nets, though one "
+            "dense net, the direction of Q&A 000's 'significantly better' sparse nets, though one "
             "seed SD is no significance test."
             if better
             else "Sparse nets are not 'significantly better' on this easy task (ticket "
