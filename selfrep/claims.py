@@ -339,7 +339,11 @@ def claims_table(claims: Iterable[Claim], values: Mapping[str, object], scale: s
     """`claims_frame` styled for a chapter page: full text, wrapped and left-aligned."""
     from selfrep.display import table
 
-    return table(claims_frame(claims, values, scale))
+    frame = claims_frame(claims, values, scale)
+    widths = {"id": "5%", "claim": "20%", "paper": "14%", "measured": "20%", "verdict": "10%", "rule": "21%"}
+    if "expected" in frame.columns:
+        widths["expected"] = "10%"
+    return table(frame.reset_index(), index=False, widths=widths)
 
 
 def _is_number(x: object) -> bool:

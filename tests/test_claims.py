@@ -224,3 +224,26 @@ def test_registered_claims_are_well_formed():
         seen.add(c.id)
         assert c.uses and c.rule and c.statement and c.paper
         assert set(c.expected) == {"ci", "paper"}, f"{c.id}: record a verdict for both scales"
+
+
+# ---------------------------------------------------------------------------- chapter display
+
+
+def test_styled_claims_table_spans_the_column_with_fixed_widths():
+    c = at_least(
+        "X1", "ch", "most nets are fixpoints", paper="50/50", value="frac", holds=0.9, expected="holds"
+    )
+    html = claims_mod.claims_table([c], {"frac": 0.95}, "ci").to_html()
+    assert "table-layout: fixed" in html and "width: 100%" in html
+    for text in ("X1", "most nets are fixpoints", "frac = 0.95", "holds"):
+        assert text in html
+    assert html.count("th.col") == 7  # id, claim, paper, measured, verdict, rule, expected: one width each
+
+
+def test_display_table_names_an_unknown_width_column():
+    import pandas as pd
+
+    from selfrep.display import table
+
+    with pytest.raises(ValueError, match="widths"):
+        table(pd.DataFrame({"a": [1]}), widths={"b": "10%"})
