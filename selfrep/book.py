@@ -580,6 +580,11 @@ def _md_cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _claim_anchor(claim_id: str) -> str:
+    """A MyST target name for a claim id ("A1.4" -> "claim-a1-4")."""
+    return "claim-" + "".join(ch if ch.isalnum() else "-" for ch in claim_id.lower())
+
+
 def _md_table(header: list[str], rows: list[list[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
@@ -622,20 +627,14 @@ def report_markdown(results: Mapping[str, Mapping[str, Any]], chapters: list[str
     out.append("\n## Claims\n")
     assessments = assess_all({c: results[c] for c in present}, all_claims())
     if assessments:
+        # A narrow summary (fits the page column), then each claim in full as a list item: an
+        # 8-column table of long texts is wider than the page and hides its verdicts off-screen.
         out.append(
             _md_table(
-                ["id", "chapter", "claim", "paper", "measured", "verdict", "recorded", "check"],
+                ["id", "chapter", "verdict", "recorded", "check"],
                 [
-                    [
-                        a.claim.id,
-                        a.claim.chapter,
-                        a.claim.statement,
-                        a.claim.paper,
-                        a.measured,
-                        a.verdict or "—",
-                        a.expected or "—",
-                        check_column(a),
-                    ]
+                    [f"{{ref}}`{a.claim.id} <{_claim_anchor(a.claim.id)}>`", a.claim.chapter]
+                    + [a.verdict or "—", a.expected or "—", check_column(a)]
                     for a in assessments
                 ],
             )
@@ -643,13 +642,19 @@ def report_markdown(results: Mapping[str, Mapping[str, Any]], chapters: list[str
         out.append(
             "\nEach verdict is computed from the glued values by the rule recorded with the "
             "claim in `selfrep` (`selfrep claims` prints the same table; `--check` fails "
-            "when a verdict differs from the recorded one)."
+            "when a verdict differs from the recorded one). *recorded* is the verdict recorded for "
+            "this scale when the claim was last measured: a regression record, not a prediction."
         )
-        out.append(
-            "\n```{dropdown} Rules\n"
-            + "\n".join(f"- **{a.claim.id}**: {a.claim.rule}" for a in assessments)
-            + "\n```"
-        )
+        out.append("\n### Each claim\n")
+        for a in assessments:
+            c = a.claim
+            out.append(
+                f"({_claim_anchor(c.id)})=\n**{c.id}** ({c.chapter}): {_md_cell(c.statement)}\n"
+                f"- *paper*: {_md_cell(c.paper)}\n"
+                f"- *measured*: {_md_cell(a.measured)}\n"
+                f"- *verdict*: **{a.verdict or '—'}** (recorded: {a.expected or '—'}; {check_column(a)})\n"
+                f"- *rule*: {_md_cell(c.rule)}\n"
+            )
     else:
         out.append("No claims are registered yet.")
 

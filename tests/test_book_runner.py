@@ -249,3 +249,13 @@ def test_python_m_selfrep_book_is_run(tmp_path):
         assert book.main(["--scale", "nope"]) == 2
     finally:
         os.chdir(cwd)
+
+
+def test_report_lists_claims_in_a_narrow_table_with_each_claim_in_full():
+    from selfrep.book import report_markdown
+
+    result = {"chapter": "01_self_application", "scale": "ci", "seed": 0, "versions": {}, "wall_s": 1.0}
+    md = report_markdown({"01_self_application": {**result, "values": {}}}, ["01_self_application"])
+    assert "| id | chapter | verdict | recorded | check |" in md  # fits the page column
+    assert "{ref}`P1 <claim-p1>`" in md and "(claim-p1)=\n**P1** (01_self_application)" in md
+    assert "- *rule*: " in md and "- *measured*: missing " in md  # no values: says what is missing
