@@ -861,7 +861,7 @@ def divergence_text(end: pd.DataFrame) -> str:
         parts.append(f"{where} ({share_text(_count(row.div, row.n), row.n)})")
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     common = f", all with {' and '.join(shared)}" if shared else ""
-    total = share_text(k, n) if k >= 0.005 * n else f"{k} of {n:,} nets"
+    total = share_text(k, n) if k >= 0.01 * n else f"{k} of {n:,} nets"
     return f"{total} diverge (in {len(cells)} of {len(end)} cells{common}: {listed})"
 
 
