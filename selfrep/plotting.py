@@ -449,7 +449,7 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
     cols = list(dict.fromkeys(zip(last["lr"], last["momentum"], strict=True)))
     cmap = mpl.colors.LinearSegmentedColormap.from_list("zn", ["#606060", "#ffffff", "#2ca02c"])
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(7.5, 2.2 * len(trainings) + 1.2), layout="constrained")
+        fig = Figure(figsize=(7.5, 2.4 * len(trainings) + 1.7), layout="constrained")
         axes = fig.subplots(len(trainings), 1, squeeze=False)
         for ax, training in zip(axes[:, 0], trainings, strict=True):
             sub = last[last["training"] == training]
@@ -477,10 +477,19 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
             im = ax.imshow(m, cmap=cmap, vmin=-1, vmax=1, aspect="auto")
             ax.set_yticks(range(len(rows)), [f"{p} / {i}" for p, i in rows])
             ax.set_xticks(range(len(cols)), [f"lr {lr:g}\nμ {mom:g}" for lr, mom in cols])
+            unit = "epochs" if sub["step"].iloc[0] == "epoch" else "steps"  # an epoch: one update per weight
             ax.set_title(
-                f"{training} ({int(sub['t'].iloc[0]):,} steps, {int(sub['n'].iloc[0])} nets per cell)"
+                f"{training} ({int(sub['t'].iloc[0]):,} {unit}, {int(sub['n'].iloc[0])} nets per cell)"
             )
-        cb = fig.colorbar(im, ax=axes[:, 0], shrink=0.6, label="fraction non-zero − fraction zero")
+        # below the panels, so the panels (and their titles) keep the full width
+        cb = fig.colorbar(
+            im,
+            ax=axes[:, 0],
+            location="bottom",
+            shrink=0.5,
+            aspect=30,
+            label="fraction non-zero − fraction zero",
+        )
         cb.set_ticks([-1, 0, 1], labels=["all zero", "neither", "all non-zero"])
         fig.legend(
             handles=[

@@ -123,6 +123,11 @@ def test_weight_space_values_and_claims(ws_frames):
     assert v["f32_travel_noisy_n"] == 0 and v["travel_noisy_f32"] == 0
     assert v["f32_travel_copies"] == TINY3.parents * TINY3.clones
     assert v["travel_noisy"] == v["f64_travel_low"]
+    # the noise's own share: the twins' distance to where their parent itself ends when retrained
+    children = ws_frames[1]
+    twins = children[(children["dtype"] == "float64") & (children["level"] == 1e-11)]
+    assert v["travel_noise_only"] == twins["to_parent_after"].max() < v["travel_noisy"]
+    assert v["travel_any"] == max(v["f32_travel_low"], v["f64_travel_low"])
     assert {"P7a", "P7b", "P7c", "P7d"} <= set(table.index)
 
 
@@ -285,3 +290,21 @@ def test_last_attackers_of_a_cluster():
     assert math.isclose(out["cluster_top_attacker_error"], 0.3)  # median of 3's two attacks (0.2, 0.4)
     none = ch5._last_attackers(attacks.iloc[:0], members)
     assert none == {"cluster_top_attacker_share": 0.0, "cluster_top_attacker_error": 0.0}
+
+
+def test_p7d_separates_the_observation_from_its_cause():
+    decide = next(c for c in ch3.CLAIMS if c.id == "P7d").decide
+    v = {
+        "travel_noisy": 3e-6,
+        "travel_noise_only": 6e-12,
+        "travel_any": 3e-6,
+        "travel_noisy_f32": 0,
+        "f32_travel_noisy_n": 0,
+        "f32_travel_copies": 200,
+        "f32_travel_low": 2e-6,
+        "travel_level_exp": 11,
+    }
+    text, verdict = decide(v)
+    assert verdict == "partly" and "6e-12 from where its parent itself ends" in text  # drift, not noise
+    assert decide({**v, "travel_noise_only": 5e-8})[1] == "holds"
+    assert decide({**v, "travel_noisy": 1e-8, "travel_any": 3e-8})[1] == "differs"

@@ -149,6 +149,7 @@ def test_values_and_claims(frames):
         "act_conclusion",
         "fig5_second_population",
         "gd_tiny_gain_reading",
+        "gk_div_text",
     ):
         assert isinstance(v[key], str) and v[key], key
     assert all(math.isfinite(v[k]) for k in ("fig5_weightwise_nonzero_frac", "gd_zero", "dist_min_max_abs"))
@@ -209,6 +210,48 @@ def test_share_text_and_readings():
         ch.share_text(0, 0)
 
 
+def _panel(divs):
+    return pd.DataFrame(
+        [
+            {"positions": p, "init": i, "lr": lr, "momentum": m, "n": 50, "div": d}
+            for (p, i, lr, m), d in divs.items()
+        ]
+    )
+
+
+def test_divergence_text_names_every_divergent_cell():
+    cells = {
+        ("raw", "glorot", 0.04, 0.9): 0.98,
+        ("raw", "glorot", 0.01, 0.9): 0.06,
+        ("raw", "glorot", 0.01, 0.0): 0.0,
+        ("scaled", "pytorch", 0.04, 0.0): 0.0,
+    }
+    text = ch.divergence_text(_panel(cells))
+    # the small cell is named too, and the shared momentum once; lr differs so it is named per cell
+    assert text.startswith("26% diverge (in 2 of 4 cells, all with μ 0.9:")
+    assert "raw / glorot at lr 0.04 (98%)" in text and "raw / glorot at lr 0.01 (6%)" in text
+    assert ch.divergence_text(_panel({k: 0.0 for k in cells})) == "none diverge"
+    one = ch.divergence_text(_panel({**{k: 0.0 for k in cells}, ("raw", "glorot", 0.04, 0.9): 0.02}))
+    assert one == "1 of 200 nets diverge (in 1 of 4 cells: raw / glorot at lr 0.04, μ 0.9 (2%))"
+
+
+def test_bias_reading_reports_the_recurrent_difference():
+    v = {}
+    for tag, div in (("nobias", 20), ("bias", 30)):
+        for red, counts in (
+            ("weightwise", {"nonzero": 50}),
+            ("aggregating", {"other": 50}),
+            ("recurrent", {"div": div, "other": 50 - div}),
+        ):
+            for key in ("div", "zero", "nonzero", "second", "other"):
+                v[f"act_linear_{tag}_{red}_{key}"] = counts.get(key, 0)
+    text = ch._bias_difference_text(v, 50)
+    assert "20 of 50 recurrent nets diverge without bias and 30 with bias" in text
+    assert "aggregating" not in text and "within sampling noise" in text
+    v["act_linear_bias_recurrent_div"], v["act_linear_bias_recurrent_other"] = 20, 30
+    assert ch._bias_difference_text(v, 50) == ""
+
+
 def test_prose_renders_as_markdown_not_as_a_value():
     bundle = ch.Prose("a *b*")._repr_mimebundle_()
     assert bundle["text/markdown"] == "a *b*" and "text/html" in bundle
@@ -220,6 +263,7 @@ def test_prose_renders_as_markdown_not_as_a_value():
         "gd_tiny_gain_reading",
         "act_reading",
         "act_conclusion",
+        "gk_div_text",
     }
 
 

@@ -163,6 +163,7 @@ SENTENCES: tuple[str, ...] = (
     "gd_tiny_gain_reading",
     "act_reading",
     "act_conclusion",
+    "gk_div_text",
 )
 
 
@@ -805,6 +806,65 @@ def _count(frac: float, n: int) -> int:
     return int(round(frac * n))
 
 
+def _bias_difference_text(v: dict, n: int) -> str:
+    """For the linear column of Fig 9: how the aggregating and recurrent nets differ without and with
+    bias (per reduction, the kind whose counts differ most, with Fisher's exact test), as a clause
+    starting "; " ("" if the counts are equal)."""
+    from scipy.stats import fisher_exact
+
+    verbs = {
+        "div": "diverge",
+        "zero": "end at the zero net",
+        "nonzero": "end as non-zero fixpoints",
+        "second": "end as second-order fixpoints",
+        "other": "end as other",
+    }
+    parts = []
+    for red in ("aggregating", "recurrent"):
+        counts = {
+            key: tuple(v.get(f"act_linear_{tag}_{red}_{key}") for tag in ("nobias", "bias"))
+            for key in KIND_KEYS.values()
+        }
+        counts = {key: ab for key, ab in counts.items() if None not in ab and ab[0] != ab[1]}
+        if not counts:
+            continue
+        key, (a, b) = max(counts.items(), key=lambda kv: abs(kv[1][0] - kv[1][1]))
+        p = float(fisher_exact([[a, n - a], [b, n - b]]).pvalue)
+        noise = "beyond sampling noise" if p < 0.05 else "within sampling noise"
+        parts.append(
+            f"{a} of {n} {red} nets {verbs[key]} without bias and {b} with bias (Fisher p = {p:.2g}, {noise})"
+        )
+    return "; among the other linear nets, " + "; ".join(parts) if parts else ""
+
+
+def divergence_text(end: pd.DataFrame) -> str:
+    """Where the nets of one panel of the grid (one training, last checkpoint) diverge, for prose:
+    "x % diverge (in k of m cells, all with μ 0.9: raw / glorot at lr 0.04 (98 %), ...)", settings that
+    every divergent cell shares named once; "none diverge" if no net does."""
+    n = int(end["n"].sum())
+    k = _count(float((end["div"] * end["n"]).sum()), 1)
+    if k == 0:
+        return "none diverge"
+    cells = end[end["div"] > 0].sort_values("div", ascending=False, kind="stable")
+    shared, rest = [], []
+    for col, fmt in (("lr", "lr {:g}"), ("momentum", "μ {:g}")):
+        values = set(cells[col])
+        if len(cells) > 1 and len(values) == 1 and len(set(end[col])) > 1:
+            shared.append(fmt.format(cells[col].iloc[0]))
+        else:
+            rest.append((col, fmt))
+    parts = []
+    for row in cells.itertuples():
+        where = f"{row.positions} / {row.init}"
+        if rest:
+            where += " at " + ", ".join(fmt.format(getattr(row, col)) for col, fmt in rest)
+        parts.append(f"{where} ({share_text(_count(row.div, row.n), row.n)})")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    common = f", all with {' and '.join(shared)}" if shared else ""
+    total = share_text(k, n) if k >= 0.01 * n else f"{k} of {n:,} nets"
+    return f"{total} diverge (in {len(cells)} of {len(end)} cells{common}: {listed})"
+
+
 def _texts(
     cfg: SelfTrainingConfig, v: dict, grid: pd.DataFrame, grid_nets: pd.DataFrame
 ) -> dict[str, object]:
@@ -842,6 +902,9 @@ def _texts(
             f"trained only {steps}, too few of them are zero nets to decide what the journal's Figure 6 "
             f"measured{rob}"
         )
+    # Where the Keras epochs' nets diverge (Fig 7, top panel).
+    end = grid[grid.groupby("training")["t"].transform("max") == grid["t"]]
+    t["gk_div_text"] = divergence_text(end[end["training"] == "Keras epochs"])
     # Fig 5's recurrent nets beside Figure 9's linear, bias-free panel (1c).
     same = cfg.activation_nets == cfg.outcome_nets and cfg.activation_epochs == cfg.outcome_epochs
     div = v.get("act_linear_nobias_recurrent_div")
@@ -890,12 +953,14 @@ def _texts(
     med_bias = v.get("act_linear_bias_weightwise_error_median")
     nonlinear = {a: m for a, m in med.items() if a != "linear" and m is not None}
     errs = ", ".join(f"{m:.2f} ({a})" for a, m in nonlinear.items())
+    bias_other = _bias_difference_text(v, n_act)
     if None in lin.values() or med["linear"] is None or not nonlinear:
         t["act_reading"] = "The activation experiment did not run every activation; no reading."
     elif min(lin.values()) >= 0.9 * n_act:
+        same = "makes no difference" if lin["nobias"] == lin["bias"] else "makes little difference"
         t["act_reading"] = (
-            f"Bias makes no difference for linear nets ({lin['nobias']} of {n_act} weightwise nets without "
-            f"and {lin['bias']} with bias end as non-zero fixpoints), but the activation does: among the "
+            f"Bias {same} for linear weightwise nets ({lin['nobias']} of {n_act} without and {lin['bias']} "
+            f"with bias end as non-zero fixpoints){bias_other}. The activation does: among the "
             f"{v['act_nonlinear_nets']:,} nonlinear nets we find {v['act_nonlinear_fixpoints']} fixpoints of "
             f"any kind. The median fixpoint error of weightwise nets is {med['linear']:.1e} (linear) against "
             f"{errs}."
@@ -915,7 +980,7 @@ def _texts(
             f"After {cfg.activation_epochs:,} epochs even the linear control has not reached its fixpoints "
             f"({lin['nobias']} of {n_act} weightwise nets without bias, {lin['bias']} with bias, are "
             f"non-zero fixpoints), so at this scale counting fixpoints cannot separate the activations "
-            f"(nor bias from no bias). The median fixpoint error of the weightwise nets can: "
+            f"(nor bias from no bias){bias_other}. The median fixpoint error of the weightwise nets can: "
             f"{med['linear']:.2f} (linear, {med_bias:.2f} with bias) against {errs}; {far}."
         )
         t["act_conclusion"] = (

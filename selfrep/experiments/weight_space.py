@@ -11,8 +11,9 @@ Experiments, each a pure function of (config, generator) returning tidy DataFram
 Training follows the journal's PyTorch code (paper-spec §2.2): one self-training step is one full-batch
 gradient step at lr 0.04 (its momentum never acts), the PyTorch layout and initialisation. Two choices
 differ from that code, both for the text's definitions: positions are scaled to [0, 1] (§15.1), and the
-targets are the weights taken as constants. Chapter 2 shows that the journal's differentiated targets
-send most nets to the zero fixpoint instead; with constant targets they become non-zero fixpoints.
+targets are the weights taken as constants. Chapter 2 shows that the journal's differentiated targets,
+together with its small (PyTorch) initialisation, send many nets to the zero fixpoint (most in the
+journal's own settings); with constant targets none end there.
 
 Parents are always *non-zero* fixpoints: we train `candidates` random nets per group and keep the first
 `parents` that pass the ε-test and are not the zero net (the journal gated on the fixpoint test alone,
@@ -569,13 +570,20 @@ def values(
     v["f32_travel_noisy_n"] = len(noisy32)
     v["f32_travel_copies"] = int((f32["noise_kept"] == 0).sum())
     v["f32_travel_copies_moved"] = int(((f32["noise_kept"] == 0) & (f32["post"] > 0)).sum())
-    if len(noisy32):
-        v["travel_noisy"], v["travel_noisy_f32"] = float(noisy32["post"].max()), 1
-    elif "float64" in at:
-        v["travel_noisy"], v["travel_noisy_f32"] = float(at["float64"]["post"].max()), 0
-    else:
-        v["travel_noisy"], v["travel_noisy_f32"] = 0.0, 1
+    # What the test reads: travel from the parent's start (`post`), the observation, and the distance to
+    # where the parent itself ends when retrained (`to_parent_after`), the part the noise causes.
+    read = noisy32 if len(noisy32) else at.get("float64", noisy32)
+    v["travel_noisy_f32"] = int(len(noisy32) > 0 or "float64" not in at)
+    v["travel_noisy"] = float(read["post"].max()) if len(read) else 0.0
+    v["travel_noise_only"] = float(read["to_parent_after"].max()) if len(read) else 0.0
+    v["travel_noise_only_median"] = float(read["to_parent_after"].median()) if len(read) else 0.0
     v["travel_noisy_ratio"] = v["travel_noisy"] / z_travel
+    v["travel_any"] = max((float(a["post"].max()) for a in at.values() if len(a)), default=0.0)
+    v["travel_reading"] = (
+        "so part of what they travel is a response to the noise"
+        if v["travel_noise_only"] >= 4e-8
+        else "so what they travel is their parents' drift, not a response to the noise"
+    )
     if "float64" in at:
         v["f64_travel_low"] = float(at["float64"]["post"].max())
         v["f64_travel_low_median"] = float(at["float64"]["post"].median())
@@ -685,13 +693,17 @@ def _decide_p7c(v):
 
 def _decide_p7d(v):
     travel, where = v["travel_noisy"], "float32" if v["travel_noisy_f32"] else "float64 twins"
+    cause, seen = v["travel_noise_only"], v["travel_any"]
     text = (
         f"ζ = 1e-{v['travel_level_exp']}: float32 children with noise left: {v['f32_travel_noisy_n']} "
         f"(the {v['f32_travel_copies']} copies travel up to {v['f32_travel_low']:.2g}, "
         "their parents' drift); "
-        f"farthest child with noise ({where}): {travel:.2g}"
+        f"farthest child with noise ({where}): {travel:.2g} from its parent's start, "
+        f"{cause:.2g} from where its parent itself ends when retrained"
     )
-    return text, "holds" if travel >= 4e-8 else "differs"
+    if cause >= 4e-8:
+        return text, "holds"
+    return text, "partly" if seen >= 4e-8 else "differs"
 
 
 def _decide_p8(v):
@@ -772,6 +784,8 @@ CLAIMS: list[Claim] = [
         "≥ 4e-8 travelled at 1e-11",
         (
             "travel_noisy",
+            "travel_noise_only",
+            "travel_any",
             "travel_noisy_f32",
             "f32_travel_noisy_n",
             "f32_travel_copies",
@@ -781,9 +795,14 @@ CLAIMS: list[Claim] = [
         "read as a statement about noise: only children that kept some noise count (a float32 child whose "
         "noise was rounded away is its parent, and travels only as its parent drifts); float32 children if "
         "any kept noise at ζ = 1e-11, else their float64 twins (same parents, same noise draws); holds if "
-        "the farthest of them ends ≥ 4e-8 from its parent, else differs",
+        "one of them ends ≥ 4e-8 from where its parent itself ends when retrained (travel caused by the "
+        "noise); partly if some child (copies included) travels ≥ 4e-8 from the parent's start but only as "
+        "its parent drifts (the observation reproduces, the noise does not cause it); differs if no child "
+        "travels ≥ 4e-8",
         _decide_p7d,
-        {"ci": "differs", "paper": "holds"},  # the largest of 50 (ci) vs 200 (paper) float64 children
+        # measured: children travel ≥ 4e-8 from the parent's start at both scales (float32 copies at ci,
+        # float64 twins at paper), but end ≤ 1e-11 from where the parent itself ends: the drift, not the noise
+        {"ci": "partly", "paper": "partly"},
     ),
     Claim(
         "P8",
