@@ -196,6 +196,23 @@ def test_mixed_run_values_and_log():
     )
 
 
+def test_mixed_fractions_legend_clear_of_x_label():
+    from selfrep import plotting as pl
+
+    ref = ch4.logged_fractions()
+    frac = ref.assign(zero=0.1, nonzero=ref["fixpoint"] - 0.1, low=0.0, high=1.0)
+    fig = pl.mixed_fractions(frac, ref)
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    labels = [ax.xaxis.label for ax in fig.axes if ax.get_xlabel()]
+    assert len(labels) == 1 and fig.get_figwidth() <= 7.5
+    label_box = labels[0].get_window_extent(renderer)
+    (legend,) = fig.legends
+    legend_box = legend.get_window_extent(renderer)
+    assert legend_box.y1 <= label_box.y0  # the legend lies wholly below the x label
+    assert len(legend.get_texts()) == 4
+
+
 # ------------------------------------------------------------------------------------------------
 # Chapter 5
 # ------------------------------------------------------------------------------------------------
