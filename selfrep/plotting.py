@@ -901,7 +901,10 @@ def mixed_fractions(
         axes[0].set_ylabel("fraction of networks")
         for ax in axes:
             ax.tick_params(labelsize=9)
-        fig.supxlabel(xlabel, fontsize=10)
+        # The x label belongs to the middle panel, not fig.supxlabel: constrained layout stacks an
+        # "outside lower" legend and a supxlabel in the same strip, printing one over the other. As an
+        # axes label it is part of the panels' own decorations, and the legend goes below it.
+        axes[len(axes) // 2].set_xlabel(xlabel, fontsize=10)
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
     return fig

@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
@@ -121,6 +123,66 @@ def test_config_and_expected_values_for_prose():
     assert cv["cfg_pred_n_init"] >= 2
     ev = ch.expected_values()
     assert ev["expected_A2_6_ci"] == ch.EXPECTED["A2.6"]["ci"] and len(ev) == 2 * len(ch.CLAIMS)
+
+
+def test_repeat_and_optuna_texts_follow_the_configuration():
+    same = ch.repeats_text(ch.PRESETS["paper"])
+    assert ch.PRESETS["paper"].repeats == ch.PRESETS["paper"].predictor_repeats
+    assert not any("predictor" in t for t in same.values()) and same["cfg_runs_caption"] == "100 per strategy"
+    ci = ch.PRESETS["ci"]
+    fewer = ch.repeats_text(ci)
+    assert f"{ci.predictor_repeats} for predictor-guided search" in fewer["cfg_runs_caption"]
+    assert "larger" in fewer["cfg_runs_text"] and "larger" in fewer["cfg_runs_note"]
+    assert ch.config_values(ci)["cfg_runs_note"] == fewer["cfg_runs_note"]
+    assert "not installed" in ch.optuna_text(100, available=False, ran=0)
+    assert "switched off" in ch.optuna_text(0, available=True, ran=0)
+    assert "100 runs each" in ch.optuna_text(100, available=True, ran=1)
+
+
+def _l2_history(lam_paths, loss_paths):
+    """An l2_experiment-like history: lam_paths[seed] (hypergradient λ per epoch), loss_paths[mode][seed]."""
+    rows = []
+    for mode, paths in loss_paths.items():
+        for seed, loss in enumerate(paths):
+            for e, x in enumerate(loss, start=1):
+                lam = lam_paths[seed][e - 1] if mode == "hypergradient" else 1e-3
+                rows.append({"mode": mode, "seed": seed, "epoch": e, "lam": lam, "val_loss": x})
+    return pd.DataFrame(rows)
+
+
+def test_l2_path_values_describe_the_figure():
+    flat = [0.1] * 8
+    spiky = [1.0, 0.5, 0.1, 0.1, 0.1, 2.0, 0.1, 0.1]  # a spike at epoch 6 in seed 1
+    lam = [
+        [5e-4, 1e-4, 2e-5, 1e-4, 5e-3, 1e-4, 1e-4, 1e-4],  # minimum at epoch 3, one excursion at epoch 5
+        [5e-4, 1e-4, 2e-5, 3e-5, 4e-5, 2e-3, 3e-3, 1e-4],  # one excursion, epochs 6-7
+    ]
+    hist = _l2_history(lam, {"hypergradient": [flat, spiky], "fixed": [flat, flat], "none": [flat, flat]})
+    v = ch.l2_path_values(hist, 1e-3)
+    assert v["e2_l2_hyper_min_epoch"] == 3 and v["e2_l2_hyper_peak_epoch"] == 5
+    assert math.isclose(v["e2_l2_hyper_peak_lam"], (5e-3 + 4e-5) / 2)
+    assert v["e2_l2_hyper_seeds_above_lam0"] == 2 and v["e2_l2_hyper_excursions_max"] == 1
+    assert v["e2_l2_hyper_excursion_longest"] == 2
+    assert (
+        "In 2 of the 2 seeds" in v["e2_l2_hyper_excursion_text"]
+        and "epochs 5–7" in v["e2_l2_hyper_excursion_text"]
+    )
+    assert v["e2_l2_hyper_loss_peak_epoch"] == 6 and math.isclose(v["e2_l2_hyper_loss_peak"], 1.05)
+    assert "spike" in v["e2_l2_hyper_loss_text"] and "seed 1" in v["e2_l2_hyper_loss_text"]
+    assert math.isclose(v["e2_l2_fixed_loss_at_peak"], 0.1)
+    calm = ch.l2_path_values(
+        _l2_history(
+            [[5e-4, 1e-4, 5e-5, 6e-5]],
+            {m: [[0.5, 0.1, 0.1, 0.12]] for m in ("hypergradient", "fixed", "none")},
+        ),
+        1e-3,
+    )
+    assert (
+        calm["e2_l2_hyper_seeds_above_lam0"] == 0
+        and "none of the 1 seeds" in calm["e2_l2_hyper_excursion_text"]
+    )
+    assert "no spike" in calm["e2_l2_hyper_loss_text"]
+    assert ch._runs(np.array([True, False, True, True])) == [1, 2]
 
 
 @pytest.mark.slow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -201,6 +202,23 @@ def test_mixed_run_values_and_log():
     )
 
 
+def test_mixed_fractions_legend_clear_of_x_label():
+    from selfrep import plotting as pl
+
+    ref = ch4.logged_fractions()
+    frac = ref.assign(zero=0.1, nonzero=ref["fixpoint"] - 0.1, low=0.0, high=1.0)
+    fig = pl.mixed_fractions(frac, ref)
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    labels = [ax.xaxis.label for ax in fig.axes if ax.get_xlabel()]
+    assert len(labels) == 1 and fig.get_figwidth() <= 7.5
+    label_box = labels[0].get_window_extent(renderer)
+    (legend,) = fig.legends
+    legend_box = legend.get_window_extent(renderer)
+    assert legend_box.y1 <= label_box.y0  # the legend lies wholly below the x label
+    assert len(legend.get_texts()) == 4
+
+
 # ------------------------------------------------------------------------------------------------
 # Chapter 5
 # ------------------------------------------------------------------------------------------------
@@ -229,6 +247,15 @@ def test_soups_run_values_and_claims():
     assert v["fig12_clustered_half_radius"] <= v["fig12_clustered"] <= v["fig12_clustered_double_radius"]
     it = ch5.interaction_table(soups14, children)
     assert list(it.index.get_level_values("ζ").unique()) == ["1e-2"]
+    # Fig 13's text says whether the table (repetition 0) shows the same soups as the pooled means
+    assert TINY5.count_replicates == 1 and "single repetition" in v["fig13_table_text"]
+    two = dataclasses.replace(TINY5, count_replicates=2)
+    counts2 = ch5.run_soup_counts(two, generator(0, "b"))
+    v2 = ch5.values(two, traj12, soups12, attacks12, counts2, children, soups14, attacks14)
+    assert "repetition 0 of our 2" in v2["fig13_table_text"]
+    assert "all 2 repetitions, 4 soups per A" in v2["fig13_pooled_text"]
+    r0 = ch5.compare_with_logged(counts2).loc[("weightwise", max(TINY5.count_trains)), "non-zero (ours)"]
+    assert v2["fig13_wei_r0_nonzero_top"] == r0 and f"end with {r0:.1f} non-zero" in v2["fig13_pooled_text"]
 
 
 def test_cluster_share():

@@ -260,6 +260,7 @@ def run_e1(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E1Result:
         "e1_predictor_repeats": cfg.predictor_repeats,
         "e1_optuna_ran": int(any(t.method.startswith("optuna") for t in traces)),
     }
+    vals["e1_optuna_text"] = optuna_text(cfg.optuna_repeats, search.optuna_available(), vals["e1_optuna_ran"])
     for r in summary.itertuples():
         k = f"e1_{METHOD_KEYS[r.method]}_{r.budget}"
         vals[f"{k}_mean"], vals[f"{k}_se"] = _f(r.mean), _f(r.se)
@@ -298,6 +299,26 @@ def run_e1(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E1Result:
     vals["e1_tied_sets_agree"] = int(set(tied_mean) == set(tied_median))
     vals["e1_accuracy_step_inv"] = int(round(1 / search.accuracy_step(bench)))
     return E1Result(traces, summary, curves, vals)
+
+
+def optuna_text(repeats: int, available: bool, ran: int) -> str:
+    """Whether the Optuna cross-check ran in this build, and why not, for prose."""
+    if ran:
+        return (
+            f"optuna is installed here, and both Optuna samplers ran ({repeats} runs each); their rows are "
+            "in the tables and figures below."
+        )
+    if not repeats:
+        return (
+            "The Optuna samplers are switched off at this scale (optuna_repeats = 0), so no table or "
+            "figure has Optuna rows."
+        )
+    if not available:
+        return (
+            "The Optuna cross-check runs only when optuna is installed (it is not a dependency). It is not "
+            "installed here, so it did not run in this build, and no table or figure has Optuna rows."
+        )
+    return "The Optuna samplers did not run in this build, so no table or figure has Optuna rows."
 
 
 # --- E2 --------------------------------------------------------------------------------------------
@@ -405,7 +426,86 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
     vals["e2_l2_hypergradient_ratio"] = vals["e2_l2_hypergradient_lam"] / l2cfg.lam0
     vals["e2_l2_hyper_over_trained"] = vals["e2_l2_hypergradient_lam"] / vals["e2_l2_trainable_lam"]
     vals["e2_l2_hyper_fall"] = 1 / vals["e2_l2_hypergradient_ratio"]
+    vals.update(l2_path_values(hist, l2cfg.lam0))
     return E2Result(space_summary, trials, inc, imp, hist, fin, vals)
+
+
+def _runs(mask: np.ndarray) -> list[int]:
+    """The lengths of the runs of True in a 1-d boolean array, in order."""
+    edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    return (np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).tolist()
+
+
+def l2_path_values(hist: pd.DataFrame, lam0: float, spike: float = 2.0) -> dict[str, float | str]:
+    """The hypergradient's λ path and the validation loss as the L2 figure draws them (means over seeds),
+    for prose: the minimum of λ and its epoch; after that minimum, λ's largest mean value and epoch, how
+    many seeds climb back above λ0 (and how far, when); the largest mean validation loss after the minimum,
+    its epoch, the seed it comes from, and the losses of the fixed-λ and no-L2 settings at that epoch.
+    A loss above `spike` times its median after the minimum is called a spike.
+
+    hist: mode, seed, epoch, lam, val_loss (hpo.l2_experiment's histories)."""
+    hy = hist[hist["mode"] == "hypergradient"]
+    lam = hy.pivot(index="epoch", columns="seed", values="lam")
+    loss = hist.pivot_table(index="epoch", columns=["mode", "seed"], values="val_loss")
+    mean_lam, mean_loss = lam.mean(axis=1), loss["hypergradient"].mean(axis=1)
+    e_min = int(mean_lam.idxmin())
+    after = lam.loc[e_min:]
+    e_peak = int(after.mean(axis=1).idxmax())
+    v: dict[str, float | str] = {
+        "e2_l2_hyper_min_epoch": e_min,
+        "e2_l2_hyper_peak_lam": _f(mean_lam[e_peak]),
+        "e2_l2_hyper_peak_epoch": e_peak,
+        "e2_l2_hyper_peak_over_lam0": _f(mean_lam[e_peak] / lam0),
+    }
+    above = after.columns[(after > lam0).any()]
+    runs = [_runs(after[c].to_numpy() > lam0) for c in lam.columns]  # excursions above λ0, per seed
+    v["e2_l2_hyper_seeds_above_lam0"] = len(above)
+    v["e2_l2_hyper_excursions_max"] = max(len(r) for r in runs)
+    v["e2_l2_hyper_excursion_longest"] = max((max(r) for r in runs if r), default=0)
+    if len(above) == 0:
+        v["e2_l2_hyper_excursion_text"] = (
+            f"In none of the {lam.shape[1]} seeds does λ climb back above λ0 after its minimum."
+        )
+    else:
+        peaks, epochs = after[above].max(), after[above].idxmax()
+        n_runs = v["e2_l2_hyper_excursions_max"]
+        where = (
+            f"at epoch {int(epochs.max())}"
+            if epochs.nunique() == 1
+            else f"at epochs {int(epochs.min())}–{int(epochs.max())}"
+        )
+        v["e2_l2_hyper_excursion_text"] = (
+            f"In {len(above)} of the {lam.shape[1]} seeds λ climbs back above λ0 "
+            f"({'once' if n_runs == 1 else f'up to {n_runs} times'} per seed, for at most "
+            f"{v['e2_l2_hyper_excursion_longest']} epochs at a time), with per-seed peaks {where}, the "
+            f"highest {peaks.max():.1e} ({peaks.max() / lam0:.0f} × λ0). The spikes of the mean in (a) are "
+            "these excursions."
+        )
+    tail = mean_loss.loc[e_min:]
+    e_loss = int(tail.idxmax())
+    median = float(tail.median())
+    worst = loss.loc[e_loss, "hypergradient"].idxmax()
+    v.update(
+        {
+            "e2_l2_hyper_loss_peak": _f(tail[e_loss]),
+            "e2_l2_hyper_loss_peak_epoch": e_loss,
+            "e2_l2_hyper_loss_median": median,
+            "e2_l2_fixed_loss_at_peak": _f(loss.loc[e_loss, "fixed"].mean()),
+            "e2_l2_none_loss_at_peak": _f(loss.loc[e_loss, "none"].mean()),
+        }
+    )
+    if tail[e_loss] > spike * median:
+        v["e2_l2_hyper_loss_text"] = (
+            f"This is a spike, {tail[e_loss] / median:.0f} × the median after epoch {e_min}, and it comes "
+            f"from seed {worst}, whose loss there is {loss.loc[e_loss, ('hypergradient', worst)]:.2f}; the "
+            f"same seed with λ fixed at λ0 reaches {loss.loc[e_loss, ('fixed', worst)]:.2f} at that epoch, "
+            f"and without L2 {loss.loc[e_loss, ('none', worst)]:.2f}"
+        )
+    else:
+        v["e2_l2_hyper_loss_text"] = (
+            f"It stays within {spike:g} × its median after epoch {e_min} ({median:.3f}): no spike"
+        )
+    return v
 
 
 # --- E3 --------------------------------------------------------------------------------------------
@@ -654,6 +754,7 @@ def config_values(cfg: Chapter06Config) -> dict[str, float]:
         "cfg_grid_size": len(search.default_grid(SearchSpace())),
         "cfg_restricted_size": len(grid_configs(**RESTRICTED)),
         "cfg_predictor_models": ", ".join(f"predictor-{m}" for m in cfg.predictor_models),
+        **repeats_text(cfg),
         **{f"cfg_pred_{k}": v for k, v in _defaults(search.predictor_guided).items()},
         "cfg_hpo_arch": f"{list(hpo.HPO_ARCH.widths)} {hpo.HPO_ARCH.activation}",
         "cfg_hpo_lr_range": f"1e{hpo.LOG_LR[0]:.0f} … 1e{hpo.LOG_LR[1]:.0f}",
@@ -661,6 +762,30 @@ def config_values(cfg: Chapter06Config) -> dict[str, float]:
         "cfg_hpo_dropout_range": f"{hpo.DROPOUT[0]:g} … {hpo.DROPOUT[1]:g}",
         "cfg_l2_arch": f"{list(l2.widths)} relu",
         "cfg_l2_lr": l2.lr,
+    }
+
+
+def repeats_text(cfg: Chapter06Config) -> dict[str, str]:
+    """How many runs each strategy of E1 gets, for prose and captions; predictor-guided search is named
+    apart only when its repeat count differs from the others'."""
+    n, p = cfg.repeats, cfg.predictor_repeats
+    if n == p:
+        return {
+            "cfg_runs_text": f"{n} independent runs per strategy",
+            "cfg_runs_caption": f"{n} per strategy",
+            "cfg_runs_note": f"At this scale every strategy has {n} runs.",
+        }
+    se = "larger" if p < n else "smaller"
+    return {
+        "cfg_runs_text": (
+            f"{n} independent runs ({p} for predictor-guided search, which refits a model every round, so "
+            f"its SEs are {se})"
+        ),
+        "cfg_runs_caption": f"{n} per strategy, {p} for predictor-guided search",
+        "cfg_runs_note": (
+            f"At this scale predictor-guided search has {p} runs, the other strategies {n} each, so its SEs "
+            f"are {se}."
+        ),
     }
 
 

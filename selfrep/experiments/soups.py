@@ -707,6 +707,8 @@ def values(
         v[f"fig13_{tag}_zero_frac"] = float(sub["zero"].mean() / cfg.count_particles)
         v[f"fig13_{tag}_trend"] = spearman(np.asarray(sub.index, dtype=float), sub["nonzero"].to_numpy())
         v[f"fig13_{tag}_r0_nonzero_top"] = float(first.loc[red].loc[max(cfg.count_trains), "nonzero"])
+        r0 = first.loc[red]
+        v[f"fig13_{tag}_r0_trend"] = spearman(np.asarray(r0.index, dtype=float), r0["nonzero"].to_numpy())
         ctrl = count_means(counts, attacking=False).set_index(["reduction", "trains"]).loc[red]
         for a_ in cfg.count_trains:
             v[f"fig13_{tag}_ctrl_nonzero_{a_}"] = float(ctrl.loc[a_, "nonzero"])
@@ -727,6 +729,32 @@ def values(
         v[f"log_fig13_{tag}_zero_mean"] = float(lg.loc[red]["zero"].mean())
         v[f"log_fig13_{tag}_zero_frac"] = float(lg.loc[red]["zero"].mean() / 10)
     v["fig13_soups_per_cell"] = cfg.count_soups * cfg.count_replicates
+    # The figure and the prose pool every repetition; Table 1 (compare_with_logged) shows repetition 0.
+    reps, n_soups = cfg.count_replicates, cfg.count_soups
+    if reps == 1:
+        v["fig13_pooled_text"] = (
+            f"means over the {n_soups} soups per A of our single repetition, the same soups as in the "
+            "table below"
+        )
+        v["fig13_table_text"] = (
+            f"the paper's {n_soups} soups per A (our single repetition, the same soups as in the figure "
+            "and the text)"
+        )
+    else:
+        v["fig13_pooled_text"] = (
+            f"means over all {reps} repetitions, {reps * n_soups} soups per A. The table below shows "
+            f"repetition 0 alone, the paper's {n_soups} soups per A, so its numbers differ a little"
+        )
+        if "fig13_wei_r0_trend" in v:
+            v["fig13_pooled_text"] += (
+                f": there weightwise soups end with {v['fig13_wei_r0_nonzero_top']:.1f} non-zero "
+                f"fixpoints at A = {max(cfg.count_trains)} (Spearman correlation with A "
+                f"{v['fig13_wei_r0_trend']:.2f})"
+            )
+        v["fig13_table_text"] = (
+            f"the paper's {n_soups} soups per A: repetition 0 of our {reps}, not the mean over all "
+            f"{reps} repetitions ({reps * n_soups} soups per A) that the figure and the text report"
+        )
     v["log_fig13_soup_size"] = int(logged("fig13_weightwise_nonzero").n)
     # Fig 14
     for setting in (COMMITTED, INTERACTING):
