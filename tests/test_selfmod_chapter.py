@@ -251,3 +251,12 @@ def test_edit_trajectories_do_not_clip_val_accuracy():
     fig = plots06b.edit_trajectories(pd.DataFrame(rows), "rule", n=1)
     lo, hi = fig.axes[1].get_ylim()
     assert lo <= 0.31 and hi >= 0.9
+
+
+def test_e6_reinit_wording_follows_the_gap():
+    sig = Values(e6_reinit_gap_small=0.011, e6_reinit_gap_small_se=0.0016)
+    assert ch.prose_words(sig)["word_e6_reinit"].startswith("What the trained magnitudes keep")
+    assert "tickets beat re-initialisation" in ch.answer_values(sig)["answer_e6"]
+    null = Values(e6_reinit_gap_small=0.004, e6_reinit_gap_small_se=0.003)
+    assert "no detectable accuracy" in ch.prose_words(null)["word_e6_reinit"]
+    assert "not detectably better than re-initialisation" in ch.answer_values(null)["answer_e6"]

@@ -1000,11 +1000,13 @@ def answer_values(v: Mapping[str, float]) -> dict[str, str]:
     )
     if v["e6_ticket_min_remaining"] < run:
         keep += f", and a sparser ticket ({v['e6_ticket_min_remaining']:.0%}) is back inside it"
-    yes = v["e6_ticket_min_remaining"] <= 0.2 and v["e6_reinit_gap_small"] > 2 * v["e6_reinit_gap_small_se"]
+    rg, rgse = v["e6_reinit_gap_small"], v["e6_reinit_gap_small_se"]
+    yes = v["e6_ticket_min_remaining"] <= 0.2 and rg > 2 * rgse
+    vs_reinit = _cmp(rg, 0.0, 2 * rgse, "beat", "are not detectably better than", "are worse than")
     a["answer_e6"] = (
         f"{'Yes' if yes else 'Only partly'}, in the lottery-ticket sense: {keep}; "
-        f"at {v['e6_small_remaining']:.0%} they beat "
-        f"re-initialisation by {v['e6_reinit_gap_small']:+.3f} and reach 95 % validation accuracy "
+        f"at {v['e6_small_remaining']:.1%} of the weights (the first round at or below 20 %) tickets "
+        f"{vs_reinit} re-initialisation ({rg:+.4f} ± {rgse:.4f} SE) and reach 95 % validation accuracy "
         f"after {v['e6_speed_ticket_small']:.0f} epochs (dense {v['e6_speed_dense']:.0f}). "
         + (
             f"There the ticket ({v['e6_ticket_at_small']:.1%}) is more than one seed SD above the "
@@ -1098,6 +1100,15 @@ def prose_words(v: Mapping[str, float]) -> dict[str, str]:
         else "Not even the fall of the latent self-copy error is specific to self-copying: the "
         f"steeper external arm reaches {ratio:.0%} of its slope. Selection on fertility alone lowers "
         "it, so in this world fitter genotypes also tend to copy better"
+    )
+    rg, rgse = v["e6_reinit_gap_small"], v["e6_reinit_gap_small_se"]
+    w["word_e6_reinit"] = (
+        "What the trained magnitudes keep, together with the initial values they started from, is "
+        "what matters"
+        if rg > 2 * rgse
+        else "At this sparsity, rewinding to θ0 adds no detectable accuracy over a fresh "
+        "initialisation of the same mask: the mask, which the trained magnitudes chose, carries "
+        "what the ticket keeps"
     )
     run, low = v["e6_ticket_run_remaining"], v["e6_ticket_min_remaining"]
     if run < 1.0 and low >= run:
