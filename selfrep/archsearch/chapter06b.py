@@ -1003,9 +1003,10 @@ def answer_values(v: Mapping[str, float]) -> dict[str, str]:
     rg, rgse = v["e6_reinit_gap_small"], v["e6_reinit_gap_small_se"]
     yes = v["e6_ticket_min_remaining"] <= 0.2 and rg > 2 * rgse
     vs_reinit = _cmp(rg, 0.0, 2 * rgse, "beat", "are not detectably better than", "are worse than")
+    which = "the first round at or below 20 %" if v["e6_small_remaining"] <= 0.2 else "the sparsest round"
     a["answer_e6"] = (
         f"{'Yes' if yes else 'Only partly'}, in the lottery-ticket sense: {keep}; "
-        f"at {v['e6_small_remaining']:.1%} of the weights (the first round at or below 20 %) tickets "
+        f"at {v['e6_small_remaining']:.1%} of the weights ({which}) tickets "
         f"{vs_reinit} re-initialisation ({rg:+.4f} ± {rgse:.4f} SE) and reach 95 % validation accuracy "
         f"after {v['e6_speed_ticket_small']:.0f} epochs (dense {v['e6_speed_dense']:.0f}). "
         + (
