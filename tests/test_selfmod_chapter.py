@@ -219,7 +219,7 @@ def test_e6_run_wording_follows_the_numbers():
 
 def test_e5_answer_shows_enough_digits_for_the_rule_gap():
     a = ch.answer_values(Values(e5_gain_fit_vs_rule=0.0049, e5_gain_fit_vs_rule_se=0.0025))
-    assert "level with a fixed growth rule (+0.0049 ± 0.0025 SE, 2.0 SE)" in a["answer_e5"]
+    assert "level with a fixed growth rule (+0.0049 ± 0.0025 SE, difference 1.96 SE)" in a["answer_e5"]
 
 
 def test_e6_table_shows_paired_reinit_gap_with_se():

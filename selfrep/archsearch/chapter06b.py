@@ -957,7 +957,7 @@ def answer_values(v: Mapping[str, float]) -> dict[str, str]:
         f"edits ({gain:+.4f} ± {gainse:.4f} SE fitness, paired). {adds}: the "
         f"evolved head is {vs_g0} the best un-evolved head of generation 0 ({g0:+.4f} ± "
         f"{g0se:.4f} SE) and {vs_rule} a fixed growth rule ({ru:+.4f} ± {ruse:.4f} SE, "
-        f"{ru / ruse:.1f} SE). Its nets end at "
+        f"difference {ru / ruse:.2f} SE). Its nets end at "
         f"{v['e5_evolved_test']:.1%} test accuracy, {vs_rs} random search over the bench with as "
         f"many trainings as one evolution of the head ({v['e5_rs_test']:.1%})."
     )
