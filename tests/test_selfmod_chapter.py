@@ -203,3 +203,60 @@ def test_scale_dependent_claims_and_e7_wording():
     assert ch.prose_words(v)["word_e7_specific"].startswith("The fall")
     v["e7_exlo_self_error_slope"] = -0.06
     assert ch.prose_words(v)["word_e7_specific"].startswith("Not even")
+
+
+def test_e6_run_wording_follows_the_numbers():
+    contiguous = ch.prose_words(Values(e6_ticket_run_remaining=0.112, e6_ticket_min_remaining=0.112))
+    assert contiguous["word_e6_run"].startswith("This is a contiguous run")
+    assert "outside" not in contiguous["word_e6_run"]
+    gap = ch.prose_words(Values(e6_ticket_run_remaining=0.5, e6_ticket_min_remaining=0.112))
+    assert "not a contiguous run" in gap["word_e6_run"] and "fall outside" in gap["word_e6_run"]
+    first = ch.prose_words(Values(e6_ticket_run_remaining=1.0, e6_ticket_min_remaining=0.2))
+    assert "already the first pruned round" in first["word_e6_run"]
+    none = ch.prose_words(Values(e6_ticket_run_remaining=1.0, e6_ticket_min_remaining=1.0))
+    assert none["word_e6_run"].startswith("No pruned round")
+
+
+def test_e5_answer_shows_enough_digits_for_the_rule_gap():
+    a = ch.answer_values(Values(e5_gain_fit_vs_rule=0.0049, e5_gain_fit_vs_rule_se=0.0025))
+    assert "level with a fixed growth rule (+0.0049 ± 0.0025 SE, difference 1.96 SE)" in a["answer_e5"]
+
+
+def test_e6_table_shows_paired_reinit_gap_with_se():
+    import pandas as pd
+
+    rows = [
+        dict(seed=s, round=r, condition=c, remaining=rem, test_at_stop=acc, test_at_init=0.1)
+        | dict(stop_epoch=10, epochs_to_95=5)
+        for r, rem in ((0, 1.0), (1, 0.5))
+        for s in (0, 1, 2)
+        for c, acc in (("ticket", 0.97), ("reinit", 0.95), ("random_mask", 0.94))
+    ]
+    t = ch.e6_table(pd.DataFrame(rows))
+    col = "ticket − re-init (± SE)"
+    assert t[col].iloc[0] == "–"  # dense round: no re-init
+    se = (1 / 360) / 3**0.5  # identical seeds: SD floored at one test digit
+    assert t[col].iloc[1] == f"+0.0200 ± {se:.4f}"
+
+
+def test_edit_trajectories_do_not_clip_val_accuracy():
+    import pandas as pd
+
+    from selfrep.archsearch import plots06b
+
+    rows = [
+        dict(policy="rule", test_seed=0, round=r, val_acc=a, action="+") | {f"w{i}": 10 for i in range(1, 5)}
+        for r, a in enumerate((0.31, 0.62, 0.9))
+    ]
+    fig = plots06b.edit_trajectories(pd.DataFrame(rows), "rule", n=1)
+    lo, hi = fig.axes[1].get_ylim()
+    assert lo <= 0.31 and hi >= 0.9
+
+
+def test_e6_reinit_wording_follows_the_gap():
+    sig = Values(e6_reinit_gap_small=0.011, e6_reinit_gap_small_se=0.0016)
+    assert ch.prose_words(sig)["word_e6_reinit"].startswith("What the trained magnitudes keep")
+    assert "tickets beat re-initialisation" in ch.answer_values(sig)["answer_e6"]
+    null = Values(e6_reinit_gap_small=0.004, e6_reinit_gap_small_se=0.003)
+    assert "no detectable accuracy" in ch.prose_words(null)["word_e6_reinit"]
+    assert "not detectably better than re-initialisation" in ch.answer_values(null)["answer_e6"]

@@ -97,3 +97,43 @@ def test_tickets_are_rewound_to_theta0():
     assert row["test_at_init"] == curves["test_at_init"][0]
     assert row["val_final"] == curves["val_acc"][-1]
     assert abs(row["remaining"] - remaining_fraction(masks)) < 1e-9
+
+
+def _synthetic(remaining: list[float], ticket: list[float], reinit: list[float]) -> pd.DataFrame:
+    """Two seeds per round; round 0 is dense. Seed 1 scores 1/360 above seed 0 in every cell."""
+    rows = []
+    for rnd, (rem, tk, ri) in enumerate(zip(remaining, ticket, reinit, strict=True)):
+        for seed in (0, 1):
+            for cond, acc in (("ticket", tk), ("reinit", ri), ("random_mask", ri)):
+                rows.append(
+                    dict(
+                        seed=seed,
+                        round=rnd,
+                        condition=cond,
+                        remaining=rem,
+                        test_at_stop=acc + seed / 360,
+                        test_at_init=0.1,
+                        stop_epoch=10,
+                        epochs_to_95=5,
+                    )
+                )
+    return pd.DataFrame(rows)
+
+
+def test_small_round_is_the_first_at_or_below_the_threshold():
+    # 21 % is closest to 20 %, but the claim is about <= 20 %: the 17 % round is read
+    df = _synthetic([1.0, 0.5, 0.21, 0.17, 0.1], [0.97] * 5, [0.97, 0.96, 0.90, 0.95, 0.93])
+    s = lottery_summary(df, small=0.2, resolution=1 / 360)
+    assert s["small_remaining"] == pytest.approx(0.17)
+    assert s["reinit_gap_small"] == pytest.approx(0.02)
+    # no round reaches the threshold: the sparsest round is read
+    s = lottery_summary(df, small=0.05, resolution=1 / 360)
+    assert s["small_remaining"] == pytest.approx(0.1)
+
+
+def test_contiguous_run_and_smallest_passing_round():
+    ok = lottery_summary(_synthetic([1.0, 0.5, 0.2], [0.97] * 3, [0.9] * 3), resolution=1 / 360)
+    assert ok["ticket_run_remaining"] == ok["ticket_min_remaining"] == pytest.approx(0.2)
+    gap = lottery_summary(_synthetic([1.0, 0.5, 0.2, 0.1], [0.97, 0.97, 0.9, 0.97], [0.9] * 4))
+    assert gap["ticket_run_remaining"] == pytest.approx(0.5)
+    assert gap["ticket_min_remaining"] == pytest.approx(0.1)

@@ -231,9 +231,9 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2, resolution: float = 0.
       dense SD (floored at `resolution`) (the smallest "winning" ticket; 1.0 if none);
       ticket_run_remaining: the smallest remaining fraction down to which *every* pruning round
       passes that test (a contiguous run from the dense net; 1.0 if the first round fails);
-    - ticket_at_small / reinit_at_small / random_at_small: mean test accuracy at the round whose
-      remaining
-      fraction is closest to `small` (default 20 %), and that fraction, `small_remaining`;
+    - ticket_at_small / reinit_at_small / random_at_small: mean test accuracy at the first
+      pruning round whose remaining fraction is <= `small` (default 20 %; the sparsest round if
+      none reaches it), and that fraction, `small_remaining`;
     - reinit_gap_small (+ _sd, floored at `resolution`): ticket - reinit at that round, paired
       by seed; random_gap_small:
       ticket -
@@ -262,7 +262,8 @@ def lottery_summary(df: pd.DataFrame, small: float = 0.2, resolution: float = 0.
     ok = (pruned["test_mean"] >= dense_mean - max(dense_sd, resolution)).to_numpy()
     n_run = int(np.argmin(ok)) if not ok.all() else len(ok)  # leading rounds that pass
     run_rem = float(pruned["remaining"].iloc[n_run - 1]) if n_run else 1.0
-    rnd_small = int(tk.iloc[(tk["remaining"] - small).abs().argmin()]["round"])
+    at_most = pruned[pruned["remaining"] <= small]  # pruning rounds at or below `small`
+    rnd_small = int(at_most.iloc[0]["round"]) if len(at_most) else int(pruned.iloc[-1]["round"])
 
     def at(cond: str, rnd: int) -> pd.Series:
         return df[(df["condition"] == cond) & (df["round"] == rnd)].set_index("seed")["test_at_stop"]

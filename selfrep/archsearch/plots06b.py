@@ -140,6 +140,11 @@ def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, e
     fig, axes = plt.subplots(
         len(seeds), 1, figsize=(7, 2.5 * len(seeds) + 0.6), sharex=True, sharey=True, squeeze=False
     )
+    # one val-accuracy range for all panels, from the data: the floor is the lowest value shown,
+    # rounded down to 0.05, so no point is clipped (early rounds of small nets can be far below)
+    acc = t[t["test_seed"].isin(seeds)]["val_acc"].to_numpy(dtype=float)
+    acc = acc[np.isfinite(acc)]
+    acc_lo = max(0.0, np.floor((acc.min() - 0.01) / 0.05) * 0.05) if acc.size else 0.0
     for ax, s in zip(axes[:, 0], seeds, strict=True):
         d = t[t["test_seed"] == s].sort_values("round")
         bottom = np.zeros(len(d))
@@ -164,7 +169,7 @@ def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, e
             )
         ax2 = ax.twinx()
         ax2.plot(d["round"], d["val_acc"], "k.-", lw=1)
-        ax2.set_ylim(0.7, 1.0)
+        ax2.set_ylim(acc_lo, 1.0)
         ax2.set_ylabel("val accuracy")
         ax.set_title(f"{policy} head, body seed {s}")
         ax.set_ylabel("units")
