@@ -133,8 +133,8 @@ def test_answers_and_verdicts_are_strings():
     assert all(isinstance(x, str) and len(x) > 40 for x in a.values())
     verdicts = ch.verdict_values(Values())
     assert len(verdicts) == len(ch.CLAIMS) and set(verdicts.values()) <= set(VERDICTS)
-    t = ch.claims_table(Values(), "ci")
-    assert list(t.index) == [c.id for c in ch.CLAIMS]
+    t = ch.claims_table(Values(), "ci").data
+    assert list(t["id"]) == [c.id for c in ch.CLAIMS]
     words = ch.prose_words(Values())
     assert all(k.startswith("word_") and isinstance(x, str) for k, x in words.items())
     answers = ch.answers_table(Values()).data

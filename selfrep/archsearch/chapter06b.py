@@ -25,7 +25,8 @@ from selfrep.archsearch.lottery import LotteryConfig, lottery_summary
 from selfrep.archsearch.net2net import net2deeper, net2wider
 from selfrep.archsearch.selfmod_common import generator, init_layers, mlp_forward
 from selfrep.archsearch.serann import BITS, SerannConfig, slopes
-from selfrep.claims import Claim, claims_frame
+from selfrep.claims import Claim
+from selfrep.claims import claims_table as styled_claims_table
 
 CHAPTER = "06b_self_modification"
 
@@ -913,9 +914,10 @@ def verdict_values(v: Mapping[str, float]) -> dict[str, str]:
     }
 
 
-def claims_table(v: Mapping[str, float], scale: str) -> pd.DataFrame:
-    """Every claim of the chapter with its verdict and the verdict recorded for this scale."""
-    return claims_frame(CLAIMS, v, scale)
+def claims_table(v: Mapping[str, float], scale: str):
+    """Every claim of the chapter with its verdict and the verdict recorded for this scale, styled like
+    every chapter's claims table (`selfrep.claims.claims_table`; the DataFrame is its `.data`)."""
+    return styled_claims_table(CLAIMS, v, scale)
 
 
 def _cmp(x: float, y: float, tol: float, more: str, same: str, less: str) -> str:
