@@ -26,6 +26,13 @@ def generator(seed: int, stream: str = "") -> torch.Generator:
     return torch.Generator().manual_seed(int.from_bytes(digest[:8], "little") & ((1 << 63) - 1))
 
 
+def decide_no_second_order(v) -> tuple[str, str]:
+    """Claim 14 ("no higher-order fixpoints"), for any chapter that glues `census_nets` (networks
+    classified) and `census_second_order` (second-order fixpoints among them)."""
+    n, k = v["census_nets"], v["census_second_order"]
+    return f"{k} second-order fixpoints among {n:,} classified networks", "holds" if k == 0 else "differs"
+
+
 def claims_table(claims, values, scale: str | None = None):
     """The chapter's claims decided on its values, with their rules (selfrep.claims.claims_table)."""
     from selfrep.claims import claims_table as table

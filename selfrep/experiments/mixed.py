@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 
 from selfrep.claims import Claim
-from selfrep.experiments import KIND_KEYS
+from selfrep.experiments import KIND_KEYS, decide_no_second_order
 from selfrep.fixpoints import KIND_LABELS, FixpointKind, classify, is_divergent, is_fixpoint
 from selfrep.nets import init_population
 from selfrep.operators import TrainConfig, self_apply, train_init, train_step
@@ -320,11 +320,6 @@ def _decide_p10b(v):
     return text, "holds" if 200 <= t90 <= 350 and after >= 0.85 else "differs"
 
 
-def _decide_p14_4(v):
-    n, k = v["census_nets"], v["census_second_order"]
-    return f"{k} second-order fixpoints among {n:,} classified networks", "holds" if k == 0 else "differs"
-
-
 CLAIMS: list[Claim] = [
     Claim(
         "P10a",
@@ -359,7 +354,7 @@ CLAIMS: list[Claim] = [
         "'we did not observe higher-order fixpoints'",
         ("census_nets", "census_second_order"),
         "holds if none of the networks classified in this chapter is a second-order fixpoint at ε = 1e-4",
-        _decide_p14_4,
+        decide_no_second_order,
         "holds",
     ),
 ]

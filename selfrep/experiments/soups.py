@@ -25,7 +25,7 @@ import torch
 from sklearn.decomposition import PCA
 
 from selfrep.claims import Claim
-from selfrep.experiments import KIND_KEYS
+from selfrep.experiments import KIND_KEYS, decide_no_second_order
 from selfrep.fixpoints import KIND_LABELS, FixpointKind, classify
 from selfrep.operators import TrainConfig
 from selfrep.published import SOUP_TRAINS, logged
@@ -883,11 +883,6 @@ def _decide_p13(v):
     return text, "differs"
 
 
-def _decide_p14(v):
-    n, k = v["census_nets"], v["census_second_order"]
-    return f"{k} second-order fixpoints among {n:,} classified networks", "holds" if k == 0 else "differs"
-
-
 CLAIMS: list[Claim] = [
     Claim(
         "P11a",
@@ -970,7 +965,7 @@ CLAIMS: list[Claim] = [
         ("census_nets", "census_second_order"),
         "holds if none of the networks classified at the end of any soup of this chapter is a second-order "
         "fixpoint (chapters 3 and 4 check their own experiments: P14.3, P14.4)",
-        _decide_p14,
+        decide_no_second_order,
         "holds",
     ),
 ]

@@ -33,6 +33,7 @@ import pandas as pd
 import torch
 
 from selfrep.claims import Claim
+from selfrep.experiments import decide_no_second_order
 from selfrep.fixpoints import KIND_LABELS, FixpointKind, classify
 from selfrep.nets import init_population
 from selfrep.operators import TrainConfig, self_train, self_train_trajectory
@@ -737,11 +738,6 @@ def _decide_p9(v):
     return text, "differs"
 
 
-def _decide_p14_3(v):
-    n, k = v["census_nets"], v["census_second_order"]
-    return f"{k} second-order fixpoints among {n:,} classified networks", "holds" if k == 0 else "differs"
-
-
 CLAIMS: list[Claim] = [
     Claim(
         "P7a",
@@ -854,7 +850,7 @@ CLAIMS: list[Claim] = [
         ("census_nets", "census_second_order"),
         "holds if none of the networks classified in this chapter (every trained candidate, parent, clone "
         "and line child, both dtypes) is a second-order fixpoint at ε = 1e-5",
-        _decide_p14_3,
+        decide_no_second_order,
         "holds",
     ),
 ]
