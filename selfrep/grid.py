@@ -94,7 +94,11 @@ class Cell(NamedTuple):
 
 ENCODINGS: dict[str, tuple[str, str]] = {
     "scaled": ("scaled", "input_major"),  # the text's [0, 1] positions, in the Keras code's layout
-    "raw": ("raw", "output_major"),  # the journal code's integer positions, in its PyTorch layout
+    # [0, 1] positions in PyTorch's state_dict layout: the journal paper's code (journal@21dd572,
+    # network.py::input_weight_matrix and normalize, L89-113)
+    "scaled_pytorch": ("scaled", "output_major"),
+    # raw integer positions in the PyTorch layout: the authors' 2022 refactor (1b7581e, network.py L116-119)
+    "raw": ("raw", "output_major"),
 }
 
 

@@ -144,9 +144,11 @@ class TrainConfig:
         backend: "eager" (portable reference) or "compiled" (the fused native kernel of selfrep.fused, used
             for weightwise reductions on CPU float32/float64 where a C compiler works; otherwise eager).
         targets: "constant" (default; the text and the Keras code): inputs and targets are the weights
-            taken as data, no gradient flows through them. "differentiated" (the journal's PyTorch code,
-            which builds them from its live parameters): the loss is differentiated through the inputs'
-            value column and through the targets as well. Only with step="batch"; always eager.
+            taken as data, no gradient flows through them (both published codes of the paper: Keras, and
+            journal@21dd572, which copies the weights with `.item()`). "differentiated" (the authors' 2022
+            refactor, 49c0d8a, which builds them from its live parameters): the loss is differentiated
+            through the inputs' value column and through the targets as well. Only with step="batch";
+            always eager.
     """
 
     step: str = "epoch"

@@ -19,6 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from selfrep.fixpoints import KIND_LABELS
+from selfrep.stats import wilson_interval
 
 KIND_COLORS: dict[str, str] = {
     "divergent": "#d62728",
@@ -296,12 +297,14 @@ def robustness_boxes(
     *,
     hue: str | None = None,
     hue_order: Sequence[str] | None = None,
+    palette: Mapping[str, str] | None = None,
     title: str | None = None,
 ) -> Figure:
     """Box plots per noise level of time to vergence and time as fixpoint.
 
     frame: level, time_to_vergence, time_as_fixpoint (and `hue`, e.g. the parent group). Without `hue`
-    one panel with two boxes per level (the paper's layout); with `hue` one panel per measure.
+    one panel with two boxes per level (the paper's layout); with `hue` one panel per measure, coloured
+    by `palette` (hue value -> colour; seaborn's default without it).
     """
     import seaborn as sns
 
@@ -343,6 +346,7 @@ def robustness_boxes(
                     y="self-applications",
                     hue=hue,
                     hue_order=hue_order,
+                    palette=palette,
                     order=order,
                     ax=ax,
                     fliersize=2,
@@ -438,26 +442,159 @@ def distance_histogram(
     return fig
 
 
-def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = None) -> Figure:
-    """The zero/non-zero grid: one panel per training kind; rows = (encoding, init), columns = (lr,
-    momentum). Colour = fraction non-zero minus fraction zero (green: non-zero fixpoints dominate, grey:
-    zero fixpoints dominate, white: neither); text = non-zero / zero percentages (and divergent ones
-    marked 'd'). Cells that a published code ran are framed."""
+def outcome_fraction_bars(
+    counts: pd.DataFrame,
+    *,
+    reference: pd.DataFrame | None = None,
+    group: str = "reduction",
+    title: str | None = None,
+) -> Figure:
+    """Outcome fractions with 95 % Wilson intervals: one panel per `group`, one bar per kind that occurs
+    (ours solid, the reference hatched beside it), so populations of different sizes compare directly.
+
+    counts, reference: columns `group`, kind, count (reference: the authors' log)."""
+    groups = list(dict.fromkeys(counts[group]))
+    sets = [("ours", counts, None)] + ([("authors' log", reference, "//")] if reference is not None else [])
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.5, 3.8), layout="constrained")
+        axes = fig.subplots(1, len(groups), sharey=True, squeeze=False)[0]
+        for ax, g in zip(axes, groups, strict=True):
+            kinds = [
+                k
+                for k in KIND_LABELS
+                if any(d[(d[group] == g) & (d["kind"] == k)]["count"].sum() > 0 for _, d, _ in sets)
+            ]
+            width = 0.8 / len(sets)
+            for j, (_, data, hatch) in enumerate(sets):
+                sub = data[data[group] == g]
+                n = int(sub["count"].sum())
+                k = np.array([sub[sub["kind"] == kind]["count"].sum() for kind in kinds], dtype=float)
+                lo, hi = wilson_interval(k, np.full(len(k), n))
+                x = np.arange(len(kinds)) + (j - (len(sets) - 1) / 2) * width
+                ax.bar(
+                    x,
+                    k / n,
+                    width,
+                    color=[KIND_COLORS[kind] for kind in kinds],
+                    hatch=hatch,
+                    edgecolor="white",
+                    linewidth=0.6,
+                )
+                ax.errorbar(x, k / n, yerr=[k / n - lo, hi - k / n], fmt="none", ecolor="black", lw=1)
+                for xi, ki in zip(x, k, strict=True):
+                    ax.text(xi, 1.03, f"{ki:.0f}/{n}", ha="center", va="bottom", fontsize=8)
+            ax.set_xticks(range(len(kinds)), [k.replace(" fixpoint", "\nfixpoint") for k in kinds])
+            ax.set_ylim(0, 1.12)
+            ax.set_title(g, pad=16)
+        axes[0].set_ylabel("fraction of nets (95 % interval)")
+        handles = [Patch(facecolor="#999999", label="ours")]
+        if reference is not None:
+            handles.append(Patch(facecolor="#999999", hatch="//", edgecolor="white", label="authors' log"))
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+        if title:
+            fig.suptitle(title)
+    return fig
+
+
+def error_strips(
+    frame: pd.DataFrame,
+    *,
+    eps: float,
+    x: str = "activation",
+    hue: str = "bias",
+    hue_labels: Mapping[object, str] | None = None,
+    group: str = "reduction",
+) -> Figure:
+    """Each net's fixpoint error (max |N◁N − N|, log scale) per `x`, split by `hue`, one panel per `group`,
+    with ε as a dashed line and each group's median as a bar; nets whose error is not finite (divergent)
+    are counted above the panel."""
+    groups = list(dict.fromkeys(frame[group]))
+    xs = list(dict.fromkeys(frame[x]))
+    hues = list(dict.fromkeys(frame[hue]))
+    colors = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a"]
+    rng = np.random.default_rng(0)  # horizontal jitter only
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.5, 3.9), layout="constrained")
+        axes = fig.subplots(1, len(groups), sharey=True, squeeze=False)[0]
+        width = 0.8 / len(hues)
+        for ax, g in zip(axes, groups, strict=True):
+            for j, h in enumerate(hues):
+                for i, xv in enumerate(xs):
+                    err = frame[(frame[group] == g) & (frame[x] == xv) & (frame[hue] == h)]["error_max"]
+                    fin = err[np.isfinite(err)].clip(lower=1e-12)
+                    pos = i + (j - (len(hues) - 1) / 2) * width
+                    if len(fin):
+                        ax.scatter(
+                            pos + rng.uniform(-0.3, 0.3, len(fin)) * width,
+                            fin,
+                            s=9,
+                            color=colors[j % len(colors)],
+                            alpha=0.7,
+                            linewidths=0,
+                        )
+                        ax.hlines(
+                            float(fin.median()), pos - width / 2, pos + width / 2, color="black", lw=1.6
+                        )
+                    if len(err) > len(fin):
+                        ax.annotate(
+                            f"{len(err) - len(fin)} d",
+                            (pos, 1.0),
+                            xycoords=("data", "axes fraction"),
+                            ha="center",
+                            va="bottom",
+                            fontsize=7,
+                        )
+            ax.axhline(eps, ls="--", color="#555555", lw=1)
+            ax.set_yscale("log")
+            ax.set_xticks(range(len(xs)), xs, rotation=30)
+            ax.set_title(g, pad=14)
+        axes[0].set_ylabel("fixpoint error, max |Δw| (log scale)")
+        labels = hue_labels or {}
+        handles = [
+            Line2D(
+                [], [], ls="", marker="o", color=colors[j % len(colors)], label=labels.get(h, f"{hue} {h}")
+            )
+            for j, h in enumerate(hues)
+        ]
+        handles += [
+            Line2D([], [], color="black", lw=1.6, label="median"),
+            Line2D([], [], color="#555555", ls="--", label=f"ε = {eps:.0e}".replace("e-0", "e-")),
+            Line2D([], [], ls="", label="k d: k nets diverged"),
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    return fig
+
+
+LAYOUT_NAMES: dict[str, str] = {"input_major": "Keras layout", "output_major": "PyTorch layout"}
+
+
+def grid_heatmap(
+    summary: pd.DataFrame,
+    *,
+    trainings: Sequence[str] | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> Figure:
+    """The zero/non-zero grid: one panel per training kind; rows = (positions, layout, init), columns =
+    (lr, momentum). Colour = fraction non-zero minus fraction zero (green: non-zero fixpoints dominate,
+    grey: zero fixpoints dominate, white: neither); text = non-zero / zero percentages (and divergent
+    ones marked 'd'). Cells that a published code ran are framed, with the short tag `tags` gives for
+    the `published` name in their corner."""
     last = summary[summary["t"] == summary.groupby("training")["t"].transform("max")]
     trainings = list(trainings or dict.fromkeys(last["training"]))
-    rows = list(dict.fromkeys(zip(last["positions"], last["init"], strict=True)))
+    rows = list(dict.fromkeys(zip(last["positions"], last["order"], last["init"], strict=True)))
     cols = list(dict.fromkeys(zip(last["lr"], last["momentum"], strict=True)))
     cmap = mpl.colors.LinearSegmentedColormap.from_list("zn", ["#606060", "#ffffff", "#2ca02c"])
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(7.5, 2.4 * len(trainings) + 1.7), layout="constrained")
+        fig = Figure(figsize=(7.5, (0.42 * len(rows) + 0.9) * len(trainings) + 1.7), layout="constrained")
         axes = fig.subplots(len(trainings), 1, squeeze=False)
         for ax, training in zip(axes[:, 0], trainings, strict=True):
             sub = last[last["training"] == training]
             m = np.full((len(rows), len(cols)), np.nan)
-            for r, (pos, init) in enumerate(rows):
+            for r, (pos, order, init) in enumerate(rows):
                 for c, (lr, mom) in enumerate(cols):
                     cell = sub[
                         (sub["positions"] == pos)
+                        & (sub["order"] == order)
                         & (sub["init"] == init)
                         & (sub["lr"] == lr)
                         & (sub["momentum"] == mom)
@@ -469,13 +606,24 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
                     txt = f"{100 * cell['nonzero']:.0f}\n{100 * cell['zero']:.0f}"  # percentages
                     if cell["div"] > 0:
                         txt += f" d{100 * cell['div']:.0f}"
-                    ax.text(c, r, txt, ha="center", va="center", fontsize=10)
+                    ax.text(c, r, txt.replace("\n", " / "), ha="center", va="center", fontsize=9)
                     if cell["published"]:
                         ax.add_patch(
                             Rectangle((c - 0.48, r - 0.48), 0.96, 0.96, fill=False, lw=2.6, ec="#1f3fbf")
                         )
+                        tag = (tags or {}).get(cell["published"], "")
+                        ax.text(
+                            c - 0.40,
+                            r - 0.32,
+                            tag,
+                            ha="left",
+                            va="center",
+                            fontsize=9,
+                            color="#1f3fbf",
+                            fontweight="bold",
+                        )
             im = ax.imshow(m, cmap=cmap, vmin=-1, vmax=1, aspect="auto")
-            ax.set_yticks(range(len(rows)), [f"{p} / {i}" for p, i in rows])
+            ax.set_yticks(range(len(rows)), [f"{p}, {LAYOUT_NAMES.get(o, o)} / {i}" for p, o, i in rows])
             ax.set_xticks(range(len(cols)), [f"lr {lr:g}\nμ {mom:g}" for lr, mom in cols])
             unit = "epochs" if sub["step"].iloc[0] == "epoch" else "steps"  # an epoch: one update per weight
             ax.set_title(
@@ -494,7 +642,7 @@ def grid_heatmap(summary: pd.DataFrame, *, trainings: Sequence[str] | None = Non
         fig.legend(
             handles=[
                 Rectangle((0, 0), 1, 1, fill=False, ec="#1f3fbf", lw=2.4, label="a published code's setting"),
-                Patch(color="white", label="text: % non-zero (top), % zero (bottom), d % divergent"),
+                Patch(color="white", label="text: % non-zero / % zero, d % divergent"),
             ],
             loc="outside lower center",
             ncols=2,

@@ -327,8 +327,13 @@ def logged(key: str) -> Logged:
 
 @dataclass(frozen=True)
 class PublishedConfig:
-    """A self-training configuration as one of the published codes ran it (paper-spec §2.2, §15)."""
+    """A self-training configuration as one of the authors' codes ran it (paper-spec §2.2, §15).
 
+    `key` is the short name the chapter glues under (pub_<key>_...); `source` names the commit and the
+    files and lines that decide each setting, as read in the authors' repository.
+    """
+
+    key: str
     name: str
     positions: str
     init: str
@@ -336,12 +341,24 @@ class PublishedConfig:
     step: str
     lr: float
     momentum: float
+    targets: str
     source: str
     note: str = field(default="")
 
 
+# Read in illiumst/self-replicating-neural-networks. The journal paper's code is journal@21dd572
+# (2021-09-13): `network.py::input_weight_matrix` (L97-113) copies every weight with `.item()` into a
+# numpy array, so inputs and targets are constants, and scales each position with `normalize()` (L89-95:
+# index / (count - 1) when count - 1 > 1), i.e. to [0, 1], in the order of `state_dict()` (output neuron by
+# output neuron); `Net.__init__` (L78-80) keeps PyTorch's default `nn.Linear` initialisation;
+# `self_train` (L115-128) builds `optim.SGD(lr, momentum=0.9)` anew on every call. The 2022 refactor
+# on the same branch changed two of these: 49c0d8a (2022-01-26, `network.py::input_weight_matrix` L137-142)
+# builds inputs and targets from the live parameters, so the loss is differentiated through them, and
+# 1b7581e (2022-02-01, `network.py::_weight_pos_enc` L116-119) leaves the positions raw (the normalising
+# slice `1:-0` is empty for 4 inputs). Neither is the journal paper's code.
 PUBLISHED_CONFIGS: tuple[PublishedConfig, ...] = (
     PublishedConfig(
+        "keras",
         "Keras (ALIFE 2019, Figs 4-5)",
         "scaled",
         "glorot",
@@ -349,32 +366,62 @@ PUBLISHED_CONFIGS: tuple[PublishedConfig, ...] = (
         "epoch",
         0.01,
         0.0,
+        "constant",
         "master:code/setups/training-fixpoints.py",
         "Keras SGD, batch size 1, shuffled, 14 updates per epoch",
     ),
     PublishedConfig(
-        "PyTorch journal (Figs 7-10, 14)",
+        "journal",
+        "journal@21dd572 (Figs 7-10, 14)",
+        "scaled",
+        "pytorch",
+        "output_major",
+        "batch",
+        0.04,
+        0.0,
+        "constant",
+        "journal@21dd572: network.py L78-80, L89-113, L115-128; main.py L61 (lr 0.04); "
+        "experiments/self_train_exp.py L57-58 and journal_basins.py L126-127, L225, L233 "
+        "(self_train(1, ...) per step, 2,500 steps, lr 0.04); main.py L136, L143 with "
+        "experiments/robustness_exp.py L65-66 (rob_*: 1,500 such steps at lr 0.04)",
+        "momentum 0.9 is declared, but self_train(1, ...) rebuilds the optimizer every step: it never acts",
+    ),
+    PublishedConfig(
+        "jrob",
+        "journal@21dd572 robustness (Fig 6)",
+        "scaled",
+        "pytorch",
+        "output_major",
+        "batch",
+        0.004,
+        0.9,
+        "constant",
+        "journal@21dd572: journal_robustness.py L113-114, L220-225 (5 x self_train(1000, ...), lr 0.004)",
+        "momentum acts within each of five 1,000-step chunks (the grid's cell carries it across all steps)",
+    ),
+    PublishedConfig(
+        "refactor",
+        "2022 refactor (49c0d8a + 1b7581e)",
         "raw",
         "pytorch",
         "output_major",
         "batch",
         0.04,
         0.0,
-        "journal@21dd572:network.py",
-        "momentum 0.9 is declared but the optimizer is rebuilt every step, so it never acts",
-    ),
-    PublishedConfig(
-        "PyTorch journal robustness (Fig 6)",
-        "raw",
-        "pytorch",
-        "output_major",
-        "batch",
-        0.004,
-        0.9,
-        "journal@21dd572:journal_robustness.py",
-        "momentum acts within each of five 1,000-step chunks",
+        "differentiated",
+        "49c0d8a: network.py L137-142 (inputs and targets in the autograd graph); "
+        "1b7581e: network.py L116-119 (raw positions)",
+        "the journal's main setting with the two changes of the authors' 2022 refactor; not the paper's code",
     ),
 )
+
+
+def published_config(key: str) -> PublishedConfig:
+    """The published configuration `key` ("keras", "journal", "jrob", "refactor")."""
+    for p in PUBLISHED_CONFIGS:
+        if p.key == key:
+            return p
+    raise ValueError(f"key: no published config {key!r} (known: {[p.key for p in PUBLISHED_CONFIGS]})")
 
 
 def logged_counts(

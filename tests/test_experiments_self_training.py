@@ -15,7 +15,7 @@ from selfrep.claims import claims_frame
 from selfrep.experiments import generator
 from selfrep.experiments import self_training as ch
 from selfrep.fixpoints import KIND_LABELS
-from selfrep.published import PUBLISHED_CONFIGS
+from selfrep.published import PUBLISHED_CONFIGS, published_config
 from selfrep.scales import preset
 
 TINY = ch.SelfTrainingConfig(
@@ -27,6 +27,8 @@ TINY = ch.SelfTrainingConfig(
     journal_parents=3,
     journal_chunks=2,
     journal_chunk_steps=20,
+    journal_main_nets=3,
+    journal_main_checkpoints=(10, 20),
     noise_levels=(1.0, 1e-6),
     robustness_steps=40,
     journal_steps=100,
@@ -56,6 +58,7 @@ def frames():
         "grid": grid,
         "nets": nets,
         "act": ch.run_activations(TINY, generator(0, "a")),
+        "jmain": ch.run_journal_main(TINY, generator(0, "j")),
     }
 
 
@@ -88,26 +91,58 @@ def test_shapes(frames):
 
 def test_grid_summary_and_published_cells(frames):
     grid = frames["grid"]
-    cells = 2 * 2 * 3 * 2  # encodings x inits x lrs x momenta
+    cells = 3 * 2 * 3 * 2  # encodings x inits x lrs x momenta
     assert grid.groupby("training")["cell"].nunique().tolist() == [cells] * 3
     fractions = grid[["div", "zero", "nonzero", "second", "other"]].sum(axis=1)
     assert ((fractions - 1).abs() < 1e-6).all()
     marked = grid[grid["published"] != ""].drop_duplicates(["training", "cell"])
-    names = set(marked["published"])
-    assert "Keras (ALIFE 2019, Figs 4-5)" in names
-    assert "PyTorch journal (Figs 7-10, 14)" in names
-    assert len(marked) == 3
-    keras = marked[marked["published"].str.startswith("Keras")].iloc[0]
-    assert (keras["training"], keras["positions"], keras["init"], keras["lr"], keras["momentum"]) == (
-        "Keras epochs",
-        "scaled",
-        "glorot",
-        0.01,
+    by_key = {p.key: p.name for p in PUBLISHED_CONFIGS}
+    assert set(marked["published"]) == set(by_key.values()) and len(marked) == 4
+
+    def cell(key):
+        row = marked[marked["published"] == by_key[key]].iloc[0]
+        return (row["training"], row["positions"], row["order"], row["init"], row["lr"], row["momentum"])
+
+    assert cell("keras") == ("Keras epochs", "scaled", "input_major", "glorot", 0.01, 0.0)
+    # the journal paper's code (21dd572): constant targets, [0, 1] positions in the PyTorch layout
+    assert cell("journal") == ("full batch", "scaled", "output_major", "pytorch", 0.04, 0.0)
+    assert cell("jrob") == ("full batch", "scaled", "output_major", "pytorch", 0.004, 0.9)
+    # the authors' 2022 refactor: differentiated targets (49c0d8a), raw positions (1b7581e)
+    assert cell("refactor") == (
+        "full batch, differentiated targets",
+        "raw",
+        "output_major",
+        "pytorch",
+        0.04,
         0.0,
     )
-    journal = marked[marked["published"] == PUBLISHED_CONFIGS[1].name].iloc[0]
-    assert journal["training"] == "full batch, differentiated targets" and journal["init"] == "pytorch"
     assert len(frames["nets"]) == 3 * cells * TINY.grid_nets
+
+
+def test_journal_settings_are_those_of_21dd572():
+    """Nothing labelled with the journal paper's commit has raw positions or differentiated targets."""
+    for p in PUBLISHED_CONFIGS:
+        if "21dd572" in p.name or "21dd572" in p.source:
+            assert (p.positions, p.order, p.init, p.targets) == (
+                "scaled",
+                "output_major",
+                "pytorch",
+                "constant",
+            )
+    assert "21dd572" not in published_config("refactor").source
+    red = ch.published_reduction("jrob")
+    assert (red.positions, red.arch.order) == ("scaled", "output_major")
+    config = ch.published_train_config("jrob")
+    assert (config.step, config.lr, config.momentum, config.targets) == ("batch", 0.004, 0.9, "constant")
+
+
+def test_journal_main_frame(frames):
+    jm = frames["jmain"]
+    assert jm.groupby("t").size().to_dict() == {10: 3, 20: 3}
+    assert set(jm["kind"]) <= set(KIND_LABELS)
+    v = ch.journal_main_values(jm)
+    assert (v["jmain_n"], v["jmain_first_steps"], v["jmain_last_steps"]) == (3, 10, 20)
+    assert sum(v[f"jmain_last_{k}"] for k in ("div", "zero", "nonzero", "second", "other")) == 3
 
 
 def test_pairwise_distances_definition():
@@ -134,17 +169,19 @@ def test_deterministic_under_a_seed(frames):
     pd.testing.assert_frame_equal(grid, frames["grid"])
 
 
+def _values(f, **extra):
+    keys = ("traj", "out", "dist", "parents", "copies", "grid", "nets", "act")
+    return ch.values(TINY, *(f[k] for k in keys), **extra)
+
+
 def test_values_and_claims(frames):
-    f = frames
-    v = ch.values(
-        TINY, f["traj"], f["out"], f["dist"], f["parents"], f["copies"], f["grid"], f["nets"], f["act"]
-    )
+    v = _values(frames, journal_main=frames["jmain"])
     assert all(isinstance(x, int | float | str) for x in v.values())
     for claim in ch.CLAIMS:
         missing = [u for u in claim.uses if u not in v]
         assert not missing, (claim.id, missing)
-    assert [c.id for c in ch.CLAIMS] == ["P4a", "P4b", "P5a", "P5b", "P6"]
-    assert len(claims_frame(ch.CLAIMS, v)) == 5
+    assert [c.id for c in ch.CLAIMS] == ["P4a", "P4b", "P4c", "P4d", "P5a", "P5b", "P6"]
+    assert len(claims_frame(ch.CLAIMS, v)) == 7
     for key in (
         "jpar_reading",
         "act_reading",
@@ -168,6 +205,8 @@ def _p4a(**kw):
         "fig5_aggregating_zero": 0,
         "fig5_aggregating_nonzero": 0,
         "fig5_recurrent_div": 38,
+        "log_fig5_recurrent_div": 38,
+        "log_fig5_nets": 50,
     }
     v.update(kw)
     return _claim("P4a").decide(v)[1]
@@ -178,27 +217,74 @@ def test_claim_decisions():
     assert _p4a(fig5_recurrent_div=24) == "partly"  # 'often' read as >= 50 %
     assert _p4a(fig5_recurrent_div=25) == "holds"
     assert _p4a(fig5_weightwise_nonzero=10, fig5_aggregating_zero=3, fig5_recurrent_div=0) == "differs"
+    assert (
+        "unexplained"
+        in _claim("P4a").decide(
+            {"fig5_nets": 50, "fig5_weightwise_nonzero": 50, "fig5_aggregating_zero": 0}
+            | {"fig5_aggregating_nonzero": 0, "fig5_recurrent_div": 10, "log_fig5_recurrent_div": 38}
+            | {"log_fig5_nets": 50}
+        )[0]
+    )
     p4b = {
-        "pub_journal_nonzero": 0.95,
-        "pub_journal_zero": 0.0,
-        "pub_journal_n": 50,
-        "pub_journal_steps": 2500,
+        "jmain_n": 50,
+        "jmain_first_nonzero": 15,
+        "jmain_last_nonzero": 48,
+        "jmain_last_zero": 0,
+        "jmain_first_steps": 1000,
+        "jmain_last_steps": 2500,
+        "jpar_n": 60,
+        "jpar_nonzero": 60,
+        "jpar_zero": 0,
     }
     assert _claim("P4b").decide(p4b)[1] == "holds"
-    assert (
-        _claim("P4b").decide({**p4b, "pub_journal_nonzero": 0.02, "pub_journal_zero": 0.84})[1] == "differs"
-    )
+    assert _claim("P4b").decide({**p4b, "jmain_last_zero": 1})[1] == "partly"  # 'near certainty': no zero net
+    assert _claim("P4b").decide({**p4b, "jmain_last_nonzero": 40, "jpar_nonzero": 10})[1] == "differs"
+    p4c = {
+        "fig4_nets": 10,
+        "fig4_nonzero": 0,
+        "fig5_weightwise_nonzero_frac": 1.0,
+        "cfg_trajectory_epochs": 100,
+        "cfg_outcome_epochs": 1000,
+        "eps_text": "1e-5",
+    }
+    assert _claim("P4c").decide(p4c)[1] == "partly"
+    assert _claim("P4c").decide({**p4c, "fig4_nonzero": 9})[1] == "holds"
+    assert _claim("P4c").decide({**p4c, "fig5_weightwise_nonzero_frac": 0.5})[1] == "differs"
+    p4d = {
+        "act_error_ratio_min": 400.0,
+        "act_error_ratio_max": 3000.0,
+        "act_linear_nobias_weightwise_error_median": 1e-3,
+        "act_nonlinear_fixpoints": 0,
+        "act_nonlinear_nets": 90,
+        "act_nets": 5,
+        "act_epochs": 200,
+    }
+    assert _claim("P4d").decide(p4d)[1] == "differs"
+    assert _claim("P4d").decide({**p4d, "act_error_ratio_min": 5.0})[1] == "partly"
+    assert _claim("P4d").decide({**p4d, "act_error_ratio_min": 0.5, "act_error_ratio_max": 9.0})[1] == "holds"
     p5a = {
+        "fig6_levels_journal_below_identity": 4,
+        "fig6_levels_journal_compared": 4,
+        "fig6_journal_tfix_low": 1.4,
+        "fig6_identity_tfix_low": 7.0,
         "fig6_levels_trained_below_identity": 4,
         "fig6_levels_compared": 4,
-        "fig6_trained_tfix_low": 2.0,
-        "fig6_identity_tfix_low": 7.0,
     }
     assert _claim("P5a").decide(p5a)[1] == "holds"
-    assert _claim("P5a").decide({**p5a, "fig6_levels_trained_below_identity": 3})[1] == "differs"
-    p5b = {"fig6_trained_ge2_low": 0.95, "fig6_trained_ge1_low": 0.99, "fig6_copies_low": 100}
+    assert _claim("P5a").decide({**p5a, "fig6_levels_journal_below_identity": 3})[1] == "differs"
+    p5b = {
+        "fig6_journal_ge2_low": 0.95,
+        "fig6_journal_ge1_low": 0.99,
+        "fig6_journal_copies_low": 100,
+        "fig6_trained_ge2_low": 0.6,
+        "fig6_trained_ge1_low": 0.9,
+    }
     assert _claim("P5b").decide(p5b)[1] == "holds"
-    assert _claim("P5b").decide({**p5b, "fig6_trained_ge2_low": 0.6})[1] == "differs"
+    assert _claim("P5b").decide({**p5b, "fig6_journal_ge2_low": 0.3})[1] == "partly"  # >= 1 but not 'a few'
+    assert (
+        _claim("P5b").decide({**p5b, "fig6_journal_ge2_low": 0.3, "fig6_journal_ge1_low": 0.8})[1]
+        == "differs"
+    )
     p6 = {"dist_min_max_abs": 0.3, "eps": 1e-5, "eps_keras": 1e-4, "dist5_pairs": 10, "dist6_pairs": 10}
     assert _claim("P6").decide(p6)[1] == "holds"
     assert _claim("P6").decide({**p6, "dist_min_max_abs": 5e-5})[1] == "partly"
@@ -215,7 +301,7 @@ def test_share_text_and_readings():
 def _panel(divs):
     return pd.DataFrame(
         [
-            {"positions": p, "init": i, "lr": lr, "momentum": m, "n": 50, "div": d}
+            {"positions": p, "order": "output_major", "init": i, "lr": lr, "momentum": m, "n": 50, "div": d}
             for (p, i, lr, m), d in divs.items()
         ]
     )
@@ -231,10 +317,13 @@ def test_divergence_text_names_every_divergent_cell():
     text = ch.divergence_text(_panel(cells))
     # the small cell is named too, and the shared momentum once; lr differs so it is named per cell
     assert text.startswith("26% diverge (in 2 of 4 cells, all with μ 0.9:")
-    assert "raw / glorot at lr 0.04 (98%)" in text and "raw / glorot at lr 0.01 (6%)" in text
+    assert "raw, PyTorch layout / glorot at lr 0.04 (98%)" in text
+    assert "raw, PyTorch layout / glorot at lr 0.01 (6%)" in text
     assert ch.divergence_text(_panel({k: 0.0 for k in cells})) == "none diverge"
     one = ch.divergence_text(_panel({**{k: 0.0 for k in cells}, ("raw", "glorot", 0.04, 0.9): 0.02}))
-    assert one == "1 of 200 nets diverge (in 1 of 4 cells: raw / glorot at lr 0.04, μ 0.9 (2%))"
+    assert (
+        one == "1 of 200 nets diverge (in 1 of 4 cells: raw, PyTorch layout / glorot at lr 0.04, μ 0.9 (2%))"
+    )
 
 
 def test_bias_reading_reports_the_recurrent_difference():
@@ -284,17 +373,5 @@ def test_gain_example_records_every_net(frames):
     assert v["gex_n"] == 2 * len(cfg.grid_inits) and v["gex_steps"] == 20
     with pytest.raises(ValueError, match="every"):
         ch.run_gain_example(cfg, generator(0, "gx"), every=0)
-    f = frames
-    v = ch.values(
-        TINY,
-        f["traj"],
-        f["out"],
-        f["dist"],
-        f["parents"],
-        f["copies"],
-        f["grid"],
-        f["nets"],
-        f["act"],
-        gain=gain,
-    )
+    v = _values(frames, gain=gain)
     assert v["gex_n"] == 2 * len(cfg.grid_inits)

@@ -9,8 +9,8 @@
 Figs 12 and 13 follow the Keras code (paper-spec §10.1): glorot nets, Keras epochs (lr 0.01), each particle
 in turn may attack (α per particle and epoch, the target possibly itself) and then self-trains A epochs,
 ε = 1e-4. Fig 14 follows the journal code (paper-spec §10.4): parents and children trained with full-batch
-steps at lr 0.04, ε = 1e-5; see chapter 3 for the choice of positions and constant targets. Its parents are
-non-zero fixpoints, chosen as in chapter 3.
+steps at lr 0.04, ε = 1e-5, [0, 1] positions in the PyTorch layout and constant targets, as journal@21dd572
+trains (chapter 3). Its parents are non-zero fixpoints, chosen as in chapter 3.
 """
 
 from __future__ import annotations

@@ -8,12 +8,12 @@ Experiments, each a pure function of (config, generator) returning tidy DataFram
                        float64 with the same initial weights and the same noise draws
     run_line           Fig 10: children on the straight line between two parents, retrained
 
-Training follows the journal's PyTorch code (paper-spec §2.2): one self-training step is one full-batch
-gradient step at lr 0.04 (its momentum never acts), the PyTorch layout and initialisation. Two choices
-differ from that code, both for the text's definitions: positions are scaled to [0, 1] (§15.1), and the
-targets are the weights taken as constants. Chapter 2 shows that the journal's differentiated targets,
-together with its small (PyTorch) initialisation, send many nets to the zero fixpoint (most in the
-journal's own settings); with constant targets none end there.
+Training is the journal paper's own (journal@21dd572: network.py L89-128, journal_basins.py L126-127,
+L225, L233; paper-spec §2.2, §15): one self-training step is one full-batch gradient step at lr 0.04 (the
+optimizer is rebuilt every step, so its momentum never acts), positions scaled to [0, 1] in the PyTorch
+layout, PyTorch initialisation, and constant targets (the weights copied with `.item()`). The authors'
+2022 refactor differentiates the loss through its targets and feeds raw positions (49c0d8a, 1b7581e);
+chapter 2 shows that this sends many nets to the zero net, but it is not the journal's code.
 
 Parents are always *non-zero* fixpoints: we train `candidates` random nets per group and keep the first
 `parents` that pass the ε-test and are not the zero net (the journal gated on the fixpoint test alone,
@@ -59,7 +59,7 @@ DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.flo
 class WeightSpaceConfig:
     """Sizes and settings of chapter 3 (paper values in comments; paper-spec §8)."""
 
-    positions: str = "scaled"  # the text's [0, 1] positions (the journal code fed raw indices)
+    positions: str = "scaled"  # [0, 1] positions, as the text and journal@21dd572's normalize()
     order: str = "output_major"  # the journal's PyTorch layout
     init: str = "pytorch"  # the journal's initialisation
     lr: float = 0.04  # journal: full-batch GD, lr 0.04
