@@ -576,6 +576,8 @@ def run_chapter(
                     progress_bar=False,
                     log_output=False,
                     execution_timeout=timeout,
+                    # the kernel's own log (its "running over TCP" warning) would interleave with ours
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
                 )
         except BaseException as exc:
             wall = time.perf_counter() - t0

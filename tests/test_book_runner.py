@@ -423,3 +423,22 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(ok_run, capsys):
     err = capsys.readouterr().err
     assert runs[0].status == "cached" and "ok" in err
     assert "%|" not in err and "chapter/s" not in err  # tqdm's bar, redrawn into a pipe, repeats
+
+
+@pytest.mark.book
+def test_ctrl_c_keeps_the_last_good_results_and_says_so_in_one_line(ok_run, monkeypatch, capsys):
+    import papermill
+
+    before = _snapshot(ok_run)
+
+    def interrupted(nb, out, **kwargs):
+        with open(out, "w") as fh:
+            fh.write('{"cells": [')  # half-written when Ctrl-C arrives
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(papermill, "execute_notebook", interrupted)
+    capsys.readouterr()
+    assert main(["run", "--root", str(ok_run.root), "--force", "ok"]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["selfrep: interrupted; results from earlier runs are left as they were"]
+    assert _snapshot(ok_run) == before
