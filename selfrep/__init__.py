@@ -9,7 +9,23 @@ trained = sr.self_train(nets, ww, 1000, generator=g)  # 1000 Keras-style self-tr
 sr.count_kinds(sr.classify(trained.weights, ww))      # {'divergent': .., 'non-zero fixpoint': ..}
 """
 
-from selfrep.fixpoints import (
+import os as _os
+from pathlib import Path as _Path
+
+# `selfrep run` executes chapters in a Jupyter kernel and sets SELFREP_EXPECT_PACKAGE to the package whose
+# sources its cache key hashed (and puts that package first on PYTHONPATH). A kernel that nevertheless
+# imports another copy (another checkout, an installed wheel) would compute numbers under the wrong key:
+# that is an error, not a silent mismatch.
+_expect = _os.environ.get("SELFREP_EXPECT_PACKAGE")
+if _expect and _Path(_expect).resolve() != _Path(__file__).resolve().parent:
+    raise ImportError(
+        f"selfrep: imported from {_Path(__file__).resolve().parent}, but this run's cache key describes "
+        f"the selfrep in {_expect} (SELFREP_EXPECT_PACKAGE); run the chapter with the interpreter and "
+        "checkout that `selfrep run` uses"
+    )
+del _expect
+
+from selfrep.fixpoints import (  # noqa: E402
     KIND_LABELS,
     FixpointKind,
     classify,
@@ -19,8 +35,8 @@ from selfrep.fixpoints import (
     is_fixpoint,
     is_zero,
 )
-from selfrep.nets import ACTIVATIONS, Arch, forward, identity_fixpoint, init_population
-from selfrep.operators import (
+from selfrep.nets import ACTIVATIONS, Arch, forward, identity_fixpoint, init_population  # noqa: E402
+from selfrep.operators import (  # noqa: E402
     TrainConfig,
     TrainState,
     add_noise,
@@ -34,7 +50,7 @@ from selfrep.operators import (
     train_init,
     train_step,
 )
-from selfrep.reductions import REDUCTIONS, Aggregating, Recurrent, Weightwise, make_reduction
+from selfrep.reductions import REDUCTIONS, Aggregating, Recurrent, Weightwise, make_reduction  # noqa: E402
 
 __version__ = "0.1.0"
 

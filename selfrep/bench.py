@@ -144,7 +144,9 @@ def run_bench(
 ) -> dict:
     from selfrep import fused
 
+    skipped = {}
     if "compiled" in backends and not fused.available():
+        skipped["compiled"] = fused.unavailable_reason()
         backends = tuple(b for b in backends if b != "compiled")
     results = []
     compile_s: dict[str, float] = {}
@@ -184,6 +186,7 @@ def run_bench(
     speedups = {op: (loop[op] / best(op, 1000)) if best(op, 1000) else None for op in OPS}
     return {
         "results": results,
+        "skipped_backends": skipped,
         "loop_baseline_us_per_net_step": loop["self_train_batch"],
         "loop_baseline_P": loop_P,
         "loop_baseline_by_op": loop,
@@ -241,8 +244,18 @@ def format_table(report: dict) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    from selfrep import fused
+
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
     backends = ("eager", "compiled") if args.backend == "both" else (args.backend,)
+    why = fused.unavailable_reason() if "compiled" in backends else None
+    if why and args.backend == "compiled":  # asked for exactly what cannot run: an error, not "results": []
+        print(f"selfrep bench: error: backend: the compiled backend cannot run here ({why})", file=sys.stderr)
+        return 1
+    if why:
+        print(
+            f"selfrep bench: note: the compiled backend cannot run here ({why}); eager only", file=sys.stderr
+        )
     report = run_bench(sizes, backends, 0.3 if args.quick else 1.0, progress=not args.json)
     print(json.dumps(report, indent=2) if args.json else format_table(report))
     return 0

@@ -19,9 +19,18 @@ scalars such as np.float64(0.5)) are parsed back, glued figures are skipped, any
 error.
 
 Cache: a chapter is not re-executed when its results file carries the same `cache_key`, a sha256
-over the notebook's bytes, every file of the installed `selfrep` package, the injected
-parameters, scale, seed and the tracked package versions (see `chapter_key`). `--force`
-re-executes anyway.
+over the notebook's bytes, every file of the imported `selfrep` package, the injected
+parameters, scale, seed and the tracked package versions (see `chapter_key`), and both outputs
+still match the digests stored with them (`outputs`: the executed notebook's sha256 and the
+values' sha256); an edited or truncated output is re-executed, with a warning. `--force`
+re-executes anyway. The kernel imports the very `selfrep` the key hashed: the runner puts that
+package first on the kernel's PYTHONPATH and sets SELFREP_EXPECT_PACKAGE, and `selfrep` refuses to
+be imported from anywhere else while it is set.
+
+A run that fails leaves the last good outputs in place: the notebook is executed into a unique
+temporary file beside the old one, and the executed notebook and the results file are swapped in
+(each with os.replace) only once the chapter has succeeded. Parameters, _toc.yml and the build
+folder's writability are checked before any chapter executes.
 """
 
 from __future__ import annotations
@@ -36,14 +45,17 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from selfrep.results import (
     environment,
+    fix_mode,
     read_results_file,
     versions,
     write_atomic,
@@ -183,6 +195,12 @@ def chapter_parameters(
     """
     nb_path = Path(nb_path)
     extra = dict(extra or {})
+    for own in ("scale", "seed"):
+        if own in extra:
+            raise ValueError(
+                f"-p: {own} is set only by --{own} (it is recorded with the results and decides the "
+                f"claims' verdicts), not by -p {own}=..."
+            )
     wanted = set(explicit) | set(extra)
     if not has_parameters_cell(nb_path):
         if wanted:
@@ -205,6 +223,37 @@ def chapter_parameters(
         params["seed"] = seed
     params.update(extra)
     return params
+
+
+def check_seed(seed: Any) -> int:
+    """`seed` if it is an int >= 0 (what torch.Generator.manual_seed and numpy both take), else a
+    ValueError naming the parameter."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed: must be an int >= 0, got {seed!r}")
+    return seed
+
+
+def check_toc_lists(layout: Layout, stems: Iterable[str]) -> None:
+    """When the root has a _toc.yml, it must parse and list every chapter about to run."""
+    if not (layout.root / "_toc.yml").is_file():
+        return
+    try:
+        listed = {e.removeprefix("book/") for e in read_toc(layout)}
+    except Exception as exc:  # a YAML error or a toc of the wrong shape
+        raise ValueError(
+            f"toc: {layout.root / '_toc.yml'} cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
+    missing = [s for s in stems if s not in listed]
+    if missing:
+        raise ValueError(
+            f"toc: {', '.join(f'book/{m}.ipynb' for m in missing)} not listed in {layout.root / '_toc.yml'}"
+        )
+
+
+def _compiled_unavailable() -> str | None:
+    from selfrep import fused
+
+    return fused.unavailable_reason()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -334,9 +383,13 @@ def copy_support_files(layout: Layout) -> None:
         if dst.is_file() and dst.read_bytes() == p.read_bytes():
             continue
         dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(f".{dst.name}.tmp")
-        shutil.copy2(p, tmp)
-        os.replace(tmp, dst)
+        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            shutil.copy2(p, tmp)
+            os.replace(tmp, dst)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _cell_label(nb_path: Path, executed_nb: Mapping[str, Any] | None) -> str:
@@ -364,6 +417,102 @@ def _cell_label(nb_path: Path, executed_nb: Mapping[str, Any] | None) -> str:
     return label
 
 
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def values_digest(values: Mapping[str, Any]) -> str:
+    """sha256 of a results file's `values`, as canonical JSON (floats round-trip exactly)."""
+    return _sha256(json.dumps(values, sort_keys=True).encode())
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def cached_result(executed: Path, results_path: Path, key: str) -> tuple[dict[str, Any] | None, str]:
+    """(results, "") when the stored outputs are this key's and intact, else (None, why not).
+
+    Intact: the results file carries `key` and the digests in its `outputs` match the executed
+    notebook's bytes and its own `values`. "why not" is "" when there is simply nothing cached for
+    this key, and names the file when an output was edited or truncated."""
+    if not (executed.is_file() and results_path.is_file()):
+        return None, ""
+    try:
+        old = read_results_file(results_path)
+    except ValueError as exc:
+        return None, str(exc)
+    if old.get("cache_key") != key:
+        return None, ""
+    digests = old.get("outputs")
+    if not isinstance(digests, Mapping):
+        return None, f"{results_path} has no output digests (written by an older selfrep)"
+    if digests.get("values_sha256") != values_digest(old["values"]):
+        return None, f"{results_path}: its values differ from the digest recorded when they were computed"
+    if digests.get("notebook_sha256") != _sha256(executed.read_bytes()):
+        return None, f"{executed} differs from the digest recorded when it was executed"
+    return old, ""
+
+
+@contextmanager
+def kernel_environment(backend_log: Path) -> Iterator[None]:
+    """Environment of the chapter's kernel (inherited from this process while it starts):
+
+    * this process's `selfrep` first on PYTHONPATH, and SELFREP_EXPECT_PACKAGE naming it, so that the
+      kernel runs the code the cache key hashed (selfrep refuses to import from elsewhere);
+    * SELFREP_BACKEND_LOG: where selfrep.fused records which operator backend ran, and why."""
+    import selfrep
+
+    pkg = Path(selfrep.__file__).resolve().parent
+    names = ("PYTHONPATH", "SELFREP_EXPECT_PACKAGE", "SELFREP_BACKEND_LOG")
+    old = {n: os.environ.get(n) for n in names}
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(pkg.parent), *([old["PYTHONPATH"]] if old["PYTHONPATH"] else [])]
+    )
+    os.environ["SELFREP_EXPECT_PACKAGE"] = str(pkg)
+    os.environ["SELFREP_BACKEND_LOG"] = str(backend_log)
+    try:
+        yield
+    finally:
+        for n, v in old.items():
+            if v is None:
+                os.environ.pop(n, None)
+            else:
+                os.environ[n] = v
+
+
+def _read_backends(path: Path) -> list[dict[str, str]]:
+    try:
+        got = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return got if isinstance(got, list) else []
+
+
+def backend_summary(backends: Iterable[Mapping[str, str]]) -> str:
+    """'compiled', 'eager', 'compiled, eager (compiled requested: no C compiler)', or '—' (none used)."""
+    parts: list[str] = []
+    for b in backends:
+        ran = str(b.get("ran", "?"))
+        if b.get("requested") != ran:
+            ran += f" ({b.get('requested')} requested: {b.get('reason', '')})"
+        if ran not in parts:
+            parts.append(ran)
+    return ", ".join(parts) or "—"
+
+
+def check_build_folder(layout: Layout) -> None:
+    """Create the build folders and prove they are writable; a ValueError names the folder."""
+    for folder in (layout.executed_book, layout.results, layout.failed):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".selfrep-probe.", suffix=".tmp")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise ValueError(f"build-dir: cannot write to {folder} ({exc.strerror or exc})") from None
+
+
 def run_chapter(
     layout: Layout,
     chapter: str,
@@ -377,12 +526,14 @@ def run_chapter(
     """Execute one chapter (unless cached) and write its executed notebook and results file.
 
     `parameters` are the ones to inject (see `chapter_parameters`); None computes the defaults.
-    Raises ChapterFailed naming the chapter and the cell when a cell raises.
+    Raises ChapterFailed naming the chapter and the cell when a cell raises; the previous executed
+    notebook and results file (if any) are then left as they were.
     """
     import nbformat
     import papermill as pm
 
     check_scale(scale)
+    seed = check_seed(seed)
     nb_path = layout.book / f"{chapter}.ipynb"
     if not nb_path.is_file():
         raise ValueError(f"chapter: no notebook {nb_path}")
@@ -393,88 +544,106 @@ def run_chapter(
     results_path = layout.results / f"{chapter}.json"
     key = chapter_key(nb_path, parameters, scale, seed)
 
-    if not force and executed.is_file() and results_path.is_file():
-        try:
-            old = read_results_file(results_path)
-        except ValueError:
-            old = {}
-        if old.get("cache_key") == key:
+    if not force:
+        old, why = cached_result(executed, results_path, key)
+        if old is not None:
             return ChapterRun(chapter, "cached", float(old["wall_s"]), results_path, old)
+        if why:
+            _say(f"selfrep run: warning: {why}; re-executing {chapter}")
 
+    check_build_folder(layout)
     copy_support_files(layout)
-    layout.executed_book.mkdir(parents=True, exist_ok=True)
-    partial = layout.executed_book / f".{chapter}.partial.ipynb"
     failed_copy = layout.failed / f"{chapter}.ipynb"
-    # Nothing stale may claim to be this chapter's current output while (or after) it runs.
-    results_path.unlink(missing_ok=True)
-    failed_copy.unlink(missing_ok=True)
+    # Unique names: two runs in one build folder never share a temporary notebook.
+    fd, partial_name = tempfile.mkstemp(
+        dir=layout.executed_book, prefix=f".{chapter}.", suffix=".partial.ipynb"
+    )
+    os.close(fd)
+    partial = Path(partial_name)
+    backend_log = partial.with_name(partial.name.removesuffix(".partial.ipynb") + ".backends.json")
 
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(nb_path),
-            str(partial),
-            parameters=parameters or None,
-            cwd=str(layout.executed_book),
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-        )
-    except BaseException as exc:
+        try:
+            with kernel_environment(backend_log):
+                pm.execute_notebook(
+                    str(nb_path),
+                    str(partial),
+                    parameters=parameters or None,
+                    cwd=str(layout.executed_book),
+                    kernel_name="python3",
+                    progress_bar=False,
+                    log_output=False,
+                    execution_timeout=timeout,
+                    # the kernel's own log (its "running over TCP" warning) would interleave with ours
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                )
+        except BaseException as exc:
+            wall = time.perf_counter() - t0
+            nb_dict = None
+            if partial.is_file() and partial.stat().st_size:
+                os.replace(partial, failed_copy)
+                try:
+                    nb_dict = json.loads(failed_copy.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    nb_dict = None
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            if isinstance(exc, pm.PapermillExecutionError):
+                where = _cell_label(nb_path, nb_dict)
+                what = f"{exc.ename}: {exc.evalue}".strip()
+            else:
+                where = "execution"
+                what = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+            more = f"; partly executed notebook: {failed_copy}" if failed_copy.is_file() else ""
+            kept = "; the previous results are kept" if results_path.is_file() else ""
+            raise ChapterFailed(
+                chapter,
+                f"{where} raised {what} after {wall:.1f} s{more}{kept}",
+                failed_copy if failed_copy.is_file() else None,
+            ) from exc
         wall = time.perf_counter() - t0
-        executed.unlink(missing_ok=True)
-        nb_dict = None
-        if partial.is_file():
-            layout.failed.mkdir(parents=True, exist_ok=True)
-            os.replace(partial, failed_copy)
-            try:
-                nb_dict = json.loads(failed_copy.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                nb_dict = None
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        if isinstance(exc, pm.PapermillExecutionError):
-            where = _cell_label(nb_path, nb_dict)
-            what = f"{exc.ename}: {exc.evalue}".strip()
-        else:
-            where = "execution"
-            what = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
-        more = f"; partly executed notebook: {failed_copy}" if failed_copy.is_file() else ""
-        raise ChapterFailed(
-            chapter,
-            f"{where} raised {what} after {wall:.1f} s{more}",
-            failed_copy if failed_copy.is_file() else None,
-        ) from exc
-    wall = time.perf_counter() - t0
-    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
 
-    nb = nbformat.read(str(partial), as_version=4)
-    try:
-        values = glued_values(nb)
-    except ValueError as exc:
-        layout.failed.mkdir(parents=True, exist_ok=True)
-        os.replace(partial, failed_copy)
-        raise ChapterFailed(chapter, str(exc), failed_copy) from None
-    os.replace(partial, executed)
-    result = {
-        "chapter": chapter,
-        "scale": scale,
-        "seed": seed,
-        "versions": versions(),
-        "wall_s": round(wall, 3),
-        "values": values,
-        "cpu_s": round(cpu, 3),
-        "environment": environment(),
-        "parameters": parameters,
-        "figures": figure_count(nb),
-        "cache_key": key,
-        "executed_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-    }
-    write_json_atomic(results_path, result)
-    return ChapterRun(chapter, "executed", wall, results_path, result)
+        nb = nbformat.read(str(partial), as_version=4)
+        try:
+            values = glued_values(nb)
+        except ValueError as exc:
+            os.replace(partial, failed_copy)
+            raise ChapterFailed(chapter, str(exc), failed_copy) from None
+        backends = _read_backends(backend_log)
+        result = {
+            "chapter": chapter,
+            "scale": scale,
+            "seed": seed,
+            "versions": versions(),
+            "wall_s": round(wall, 3),
+            "values": values,
+            "cpu_s": round(cpu, 3),
+            "environment": environment(),
+            "parameters": parameters,
+            "figures": figure_count(nb),
+            "backends": backends,
+            "cache_key": key,
+            "outputs": {
+                "notebook_sha256": _sha256(partial.read_bytes()),
+                "values_sha256": values_digest(values),
+            },
+            "executed_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        }
+        # Swap in only now that the chapter succeeded. Should the process die between the two
+        # replaces, the notebook's digest no longer matches the results file and the chapter is
+        # re-executed: the pair is never taken for a consistent cache entry.
+        fix_mode(partial)
+        os.replace(partial, executed)
+        write_json_atomic(results_path, result)
+        failed_copy.unlink(missing_ok=True)
+        return ChapterRun(chapter, "executed", wall, results_path, result)
+    finally:
+        partial.unlink(missing_ok=True)
+        backend_log.unlink(missing_ok=True)
 
 
 def _run_one(layout: Layout, stem: str, kwargs: dict[str, Any]) -> ChapterRun | tuple[str, str, str | None]:
@@ -510,22 +679,32 @@ def run_chapters(
     from tqdm import tqdm
 
     check_scale(scale)
-    if not isinstance(jobs, int) or jobs < 1:
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ValueError(f"jobs: must be an int >= 1, got {jobs!r}")
-    seed = DEFAULT_SEED if seed is None else int(seed)
+    seed = check_seed(DEFAULT_SEED if seed is None else seed)
     if not layout.book.is_dir():
         raise ValueError(f"book: no folder {layout.book}")
     stems = chapter_stems(layout.book) if chapters is None else resolve_chapters(chapters, layout.book)
+    # Everything that can be checked is checked before anything executes.
     params = {s: chapter_parameters(layout.book / f"{s}.ipynb", scale, seed, extra, explicit) for s in stems}
+    check_toc_lists(layout, stems)
+    check_build_folder(layout)
     copy_support_files(layout)
+    # A bar only on a terminal: redrawn into a log file or a pipe it would repeat on every update.
     bar = tqdm(
         stems,
         unit="chapter",
         file=sys.stderr,
-        disable=not progress or not stems,
+        disable=not progress or not stems or not sys.stderr.isatty(),
         dynamic_ncols=True,
     )
     say = log or (lambda line: tqdm.write(line, file=sys.stderr))
+    compiled_why = _compiled_unavailable()
+    if compiled_why and stems:
+        say(
+            f"selfrep run: note: the compiled backend cannot run here ({compiled_why}); chapters that "
+            "ask for it run the eager path (40-100x slower), as their results record"
+        )
 
     def report(run: ChapterRun) -> None:
         if run.status == "cached":
@@ -533,7 +712,8 @@ def run_chapters(
         else:
             say(
                 f"  {run.chapter:<28} {run.wall_s:7.1f} s wall, {run.result['cpu_s']:7.1f} s cpu, "
-                f"{len(run.result['values'])} values"
+                f"{len(run.result['values'])} values, "
+                f"backend {backend_summary(run.result.get('backends', []))}"
             )
 
     def kwargs(stem: str) -> dict[str, Any]:
@@ -669,6 +849,7 @@ def report_markdown(results: Mapping[str, Mapping[str, Any]], chapters: list[str
                 "kernel CPU (s)",
                 "glued values",
                 "figures",
+                "backend",
                 "executed",
             ],
             [
@@ -680,6 +861,7 @@ def report_markdown(results: Mapping[str, Mapping[str, Any]], chapters: list[str
                     (f"{float(results[c]['cpu_s']):.1f}" if "cpu_s" in results[c] else "—"),
                     len(results[c]["values"]),
                     results[c].get("figures", "—"),
+                    backend_summary(results[c].get("backends", [])),
                     _when(results[c].get("executed_at")),
                 ]
                 for c in present
@@ -688,6 +870,11 @@ def report_markdown(results: Mapping[str, Mapping[str, Any]], chapters: list[str
     )
     total = sum(float(results[c]["wall_s"]) for c in present)
     out.append(f"\nTotal execution wall time: {total:.1f} s.")
+    out.append(
+        "\n*backend*: which operator backend the chapter's population operators ran on: `compiled` "
+        "(the fused native kernels of `selfrep.fused`) or `eager` (batched torch operations), and, "
+        "where a chapter asked for one backend and got the other, why; — where it used none."
+    )
 
     out.append("\n## Environment\n")
     pkgs: dict[str, set[str]] = {}
@@ -909,6 +1096,10 @@ def _cmd_run(args) -> int:
 
 def _cmd_build(args) -> int:
     layout = Layout.at(args.root, args.build_dir)
+    read_toc(layout)  # a build needs a table of contents: checked before any chapter executes
+    template = layout.book / f"{REPORT_STEM}.md"
+    if template.is_file() and REPORT_MARKER not in template.read_text(encoding="utf-8"):
+        raise ValueError(f"report: {template} lacks the marker {REPORT_MARKER}")
     try:
         _run(args, None)
     except ChapterFailed as exc:

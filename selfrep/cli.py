@@ -31,13 +31,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:  # bad input: one line, no traceback
-        print(f"selfrep {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        try:
+            return int(args.func(args) or 0)
+        except (ValueError, FileNotFoundError) as exc:  # bad input: one line, no traceback
+            print(f"selfrep {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+    except KeyboardInterrupt:  # Ctrl-C: one line (the kernel is shut down; earlier results are kept)
+        print("selfrep: interrupted; results from earlier runs are left as they were", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

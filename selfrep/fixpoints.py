@@ -46,8 +46,8 @@ KIND_LABELS: tuple[str, ...] = tuple(_LABELS[k] for k in FixpointKind)
 
 
 def _check_eps(eps: float) -> float:
-    if not (isinstance(eps, int | float) and eps > 0 and eps == eps):
-        raise ValueError(f"eps: must be a number > 0, got {eps!r}")
+    if not (isinstance(eps, int | float) and not isinstance(eps, bool) and 0 < eps < float("inf")):
+        raise ValueError(f"eps: must be a finite number > 0, got {eps!r}")
     return float(eps)
 
 

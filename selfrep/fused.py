@@ -19,7 +19,14 @@ paths visit samples in the same order and agree to float rounding (tested). No -
 propagate exactly as in the eager path.
 
 Used through `TrainConfig(backend="compiled")` and `self_apply(..., backend="compiled")`. Where no working
-C compiler is found, or for tensors that are not on the CPU, `supports()` is False and the eager path runs.
+C compiler is found, the kernel cache is not writable, or for tensors that are not on the CPU, `supports()`
+is False and the eager path runs: `note_backend` says so once per reason (a RuntimeWarning when the cause
+is the machine, not the input), and records which backend ran for the book's results.
+
+Cached kernels are verified before they are loaded: beside each `k<key>.so` lies `k<key>.so.sha256`
+holding the key and the sha256 of the library; a missing, truncated or foreign file is rebuilt with a
+warning (loading a truncated library would kill the process with SIGBUS). Each kernel also passes a
+known-answer self-test against the torch column form on first use in a process.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache, lru_cache
@@ -443,60 +451,223 @@ def cache_dir() -> Path:
 _LOAD_LOCK = threading.Lock()
 
 
-@cache
-def _load(source: str) -> ctypes.CDLL:
+def _digest_file(lib: Path) -> Path:
+    return lib.with_name(lib.name + ".sha256")
+
+
+def _verify(lib: Path, key: str) -> str | None:
+    """None when `lib` is the kernel of `key` as it was written, else what is wrong with it."""
+    try:
+        recorded = _digest_file(lib).read_text().split()
+    except OSError:
+        return "has no digest file"
+    if len(recorded) != 2 or recorded[0] != key:
+        return "is recorded under another key"
+    if hashlib.sha256(lib.read_bytes()).hexdigest() != recorded[1]:
+        return "does not match its recorded digest (truncated or overwritten)"
+    return None
+
+
+def _compile(source: str, cc: tuple[str, str], lib: Path, key: str) -> ctypes.CDLL:
+    """Compile `source` in a temporary folder beside `lib`, load it from there (a fresh path: never an
+    older library of the same name that this process already loaded), then move library and digest
+    into place, each atomically."""
+    lib.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=lib.parent) as tmp:
+        src = Path(tmp) / "kernel.c"
+        src.write_text(source)
+        out = Path(tmp) / "kernel.so"
+        res = subprocess.run(
+            [cc[0], *_CFLAGS, "-o", str(out), str(src), "-lm"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if res.returncode != 0:
+            raise RuntimeError(f"C compiler failed: {res.stderr[-2000:]}")
+        loaded = ctypes.CDLL(str(out))
+        digest = Path(tmp) / "kernel.so.sha256"
+        digest.write_text(f"{key} {hashlib.sha256(out.read_bytes()).hexdigest()}\n")
+        os.replace(out, lib)  # atomic: a half-written kernel is never loaded
+        os.replace(digest, _digest_file(lib))
+    return loaded
+
+
+def _kernel_path(source: str) -> tuple[tuple[str, str], Path, str]:
     cc = _compiler()
     if cc is None:
-        raise RuntimeError("no C compiler found")
+        raise RuntimeError("no C compiler found (tried $CC, cc, gcc, clang)")
     key = hashlib.sha256("\0".join([source, *_CFLAGS, cc[1], _cpu_signature()]).encode()).hexdigest()
-    lib = cache_dir() / f"k{key[:24]}.so"
+    return cc, cache_dir() / f"k{key[:24]}.so", key
+
+
+@cache
+def _load(source: str) -> ctypes.CDLL:
+    cc, lib, key = _kernel_path(source)
     with _LOAD_LOCK:
-        if not lib.exists():
-            lib.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=lib.parent) as tmp:
-                src = Path(tmp) / "kernel.c"
-                src.write_text(source)
-                out = Path(tmp) / "kernel.so"
-                res = subprocess.run(
-                    [cc[0], *_CFLAGS, "-o", str(out), str(src), "-lm"],
-                    capture_output=True,
-                    text=True,
-                    timeout=600,
-                )
-                if res.returncode != 0:
-                    raise RuntimeError(f"C compiler failed: {res.stderr[-2000:]}")
-                os.replace(out, lib)  # atomic: a half-written kernel is never loaded
-        return ctypes.CDLL(str(lib))
+        if lib.exists():
+            problem = _verify(lib, key)
+            if problem is None:
+                return ctypes.CDLL(str(lib))
+            if _digest_file(lib).exists():  # no digest at all: written by an older selfrep, rebuilt quietly
+                warnings.warn(f"kernel cache: {lib} {problem}; rebuilding it", RuntimeWarning, stacklevel=2)
+        return _compile(source, cc, lib, key)
+
+
+def _rebuild(source: str) -> ctypes.CDLL:
+    """Compile `source` afresh, replacing its cache entry (after a failed self-test)."""
+    cc, lib, key = _kernel_path(source)
+    with _LOAD_LOCK:
+        return _compile(source, cc, lib, key)
 
 
 @lru_cache(maxsize=1)
-def available() -> bool:
-    """True if a C compiler works here (checked once, by building a one-line kernel)."""
+def unavailable_reason() -> str | None:
+    """None if compiled kernels can be built and loaded here, else why not (checked once, by building a
+    one-line kernel): no C compiler, a kernel cache that cannot be written, a compiler that fails."""
     try:
         _load("double selfrep_probe(double x) { return 2.0 * x; }\n")
-        return True
-    except (RuntimeError, OSError, subprocess.SubprocessError):
-        return False
+        return None
+    except OSError as exc:
+        return f"kernel cache {cache_dir()} not usable: {exc.strerror or exc}"
+    except (RuntimeError, subprocess.SubprocessError) as exc:
+        return str(exc).splitlines()[0]
+
+
+def available() -> bool:
+    """True if a C compiler works here and the kernel cache is writable (see `unavailable_reason`)."""
+    return unavailable_reason() is None
 
 
 _REAL = {torch.float32: "float", torch.float64: "double"}
 _P = ctypes.c_void_p
 
+# ------------------------------------------------------------------------------------------------
+# Which backend ran (reported once per reason; recorded for the book's results)
+# ------------------------------------------------------------------------------------------------
+_NOTED: dict[tuple[str, str, str], None] = {}
 
-@cache
-def _step_kernel(arch: Arch, step: str, momentum_on: bool, dtype: torch.dtype) -> Callable:
-    f = _load(_step_source(arch, step, momentum_on, _REAL[dtype])).kernel
+
+def note_backend(requested: str, ran: str, reason: str = "") -> None:
+    """Record that an operator asked for `requested` and ran `ran` (and why, when they differ).
+
+    Once per distinct (requested, ran, reason) in a process: a fallback caused by the machine (no
+    compiler, unwritable cache) is a RuntimeWarning; every entry is appended to the JSON list in
+    $SELFREP_BACKEND_LOG when set (`selfrep run` stores it in the chapter's results)."""
+    entry = (requested, ran, reason)
+    if entry in _NOTED:
+        return
+    _NOTED[entry] = None
+    if requested != ran and reason == unavailable_reason():
+        warnings.warn(
+            f"backend: {requested!r} was requested but the {ran} path runs ({reason}); expect it to be "
+            "40-100x slower",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    path = os.environ.get("SELFREP_BACKEND_LOG")
+    if path:
+        from selfrep.results import write_json_atomic
+
+        write_json_atomic(Path(path), [{"requested": r, "ran": g, "reason": why} for r, g, why in _NOTED])
+
+
+def fallback_reason(reduction, weights: torch.Tensor) -> str | None:
+    """None when the fused kernel can run on `weights` of `reduction`, else why not."""
+    from selfrep.reductions import Weightwise
+
+    if not isinstance(reduction, Weightwise):
+        return f"no compiled kernel for the {type(reduction).__name__.lower()} reduction"
+    if weights.device.type != "cpu":
+        return f"compiled kernels run on the CPU, the weights are on {weights.device}"
+    if weights.dtype not in _REAL:
+        return f"compiled kernels take float32 or float64, the weights are {weights.dtype}"
+    return unavailable_reason()
+
+
+# ------------------------------------------------------------------------------------------------
+# Kernels, each checked once against the torch column form (a known-answer self-test)
+# ------------------------------------------------------------------------------------------------
+def _self_test_inputs(arch: Arch, dtype: torch.dtype, momentum_on: bool):
+    g = torch.Generator().manual_seed(1234)
+    P = LANES + 3  # one full block and a partial one
+    w = (0.5 * torch.randn(P, arch.n_weights, generator=g, dtype=torch.float64)).to(dtype)
+    v = (
+        (0.1 * torch.randn(P, arch.n_weights, generator=g, dtype=torch.float64)).to(dtype)
+        if momentum_on
+        else None
+    )
+    enc = torch.randn(arch.n_weights, 3, generator=g, dtype=torch.float64).to(dtype)
+    return w, v, draw_keys(P, g), enc
+
+
+def _close(got: torch.Tensor, want: torch.Tensor) -> bool:
+    tol = 1e-4 if got.dtype == torch.float32 else 1e-9
+    return bool(torch.allclose(got, want, rtol=tol, atol=tol))
+
+
+def _checked(source: str, setup: Callable, self_test: Callable[[Callable], bool], what: str) -> Callable:
+    f = setup(_load(source).kernel)
+    if self_test(f):
+        return f
+    warnings.warn(
+        f"kernel cache: the {what} kernel failed its known-answer self-test; rebuilding it",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    f = setup(_rebuild(source).kernel)
+    if self_test(f):
+        return f
+    raise RuntimeError(f"compiled backend: the freshly built {what} kernel fails its known-answer self-test")
+
+
+def _setup_step(f):
     f.argtypes = [_P, _P, _P, _P, _P, _P, ctypes.c_int64, ctypes.c_double, ctypes.c_double]
     f.restype = None
     return f
 
 
-@cache
-def _apply_kernel(arch: Arch, dtype: torch.dtype) -> Callable:
-    f = _load(_apply_source(arch, _REAL[dtype])).kernel
+def _setup_apply(f):
     f.argtypes = [_P, _P, _P, _P, ctypes.c_int64]
     f.restype = None
     return f
+
+
+@cache
+def _step_kernel(arch: Arch, step: str, momentum_on: bool, dtype: torch.dtype) -> Callable:
+    lr, mom = 0.01, (0.9 if momentum_on else 0.0)
+
+    def self_test(f) -> bool:
+        w, v, keys, enc = _self_test_inputs(arch, dtype, momentum_on)
+        new_w, new_v = torch.empty_like(w), (torch.empty_like(w) if momentum_on else None)
+        f(
+            w.data_ptr(),
+            v.data_ptr() if momentum_on else None,
+            new_w.data_ptr(),
+            new_v.data_ptr() if momentum_on else None,
+            keys.data_ptr(),
+            enc.data_ptr(),
+            w.shape[0],
+            lr,
+            mom,
+        )
+        want_w, want_v = column_step(arch, step, w, v, keys, enc, lr, mom)
+        return _close(new_w, want_w) and (not momentum_on or _close(new_v, want_v))
+
+    return _checked(
+        _step_source(arch, step, momentum_on, _REAL[dtype]), _setup_step, self_test, f"{step} step"
+    )
+
+
+@cache
+def _apply_kernel(arch: Arch, dtype: torch.dtype) -> Callable:
+    def self_test(f) -> bool:
+        a, vc, _, enc = _self_test_inputs(arch, dtype, True)
+        out = torch.empty_like(a)
+        f(a.data_ptr(), vc.data_ptr(), out.data_ptr(), enc.data_ptr(), a.shape[0])
+        return _close(out, column_apply(arch, a, vc, enc))
+
+    return _checked(_apply_source(arch, _REAL[dtype]), _setup_apply, self_test, "self-application")
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -531,19 +702,34 @@ def supports(reduction, weights: torch.Tensor | None = None) -> bool:
     return available()
 
 
+def _check_native(t: torch.Tensor, name: str) -> torch.Tensor:
+    """A tensor about to be handed to native code: CPU, float32/float64, and contiguous (copied if not)."""
+    if t.device.type != "cpu":
+        raise ValueError(f"{name}: compiled kernels take CPU tensors, got one on {t.device}")
+    if t.dtype not in _REAL:
+        raise ValueError(f"{name}: compiled kernels take float32 or float64, got {t.dtype}")
+    return t.contiguous()
+
+
 def train_step(state, reduction, config, generator=None):
     """One self-training step of a weightwise population with the fused kernel (see TrainConfig)."""
-    from selfrep.operators import TrainState
+    from selfrep.operators import TrainState, check_state
 
-    w = reduction.arch.check(state.weights, "state.weights").contiguous()
+    check_state(state, reduction.arch)
+    w = _check_native(state.weights, "state.weights")
     momentum_on = config.momentum > 0
     P, W = w.shape
     # Same random stream as the eager path: one key per network for an epoch step, none for a batch step.
     keys = draw_keys(P, generator, w.device) if config.step == "epoch" else torch.zeros(P, dtype=torch.int64)
+    keys = keys.contiguous()
     v = state.velocity
     if momentum_on:
-        v = (torch.zeros_like(w) if v is None else v).contiguous()
+        v = _check_native(torch.zeros_like(w) if v is None else v, "state.velocity")
     enc = reduction.encoding(w.dtype, w.device).contiguous()
+    if keys.shape != (P,) or keys.dtype != torch.int64 or enc.shape != (W, 3) or enc.dtype != w.dtype:
+        raise RuntimeError(
+            f"compiled backend: internal inputs of the wrong form: keys {keys.shape}, encoding {enc.shape}"
+        )
     new_w = torch.empty_like(w)
     new_v = torch.empty_like(w) if momentum_on else None
     kernel = _step_kernel(reduction.arch, config.step, momentum_on, w.dtype)
@@ -568,8 +754,8 @@ def train_step(state, reduction, config, generator=None):
 
 def apply(attacker: torch.Tensor, victim: torch.Tensor, reduction) -> torch.Tensor:
     """reduction.apply(attacker, victim) for a weightwise reduction, with the fused kernel."""
-    a = reduction.arch.check(attacker, "attacker").contiguous()
-    vc = reduction.arch.check(victim, "victim").contiguous()
+    a = _check_native(reduction.arch.check(attacker, "attacker"), "attacker")
+    vc = _check_native(reduction.arch.check(victim, "victim"), "victim")
     if a.shape != vc.shape or a.dtype != vc.dtype:
         raise ValueError(
             f"victim: shape/dtype {tuple(vc.shape)} {vc.dtype} differ from attacker's "

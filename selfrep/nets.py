@@ -30,8 +30,44 @@ ORDERS: tuple[str, ...] = ("input_major", "output_major")
 INITS: tuple[str, ...] = ("glorot", "pytorch")
 
 
+# Population dtypes. float16 and bfloat16 are refused: their resolution (eps 9.8e-4 and 7.8e-3) is far
+# coarser than the fixpoint tolerance (1e-5), so every non-zero fixpoint would vanish and nets would
+# diverge that do not in float32.
+DTYPES: tuple[torch.dtype, ...] = (torch.float32, torch.float64)
+
+
+def check_dtype(dtype: object, name: str = "dtype") -> torch.dtype:
+    """`dtype` if populations may have it (float32, float64), else a ValueError naming `name`."""
+    if dtype in (torch.float16, torch.bfloat16):
+        eps = torch.finfo(dtype).eps
+        raise ValueError(
+            f"{name}: {dtype} is not supported: its resolution ({eps:.1e}) is coarser than the fixpoint "
+            "tolerance eps = 1e-5, so fixpoints would be lost; use torch.float32 or torch.float64"
+        )
+    if dtype not in DTYPES:
+        raise ValueError(f"{name}: expected torch.float32 or torch.float64, got {dtype!r}")
+    return dtype
+
+
+def check_generator(generator: object, name: str = "generator") -> torch.Generator | None:
+    """`generator` if it is a torch.Generator or None, else a ValueError naming `name`."""
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ValueError(
+            f"{name}: expected a torch.Generator or None, got {type(generator).__name__} "
+            "(seed one with torch.Generator().manual_seed(n))"
+        )
+    return generator
+
+
+def check_count(value: object, name: str, minimum: int = 0) -> int:
+    """`value` if it is an int (not a bool) >= minimum, else a ValueError naming `name`."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name}: must be an int >= {minimum}, got {value!r}")
+    return value
+
+
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"{name}: unknown value {value!r} (expected one of {', '.join(allowed)})")
     return value
 
@@ -128,6 +164,7 @@ class Arch:
             )
         if not weights.is_floating_point():
             raise ValueError(f"{name}: expected a floating-point tensor, got {weights.dtype}")
+        check_dtype(weights.dtype, name)
         return weights
 
     # ----------------------------------------------------------------------------------------------
@@ -155,7 +192,7 @@ class Arch:
             t = layers[blk.layer][blk.role]
             if blk.role != "bias" and blk.transposed:
                 t = t.transpose(1, 2)
-            parts.append(t.reshape(t.shape[0], -1))
+            parts.append(t.reshape(t.shape[0], blk.size))  # explicit: -1 is ambiguous when P = 0
         return torch.cat(parts, dim=1)
 
     # ----------------------------------------------------------------------------------------------
@@ -249,9 +286,10 @@ def init_population(
         "pytorch": PyTorch defaults, as in the journal code. `nn.Linear`: weight and bias U(±1/sqrt(fan_in));
             `nn.RNN`: every parameter U(±1/sqrt(units)).
     """
-    if P < 0:
-        raise ValueError(f"P: must be >= 0, got {P}")
+    check_count(P, "P")
     _one_of("scheme", scheme, INITS)
+    check_dtype(dtype)
+    check_generator(generator)
     if generator is not None and device is None:
         device = generator.device
     layers: list[dict[str, torch.Tensor]] = []

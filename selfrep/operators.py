@@ -8,11 +8,13 @@ inf and nan flow through every operator without errors or warnings and are class
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
 
+from selfrep.nets import Arch, check_count, check_generator
 from selfrep.reductions import Reduction
 from selfrep.shuffle import sample_orders
 
@@ -23,9 +25,7 @@ DEFAULT_LR: dict[str, float] = {"epoch": 0.01, "batch": 0.04}
 
 
 def _check_steps(steps: int) -> int:
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
-        raise ValueError(f"steps: must be a non-negative int, got {steps!r}")
-    return steps
+    return check_count(steps, "steps")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -44,13 +44,15 @@ def self_apply(
         raise ValueError(f"backend: unknown backend {backend!r} (expected one of {BACKENDS})")
     reduction.arch.check(weights)
     apply = reduction.apply
-    if backend == "compiled":
-        from selfrep import fused
+    from selfrep import fused
 
-        if fused.supports(reduction, weights):
+    why = fused.fallback_reason(reduction, weights) if backend == "compiled" else None
+    ran = "compiled" if backend == "compiled" and why is None else "eager"
+    fused.note_backend(backend, ran, why or "")
+    if ran == "compiled":
 
-            def apply(a, v):
-                return fused.apply(a, v, reduction)
+        def apply(a, v):
+            return fused.apply(a, v, reduction)
 
     with torch.no_grad():
         for _ in range(steps):
@@ -112,8 +114,10 @@ def add_noise(
     weights: torch.Tensor, zeta: float | torch.Tensor, generator: torch.Generator | None = None
 ) -> torch.Tensor:
     """w + U(-ζ, ζ) independently per weight (the paper's footnote; ζ per network if a (P,) tensor)."""
-    if weights.ndim != 2:
-        raise ValueError(f"weights: expected a (P, W) tensor, got shape {tuple(weights.shape)}")
+    if not isinstance(weights, torch.Tensor) or weights.ndim != 2:
+        got = f"shape {tuple(weights.shape)}" if isinstance(weights, torch.Tensor) else type(weights).__name__
+        raise ValueError(f"weights: expected a (P, W) tensor, got {got}")
+    check_generator(generator)
     z = torch.as_tensor(zeta, dtype=weights.dtype, device=weights.device)
     if z.ndim > 1 or (z.ndim == 1 and z.shape[0] != weights.shape[0]):
         raise ValueError(f"zeta: expected a scalar or a ({weights.shape[0]},) tensor, got {tuple(z.shape)}")
@@ -166,11 +170,16 @@ class TrainConfig:
             raise ValueError("targets: 'differentiated' is defined for step='batch' only")
         for name in ("lr", "momentum"):
             value = getattr(self, name)
+            items = value if isinstance(value, list | tuple) else (value,)
+            if name == "lr" and value is None:
+                continue
+            if not items or not all(_is_real(x) for x in items):
+                raise ValueError(f"{name}: expected a number or a tuple of numbers, got {value!r}")
             if isinstance(value, list | tuple):
                 object.__setattr__(self, name, tuple(float(x) for x in value))
         lrs = self.lr if isinstance(self.lr, tuple) else (self.lr,)
-        if self.lr is not None and not all(x > 0 for x in lrs):
-            raise ValueError(f"lr: must be > 0, got {self.lr!r}")
+        if self.lr is not None and not all(0 < x < math.inf for x in lrs):
+            raise ValueError(f"lr: must be finite and > 0, got {self.lr!r}")
         moms = self.momentum if isinstance(self.momentum, tuple) else (self.momentum,)
         if not all(0.0 <= x < 1.0 for x in moms):
             raise ValueError(f"momentum: must lie in [0, 1), got {self.momentum!r}")
@@ -194,12 +203,35 @@ class TrainConfig:
         return any(m > 0 for m in moms)
 
 
+def _is_real(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and x == x
+
+
 class TrainState(NamedTuple):
     """Self-training state: weights (P, W), momentum buffer (P, W) or None, and the steps taken."""
 
     weights: torch.Tensor
     velocity: torch.Tensor | None
     step: int
+
+
+def check_state(state: object, arch: Arch) -> TrainState:
+    """A TrainState whose weights are a (P, W) population of `arch` and whose momentum buffer, if any,
+    matches them in shape, dtype and device; else a ValueError naming the field. Both backends check
+    this before any arithmetic (a wrong buffer would broadcast, promote, or be read out of bounds)."""
+    if not isinstance(state, TrainState):
+        raise ValueError(f"state: expected a TrainState or a (P, W) tensor, got {type(state).__name__}")
+    w = arch.check(state.weights, "state.weights")
+    v = state.velocity
+    if v is not None:
+        if not isinstance(v, torch.Tensor):
+            raise ValueError(f"state.velocity: expected a torch.Tensor or None, got {type(v).__name__}")
+        if v.shape != w.shape or v.dtype != w.dtype or v.device != w.device:
+            raise ValueError(
+                f"state.velocity: expected {tuple(w.shape)} {w.dtype} on {w.device} like the weights, "
+                f"got {tuple(v.shape)} {v.dtype} on {v.device}"
+            )
+    return state
 
 
 def train_init(weights: torch.Tensor, config: TrainConfig = TrainConfig()) -> TrainState:
@@ -209,8 +241,14 @@ def train_init(weights: torch.Tensor, config: TrainConfig = TrainConfig()) -> Tr
 
 
 def _as_state(weights_or_state: torch.Tensor | TrainState, config: TrainConfig) -> TrainState:
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config: expected a TrainConfig, got {type(config).__name__}")
     if isinstance(weights_or_state, TrainState):
         return weights_or_state
+    if not isinstance(weights_or_state, torch.Tensor):
+        raise ValueError(
+            f"weights: expected a torch.Tensor or a TrainState, got {type(weights_or_state).__name__}"
+        )
     return train_init(weights_or_state, config)
 
 
@@ -258,7 +296,8 @@ def fit_pairs(
     generator: torch.Generator | None = None,
 ) -> TrainState:
     """One training step of every network on its own samples (x[p], y[p]) (see `TrainConfig.step`)."""
-    reduction.arch.check(state.weights, "state.weights")
+    check_state(state, reduction.arch)
+    check_generator(generator)
     if x.shape[:2] != y.shape[:2] or x.shape[0] != state.weights.shape[0]:
         raise ValueError(
             f"x: samples {tuple(x.shape[:2])} do not match targets {tuple(y.shape[:2])} "
@@ -287,13 +326,26 @@ def train_step(
     generator: torch.Generator | None = None,
 ) -> TrainState:
     """One self-training step: every network is fitted to its own training pairs (targets = itself)."""
+    from selfrep import fused
+
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config: expected a TrainConfig, got {type(config).__name__}")
+    check_state(state, reduction.arch)
+    check_generator(generator)
+    why = None
+    if config.backend == "compiled":
+        if config.targets == "differentiated":
+            why = "targets='differentiated' has no compiled kernel"
+        elif config.per_network:
+            why = "per-network lr or momentum has no compiled kernel"
+        else:
+            why = fused.fallback_reason(reduction, state.weights)
+    ran = "compiled" if config.backend == "compiled" and why is None else "eager"
+    fused.note_backend(config.backend, ran, why or "")
     if config.targets == "differentiated":
         return _step_through_targets(state, reduction, config)
-    if config.backend == "compiled" and not config.per_network:
-        from selfrep import fused
-
-        if fused.supports(reduction, state.weights):
-            return fused.train_step(state, reduction, config, generator)
+    if ran == "compiled":
+        return fused.train_step(state, reduction, config, generator)
     x, y = reduction.training_pairs(state.weights)
     return fit_pairs(state, reduction, x, y, config, generator)
 
@@ -340,8 +392,7 @@ def self_train_trajectory(
     """Like `self_train`, also returning the states at steps 0, every, 2·every, ... (and the last step):
     a (T, P, W) tensor."""
     _check_steps(steps)
-    if every < 1:
-        raise ValueError(f"every: must be >= 1, got {every!r}")
+    check_count(every, "every", 1)
     state = _as_state(weights, config)
     states = [state.weights]
     for t in range(1, steps + 1):

@@ -250,7 +250,7 @@ def make_reduction(
 ) -> Reduction:
     """Build a reduction by name with the paper's architecture (or `arch`), e.g.
     `make_reduction("weightwise", positions="raw", order="output_major")`."""
-    if name not in REDUCTIONS:
+    if not isinstance(name, str) or name not in REDUCTIONS:
         raise ValueError(f"reduction: unknown reduction {name!r} (expected one of {', '.join(REDUCTIONS)})")
     arch = arch if arch is not None else default_arch(name, activation, bias, order)
     try:

@@ -11,7 +11,12 @@ Schema (one JSON object per chapter):
     cpu_s        CPU seconds of the kernel process (user + system)
     environment  {python, platform, machine, cpu_count, torch_threads, OMP_NUM_THREADS, ...}
     parameters   the parameters injected into the notebook ({} when it declares none)
+    figures      number of outputs carrying an image
+    backends     [{requested, ran, reason}]: which operator backend ran in the kernel, and why
+                 (selfrep.fused.note_backend; [] when the chapter used no population operator)
     cache_key    sha256 of notebook + selfrep sources + parameters + scale + seed + versions
+    outputs      {notebook_sha256, values_sha256}: digests of the executed notebook and of `values`;
+                 a cached entry whose outputs no longer match is re-executed
     executed_at  UTC time the execution finished (ISO 8601)
 
 Only the first six keys are the stable interface (design.md); the rest are informative.
@@ -52,6 +57,13 @@ TRACKED_PACKAGES: tuple[str, ...] = (
 THREAD_ENV_VARS: tuple[str, ...] = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
+def fix_mode(path: Path) -> None:
+    """Give a file made by tempfile.mkstemp (mode 0600) the mode a plain open() would: 0666 less umask."""
+    mask = os.umask(0o022)  # reading the umask means setting it; restored at once
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` via a temp file in its folder + os.replace (never half-written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,6 +71,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        fix_mode(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

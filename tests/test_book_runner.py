@@ -185,7 +185,9 @@ def test_failing_chapter_fails_loudly_naming_chapter_and_cell(bad_book, capsys):
     assert "chapter 'fail' failed" in line[0]
     assert 'cell 4 (raise RuntimeError("boom"))' in line[0]
     assert "RuntimeError: boom" in line[0]
-    assert not (bad_book.results / "fail.json").exists()
+    # a failed run leaves what was there before (and never a new executed notebook) in place
+    assert (bad_book.results / "fail.json").read_text() == "{}"
+    assert "the previous results are kept" in line[0]
     assert not (bad_book.executed_book / "fail.ipynb").exists()
     assert (bad_book.failed / "fail.ipynb").is_file()
     assert not (bad_book.results / "ok.json").exists()  # stopped at the first failure
@@ -230,6 +232,12 @@ def test_non_scalar_glue_fails_the_chapter(bad_book):
         ),
         (["build", "--scale", "huge"], "selfrep build: error: scale: unknown scale 'huge'"),
         (["run", "--jobs", "0", "ok"], "selfrep run: error: jobs: must be an int >= 1"),
+        (
+            ["run", "--scale", "paper", "-p", "scale=ci", "ok"],
+            "selfrep run: error: -p: scale is set only by --scale",
+        ),
+        (["run", "--seed", "5", "-p", "seed=0", "ok"], "selfrep run: error: -p: seed is set only by --seed"),
+        (["run", "--seed", "-1", "ok"], "selfrep run: error: seed: must be an int >= 0, got -1"),
     ],
 )
 def test_bad_input_is_one_line_naming_the_problem(tmp_path, capsys, argv, expected):
@@ -259,3 +267,178 @@ def test_report_lists_claims_in_a_narrow_table_with_each_claim_in_full():
     assert "| id | chapter | verdict | recorded | check |" in md  # fits the page column
     assert "{ref}`P1 <claim-p1>`" in md and "(claim-p1)=\n**P1** (01_self_application)" in md
     assert "- *rule*: " in md and "- *measured*: missing " in md  # no values: says what is missing
+
+
+# ---------------------------------------------------------------------------- issue 14: trust
+
+
+@pytest.fixture
+def ok_run(tmp_path):
+    """A fixture book with `ok` executed once."""
+    layout = Layout.at(make_fixture_root(tmp_path, ["ok", "noparams"]))
+    first = run_chapter(layout, "ok")
+    assert first.status == "executed"
+    return layout
+
+
+def _snapshot(layout, chapter="ok"):
+    return (
+        (layout.results / f"{chapter}.json").read_bytes(),
+        (layout.executed_book / f"{chapter}.ipynb").read_bytes(),
+    )
+
+
+@pytest.mark.book
+def test_the_kernel_runs_the_selfrep_the_cache_key_describes(tmp_path, monkeypatch):
+    import selfrep
+
+    # another checkout's selfrep, first on the path the kernel would search
+    decoy = tmp_path / "other_checkout" / "selfrep"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise ImportError('the other checkout was imported')\n")
+    monkeypatch.setenv("PYTHONPATH", str(decoy.parent))
+    layout = Layout.at(make_fixture_root(tmp_path / "root", ["whichselfrep"]))
+    run = run_chapter(layout, "whichselfrep")
+    assert run.result["values"]["selfrep_file"] == selfrep.__file__
+    # which backend ran is recorded (compiled where a compiler works, else eager and why)
+    from selfrep import fused
+
+    want = (
+        {"requested": "compiled", "ran": "compiled", "reason": ""}
+        if fused.available()
+        else {
+            "requested": "compiled",
+            "ran": "eager",
+            "reason": fused.unavailable_reason(),
+        }
+    )
+    assert run.result["backends"] == [want]
+    assert os.environ["PYTHONPATH"] == str(decoy.parent)  # the runner's own environment is restored
+
+
+def test_selfrep_refuses_to_be_imported_from_another_checkout_under_a_run(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SELFREP_EXPECT_PACKAGE": str(tmp_path / "selfrep")}
+    proc = subprocess.run([sys.executable, "-c", "import selfrep"], env=env, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "this run's cache key describes the selfrep in" in proc.stderr
+
+
+@pytest.mark.book
+def test_an_edited_result_or_truncated_notebook_is_not_served_as_cached(ok_run, capsys):
+    layout = ok_run
+    res = layout.results / "ok.json"
+    data = json.loads(res.read_text())
+    good = data["values"]["n"]
+    data["values"]["n"] = good + 1  # hand-edited
+    res.write_text(json.dumps(data))
+    again = run_chapter(layout, "ok")
+    assert again.status == "executed" and again.result["values"]["n"] == good
+    assert f"{res}: its values differ from the digest" in capsys.readouterr().err
+    executed = layout.executed_book / "ok.ipynb"
+    executed.write_bytes(executed.read_bytes()[:200])  # truncated
+    again = run_chapter(layout, "ok")
+    assert again.status == "executed" and json.loads(executed.read_text())["cells"]
+    assert f"{executed} differs from the digest" in capsys.readouterr().err
+    assert run_chapter(layout, "ok").status == "cached"  # intact outputs are still cached
+
+
+@pytest.mark.book
+def test_a_failed_run_leaves_the_last_good_results_in_place(ok_run):
+    layout = ok_run
+    before = _snapshot(layout)
+    src = layout.book / "ok.ipynb"
+    nb = json.loads(src.read_text())
+    nb["cells"][2]["source"] = ["raise RuntimeError('broken edit')"]
+    src.write_text(json.dumps(nb))
+    with pytest.raises(ChapterFailed, match="broken edit"):
+        run_chapter(layout, "ok")
+    assert _snapshot(layout) == before
+    assert (layout.failed / "ok.ipynb").is_file()
+    leftovers = [p.name for p in layout.build.rglob("*") if p.name.endswith((".tmp", ".partial.ipynb"))]
+    assert leftovers == []
+
+
+def test_everything_is_checked_before_anything_executes(tmp_path, monkeypatch):
+    import papermill
+
+    def must_not_run(*a, **k):
+        raise AssertionError("a chapter was executed")
+
+    monkeypatch.setattr(papermill, "execute_notebook", must_not_run)
+    root = make_fixture_root(tmp_path, ["ok", "noparams"], toc_chapters=["ok"])
+    layout = Layout.at(root)
+    with pytest.raises(ValueError, match=r"^toc: book/noparams.ipynb not listed"):
+        run_chapters(layout, None, progress=False)
+    (root / "_toc.yml").write_text("root: [unclosed\n")
+    with pytest.raises(ValueError, match="^toc: .* cannot be read"):
+        run_chapters(layout, ["ok"], progress=False)
+    (root / "_toc.yml").unlink()
+    blocked = Layout.at(root, tmp_path / "build")
+    blocked.build.mkdir()
+    (blocked.build / "results").write_text("a file where the results folder should be")
+    with pytest.raises(ValueError, match="^build-dir: cannot write to"):
+        run_chapters(blocked, ["ok"], progress=False)
+
+
+def test_concurrent_runs_never_share_a_temporary_notebook(tmp_path, monkeypatch):
+    import papermill
+
+    outputs = []
+
+    def record(nb, out, **kwargs):
+        outputs.append(out)
+        raise RuntimeError("stopped")
+
+    monkeypatch.setattr(papermill, "execute_notebook", record)
+    layout = Layout.at(make_fixture_root(tmp_path, ["ok"]))
+    for _ in range(2):
+        with pytest.raises(ChapterFailed):
+            run_chapter(layout, "ok")
+    assert len(set(outputs)) == 2 and not any(os.path.exists(o) for o in outputs)
+
+
+@pytest.mark.book
+def test_results_files_are_readable_like_any_other_file(ok_run):
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for path in (ok_run.results / "ok.json", ok_run.executed_book / "ok.ipynb"):
+        assert path.stat().st_mode & 0o777 == 0o666 & ~mask, path
+
+
+def test_report_names_the_backend_of_each_chapter():
+    from selfrep.book import report_markdown
+
+    result = {"chapter": "ok", "scale": "ci", "seed": 0, "versions": {}, "wall_s": 1.0, "values": {}}
+    why = {"requested": "compiled", "ran": "eager", "reason": "no C compiler found"}
+    md = report_markdown({"ok": {**result, "backends": [why]}}, ["ok"])
+    assert "| backend |" in md and "eager (compiled requested: no C compiler found)" in md
+
+
+@pytest.mark.book
+def test_no_progress_bar_when_stderr_is_not_a_terminal(ok_run, capsys):
+    runs = run_chapters(ok_run, ["ok"], progress=True)
+    err = capsys.readouterr().err
+    assert runs[0].status == "cached" and "ok" in err
+    assert "%|" not in err and "chapter/s" not in err  # tqdm's bar, redrawn into a pipe, repeats
+
+
+@pytest.mark.book
+def test_ctrl_c_keeps_the_last_good_results_and_says_so_in_one_line(ok_run, monkeypatch, capsys):
+    import papermill
+
+    before = _snapshot(ok_run)
+
+    def interrupted(nb, out, **kwargs):
+        with open(out, "w") as fh:
+            fh.write('{"cells": [')  # half-written when Ctrl-C arrives
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(papermill, "execute_notebook", interrupted)
+    capsys.readouterr()
+    assert main(["run", "--root", str(ok_run.root), "--force", "ok"]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["selfrep: interrupted; results from earlier runs are left as they were"]
+    assert _snapshot(ok_run) == before
