@@ -695,7 +695,7 @@ def _decide_p3(v):
         f"identity error {err:g}; {verged:.0%} of noisy copies verged within {v['rob_cap']} steps "
         f"(smallest noise: {v['rob_verged_frac_smallest']:.0%}); from ζ = 1 to 1e-9 the mean time to "
         f"vergence rises by {rise_v:.1f} and as fixpoint by {rise_f:.1f} steps; between adjacent levels "
-        f"the first {falls(d_v)}, the second {falls(d_f)}"
+        f"the mean time to vergence {falls(d_v)} and the mean time as fixpoint {falls(d_f)}"
     )
     if err == 0 and verged == 1.0 and d_v == 0 and d_f == 0 and rise_v > 0 and rise_f > 0:
         return text, "holds"
