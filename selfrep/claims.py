@@ -336,14 +336,15 @@ def claims_frame(claims: Iterable[Claim], values: Mapping[str, object], scale: s
 
 
 def claims_table(claims: Iterable[Claim], values: Mapping[str, object], scale: str | None = None):
-    """`claims_frame` styled for a chapter page: full text, wrapped and left-aligned."""
+    """`claims_frame` styled for a chapter page: full text, wrapped and left-aligned, in a smaller font so
+    that the seven columns fit a printed page without breaking words into pieces."""
     from selfrep.display import table
 
     frame = claims_frame(claims, values, scale)
-    widths = {"id": "5%", "claim": "20%", "paper": "14%", "measured": "20%", "verdict": "10%", "rule": "21%"}
-    if "expected" in frame.columns:
-        widths["expected"] = "10%"
-    return table(frame.reset_index(), index=False, widths=widths)
+    widths = {"id": "4%", "claim": "22%", "paper": "15%", "measured": "22%", "verdict": "9%", "rule": "28%"}
+    if "expected" in frame.columns:  # one-word columns wide enough for their header
+        widths.update(claim="21%", paper="14%", measured="21%", rule="21%", expected="10%")
+    return table(frame.reset_index(), index=False, widths=widths, font_size="0.85em")
 
 
 def _is_number(x: object) -> bool:

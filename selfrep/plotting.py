@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from selfrep.fixpoints import KIND_LABELS
 from selfrep.stats import wilson_interval
@@ -93,11 +94,16 @@ def trajectories_3d(
             if "zero_pc1" in sub:
                 z1, z2 = sub["zero_pc1"].iloc[0], sub["zero_pc2"].iloc[0]
                 ax.plot([z1, z1], [z2, z2], [sub["t"].min(), sub["t"].max()], color="black", ls=":", lw=1)
-            ax.set_xlabel("PC1")
-            ax.set_ylabel("PC2")
-            ax.set_zlabel(time_label)
-            ax.tick_params(labelsize=9)
+            ax.set_xlabel("PC1", labelpad=2)
+            ax.set_ylabel("PC2", labelpad=2)
+            ax.set_zlabel(time_label, labelpad=0, fontsize=10)
+            # Few ticks so that neighbouring PC labels do not run together; time counts whole steps.
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+            ax.zaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+            ax.tick_params(labelsize=8, pad=0)
             ax.view_init(elev=elev, azim=azim)
+            ax.set_box_aspect(None, zoom=0.8)  # room for the z label inside the panel
             if name is not None:
                 ax.set_title((titles or {}).get(name, str(name)))
         handles = [
@@ -402,8 +408,10 @@ def robustness_curves(
                     reference["level"],
                     reference[col],
                     marker="D",
-                    color="black",
-                    s=30,
+                    facecolors="none",  # hollow, so that the points under a diamond stay visible
+                    edgecolors="black",
+                    linewidths=1.2,
+                    s=42,
                     zorder=3,
                     label="authors' log (Keras, float32, ε = 1e-4)",
                 )
@@ -414,7 +422,8 @@ def robustness_curves(
             ax.set_title(name)
             ax.grid(alpha=0.3)
         handles, labels = axes[1].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), frameon=False)
+        ncols = len(labels) if len(labels) <= 3 else 2  # long labels in one row run off the figure
+        fig.legend(handles, labels, loc="outside lower center", ncols=ncols, frameon=False)
     return fig
 
 

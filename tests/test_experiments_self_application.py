@@ -108,7 +108,7 @@ def test_values_are_finite_scalars_and_claims_decide(frames):
     table = claims_frame(ch.CLAIMS, v)
     assert list(table.index) == ["P1", "P2", "P3"]
     cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
-    assert set(cmp["experiment"]) == {"Fig 1", "Fig 2", "random nets", "Fig 3"}
+    assert set(cmp["experiment"]) == {"paper Fig 1", "paper Fig 2", "random nets", "paper Fig 3"}
     assert cmp["reading"].str.len().min() > 10
 
 
@@ -169,7 +169,7 @@ def test_combined_se_factor_and_helpers(frames):
     with pytest.raises(ValueError, match="procedure"):
         ch.precision_means(frames["rob"], "nope", TINY.eps)
     cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
-    assert cmp[cmp["experiment"] == "Fig 3"]["reading"].str.contains("combined s.e.").all()
+    assert cmp[cmp["experiment"] == "paper Fig 3"]["reading"].str.contains("combined s.e.").all()
 
 
 def test_robustness_run_selects_one_run(frames):
@@ -182,7 +182,7 @@ def test_robustness_run_selects_one_run(frames):
 def test_fig3_agreement_count_matches_the_readings(frames):
     v = ch.values(TINY, frames["traj"], frames["out"], frames["rnd"], frames["ident"], frames["rob"])
     cmp = ch.compare_with_logged(TINY, frames["traj"], frames["out"], frames["rnd"], frames["rob"])
-    fig3 = cmp[cmp["experiment"] == "Fig 3"]
+    fig3 = cmp[cmp["experiment"] == "paper Fig 3"]
     assert v["cmp_fig3_within"] == int((~fig3["reading"].str.contains("outside")).sum())
 
 
@@ -198,3 +198,29 @@ def test_robustness_table_headers_do_not_wrap(frames):
     table = ch.robustness_table(frames["rob"], "time_to_vergence")
     assert list(table.columns)[0] == "1" and all(c == "1" or c.startswith("10⁻") for c in table.columns)
     assert any("ε 10⁻⁵" in r for r in table.index)
+
+
+def test_tables_print_numbers_as_the_text_writes_them(frames):
+    rnd = ch.random_nets_table(frames["rnd"])
+    assert "fixpoints (ε = 1e-5)" in rnd.data.columns and "fixpoints (ε = 1e-4)" in rnd.data.columns
+    html = rnd.to_html()
+    assert "200" in html and "0.138047" not in html
+    assert all(len(x.split(".")[1]) == 2 for x in rnd.data["smallest error"].map("{:.2f}".format))
+    assert ">0<" in ch.identity_table(frames["ident"]).to_html()  # the error 0.0 as "0"
+    assert "e-05" not in config_table(TINY).to_html() and "1e-5" in config_table(TINY).to_html()
+
+
+def test_glued_wording_never_says_zero_times(frames):
+    assert [ch.falls(n) for n in (0, 1, 2, 5)] == [
+        "never falls",
+        "falls once",
+        "falls twice",
+        "falls 5 times",
+    ]
+    with pytest.raises(ValueError, match="times"):
+        ch.falls(-1)
+    v = ch.values(TINY, frames["traj"], frames["out"], frames["rnd"], frames["ident"], frames["rob"])
+    assert v["eps_text"] == "1e-5" and v["eps_keras_text"] == "1e-4"
+    assert v["rob_tverge_falls"] == ch.falls(v["rob_tverge_decreases"])
+    every = v["rob_verged_text"].startswith("Every copy")
+    assert every == (v["rob_verged_frac"] == 1)

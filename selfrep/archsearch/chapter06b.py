@@ -1125,16 +1125,16 @@ def prose_words(v: Mapping[str, float]) -> dict[str, str]:
         w["word_e6_run"] = (
             f"This is the smallest passing round, not a contiguous run: every round passes down to "
             f"{run:.1%} of the weights, then some rounds in between fall outside the band before "
-            f"the {low:.1%} ticket is back inside it (see the table)"
+            f"the {low:.1%} ticket is back inside it (see Table 6b.4)"
         )
     elif low < 1.0:
         w["word_e6_run"] = (
             "This is the smallest passing round, not a contiguous run: already the first pruned "
-            f"round falls outside the band, and the {low:.1%} ticket is back inside it (see the "
-            "table)"
+            f"round falls outside the band, and the {low:.1%} ticket is back inside it (see "
+            "Table 6b.4)"
         )
     else:
-        w["word_e6_run"] = "No pruned round stays within the band (see the table)"
+        w["word_e6_run"] = "No pruned round stays within the band (see Table 6b.4)"
     d = v["e7_triv_minus_endo_fitness"]
     w["word_e7_triv"] = "higher than" if d > 0 else "no higher than"
     return w

@@ -41,12 +41,13 @@ def claims_table(claims, values, scale: str | None = None):
 
 
 def config_table(cfg, meanings: dict[str, str] | None = None):
-    """A frozen config as a table (parameter, value[, meaning]) for display in a chapter; values in full."""
+    """A frozen config as a table (parameter, value[, meaning]) for display in a chapter; values in full,
+    numbers written as the text writes them (1e-5, 10,000; `selfrep.display.short_number`)."""
     import dataclasses
 
-    from selfrep.display import table
+    from selfrep.display import short_number, table
 
-    rows = [(f.name, repr(getattr(cfg, f.name))) for f in dataclasses.fields(cfg)]
+    rows = [(f.name, short_number(getattr(cfg, f.name))) for f in dataclasses.fields(cfg)]
     df = pd.DataFrame(rows, columns=["parameter", "value"]).set_index("parameter")
     if meanings:
         df["meaning"] = [meanings.get(name, "") for name in df.index]

@@ -325,8 +325,9 @@ CLAIMS: list[Claim] = [
         "P10a",
         CHAPTER,
         "Alternating self-application with self-training, aggregating nets reach the zero fixpoint, "
-        "whatever the amount of self-training (Fig 11).",
-        "Fig 11 log (20 nets per T): agg 0.8 … 1.0 fixpoints; 'self-training is not able to add anything'",
+        "whatever the amount of self-training (paper Fig 11).",
+        "paper Fig 11 log (20 nets per T): agg 0.8 … 1.0 fixpoints; "
+        "'self-training is not able to add anything'",
         ("agg_zero_mean", "agg_zero_trend", "agg_zero_rounds_median", "agg_nonzero_max"),
         "holds if ≥ 80 % of aggregating nets end as zero fixpoints, none as non-zero ones, and the zero "
         "share at the larger half of the T values differs from the smaller half's by ≤ 0.1 ('adds "
@@ -338,8 +339,8 @@ CLAIMS: list[Claim] = [
         "P10b",
         CHAPTER,
         "Weightwise nets need at least 200–300 self-training epochs between applications to converge to "
-        "fixpoints reliably (Fig 11).",
-        "Fig 11 log (20 nets per T): ww 0.2 … 1.0, first ≥ 0.9 at T = 350",
+        "fixpoints reliably (paper Fig 11).",
+        "paper Fig 11 log (20 nets per T): ww 0.2 … 1.0, first ≥ 0.9 at T = 350",
         ("wei_first_90", "wei_fixpoint_after_90", "wei_nonzero_high_t", "log_wei_first_90"),
         "'reliably' read as ≥ 90 % fixpoints; 'need at least 200–300' read as: the fraction (all "
         "repetitions) first reaches 90 % at a T ≥ 200, and no later than one step (50) past 300, where the "

@@ -24,6 +24,7 @@ import torch
 from scipy.stats import fisher_exact
 
 from selfrep.claims import Claim
+from selfrep.display import short_number, table
 from selfrep.experiments import KIND_KEYS
 from selfrep.fixpoints import KIND_LABELS, FixpointKind, classify, fixpoint_error
 from selfrep.nets import identity_fixpoint, init_population
@@ -97,16 +98,16 @@ class SelfApplicationConfig:
 
 # One line per config field, shown beside the chapter's config table.
 CONFIG_MEANINGS = {
-    "trajectory_reductions": "reductions drawn in Fig 1",
-    "trajectory_nets": "nets per reduction in Fig 1",
+    "trajectory_reductions": "reductions drawn in Figure 1.1",
+    "trajectory_nets": "nets per reduction in Figure 1.1",
     "trajectory_steps": "most self-applications per trajectory",
     "trajectory_eps": "ε of the trajectory runs' early stop (the authors' class default)",
     "trajectory_max_abs": "states with a weight beyond ± this are not drawn",
-    "outcome_nets": "nets per reduction and population in Fig 2",
-    "outcome_steps": "self-applications before classifying (Fig 2)",
-    "outcome_replicates": "populations of Fig 2's size (the first is Fig 2)",
+    "outcome_nets": "nets per reduction and population in Figure 1.2",
+    "outcome_steps": "self-applications before classifying (Figure 1.2)",
+    "outcome_replicates": "populations of Figure 1.2's size (the first is Figure 1.2)",
     "random_nets": "random nets per reduction checked for fixpoints",
-    "noise_levels": "noise levels ζ of Fig 3",
+    "noise_levels": "noise levels ζ of Figure 1.4",
     "noise_copies": "noisy identity copies per level",
     "robustness_steps": "most self-applications per copy (text and Keras counting)",
     "journal_steps": "most self-applications per copy (journal counting)",
@@ -407,10 +408,21 @@ def values(
     smallest = main[main["level"] == main["level"].min()]
     v["rob_verged_frac_smallest"] = float((smallest["outcome"] != "not verged").mean())
     v["rob_tverge_max"] = int(main["time_to_vergence"].max())
+    if v["rob_verged_frac"] == 1:
+        v["rob_verged_text"] = (
+            f"Every copy, at every noise level, verges within {cfg.robustness_steps} self-applications "
+            f"(the slowest after {v['rob_tverge_max']})"
+        )
+    else:
+        v["rob_verged_text"] = (
+            f"{v['rob_verged_frac']:.0%} of the copies verge within {cfg.robustness_steps} self-applications "
+            f"({v['rob_verged_frac_smallest']:.0%} of those at the smallest noise level)"
+        )
     by_noise = main_means.sort_values("level", ascending=False)  # from the most noise to the least
     for col, key in (("time_to_vergence", "tverge"), ("time_as_fixpoint", "tfix")):
         steps = np.diff(by_noise[col].to_numpy())
         v[f"rob_{key}_decreases"] = int((steps < 0).sum())  # levels where less noise gave a shorter time
+        v[f"rob_{key}_falls"] = falls(v[f"rob_{key}_decreases"])
         v[f"rob_{key}_rise"] = float(by_noise[col].iloc[-1] - by_noise[col].iloc[0])
     ones = means[(means["dtype"] == "float32") & (means["procedure"] == "keras")]
     for row in ones.drop_duplicates("level").itertuples():
@@ -430,10 +442,10 @@ def values(
     v["fig2_eps_changed"] = changed
     # Beside the log
     cmp = compare_with_logged(cfg, traj, out, rnd, rob)
-    for row in cmp[cmp["experiment"].isin(["Fig 1", "Fig 2"])].itertuples():
+    for row in cmp[cmp["experiment"].isin(["paper Fig 1", "paper Fig 2"])].itertuples():
         red = row.quantity.split(",")[0]
-        v[f"cmp_{row.experiment.replace(' ', '').lower()}_{red}_p"] = float(row.p)
-    fig3 = cmp[cmp["experiment"] == "Fig 3"]
+        v[f"cmp_fig{row.experiment[-1]}_{red}_p"] = float(row.p)
+    fig3 = cmp[cmp["experiment"] == "paper Fig 3"]
     v["cmp_fig3_within"] = int(fig3["reading"].str.endswith("within 2 combined s.e.").sum())
     v["cmp_fig3_rows"] = len(fig3)
     for red in REDUCTIONS:
@@ -460,11 +472,19 @@ def values(
         v[f"log_fig3_tverge_{lv}"] = float(logged("fig3_time_to_vergence").values[label])
         v[f"log_fig3_tfix_{lv}"] = float(logged("fig3_time_as_fixpoint").values[label])
     # The configuration, for the prose
+    v["eps_text"], v["eps_keras_text"] = short_number(cfg.eps), short_number(cfg.eps_keras)
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         if isinstance(value, int | float) and not isinstance(value, bool):
             v[f"cfg_{f.name}"] = value
     return v
+
+
+def falls(times: int) -> str:
+    """How often something falls, for the prose: "never falls", "falls once", "falls 3 times"."""
+    if times < 0:
+        raise ValueError(f"times: must be >= 0, got {times}")
+    return {0: "never falls", 1: "falls once", 2: "falls twice"}.get(times, f"falls {times} times")
 
 
 def _split(counts: dict[str, int]) -> str:
@@ -534,7 +554,7 @@ def compare_with_logged(
         log = {k: int(entry.values[k]) for k in KIND_LABELS}
         reading, p = _fisher_reading(ours, log)
         add(
-            "Fig 1",
+            "paper Fig 1",
             f"{red}, stopped at divergence or a 1e-14-fixpoint",
             _split(ours),
             _split(log),
@@ -550,7 +570,7 @@ def compare_with_logged(
         log = {k: int(entry.values[k]) for k in KIND_LABELS}
         reading, p = _fisher_reading(ours, log)
         add(
-            "Fig 2",
+            "paper Fig 2",
             f"{red}, after {cfg.outcome_steps} self-applications (ε = 1e-4)",
             _split(ours),
             _split(log),
@@ -590,8 +610,8 @@ def compare_with_logged(
         dv, df = mv - tv.values[label], mf - tf.values[label]
         within = abs(dv) <= 2 * cv and abs(df) <= max(2 * cf, 0.02)
         add(
-            "Fig 3",
-            f"ζ = {label}: mean time to vergence · time as fixpoint",
+            "paper Fig 3",
+            f"ζ = {short_number(zeta)}: mean time to vergence · time as fixpoint",
             f"{mv:.2f} · {mf:.2f}",
             f"{tv.values[label]:.2f} · {tf.values[label]:.2f}",
             f"ours − log: {dv:+.2f} (combined s.e. {cv:.2f}) · {df:+.2f} (combined s.e. {cf:.2f}): "
@@ -610,7 +630,7 @@ def _power_label(z: float) -> str:
 
 
 def robustness_table(rob: pd.DataFrame, measure: str = "time_to_vergence") -> pd.DataFrame:
-    """Mean `measure` per run ("float32 · text · ε 1e-05") and noise level ζ (columns, most noise first)."""
+    """Mean `measure` per run ("float32 · text · ε 10⁻⁵") and noise level ζ (columns, most noise first)."""
     means = robustness_means(rob)
     means["run"] = means["dtype"] + " · " + means["procedure"] + " · ε " + means["eps"].map(_power_label)
     means["ζ"] = means["level"].map(_power_label)
@@ -619,18 +639,24 @@ def robustness_table(rob: pd.DataFrame, measure: str = "time_to_vergence") -> pd
     return table[order]
 
 
-def random_nets_table(rnd: pd.DataFrame) -> pd.DataFrame:
-    """One row per reduction: nets checked, fixpoints of any kind at each ε, smallest and median error."""
+def random_nets_table(rnd: pd.DataFrame):
+    """One row per reduction: nets checked, fixpoints of any kind at each ε, smallest and median error;
+    styled for the chapter (the DataFrame is its `.data`)."""
     fix_kinds = ["zero fixpoint", "non-zero fixpoint", "second-order fixpoint"]
     rows = []
     for red, grp in rnd.groupby("reduction", sort=False):
         row = {"reduction": red, "nets": int(grp["n"].iloc[0])}
         for _, e in grp.iterrows():
-            row[f"fixpoints (ε = {e['eps']:g})"] = int(e[fix_kinds].sum())
+            row[f"fixpoints (ε = {short_number(e['eps'])})"] = int(e[fix_kinds].sum())
         row["smallest error"] = float(grp["min_error"].iloc[0])
         row["median error"] = float(grp["median_error"].iloc[0])
         rows.append(row)
-    return pd.DataFrame(rows).set_index("reduction")
+    return table(pd.DataFrame(rows).set_index("reduction"), precision=2).format("{:,}", subset=["nets"])
+
+
+def identity_table(ident: pd.DataFrame):
+    """`run_identity`'s rows for the chapter: the fixpoint error as the text writes it (0, 1e-7)."""
+    return table(ident, index=False).format(short_number, subset=["max_error"])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -641,8 +667,9 @@ def _decide_p1(v):
     div = {r: v[f"pool_{r}_div_frac"] for r in REDUCTIONS}
     rnn_most = div["recurrent"] > max(div["weightwise"], div["aggregating"])
     text = (
-        f"{nonzero} non-zero and {second} second-order fixpoints, {other} 'other' among "
-        f"{v['sa_nets_total']} nets per ε; divergent fraction ww {div['weightwise']:.2f}, "
+        f"{nonzero} non-zero and {second} second-order fixpoints, {other} 'other' among the "
+        f"{v['sa_nets_total']} self-applied nets (each classified at both ε); divergent fraction "
+        f"ww {div['weightwise']:.2f}, "
         f"agg {div['aggregating']:.2f}, rnn {div['recurrent']:.2f}"
     )
     if nonzero == 0 and second == 0 and other == 0 and rnn_most:
@@ -667,8 +694,8 @@ def _decide_p3(v):
     text = (
         f"identity error {err:g}; {verged:.0%} of noisy copies verged within {v['rob_cap']} steps "
         f"(smallest noise: {v['rob_verged_frac_smallest']:.0%}); from ζ = 1 to 1e-9 the mean time to "
-        f"vergence rises by {rise_v:.1f} and as fixpoint by {rise_f:.1f} steps, falling between adjacent "
-        f"levels {d_v} and {d_f} times"
+        f"vergence rises by {rise_v:.1f} and as fixpoint by {rise_f:.1f} steps; between adjacent levels "
+        f"the mean time to vergence {falls(d_v)} and the mean time as fixpoint {falls(d_f)}"
     )
     if err == 0 and verged == 1.0 and d_v == 0 and d_f == 0 and rise_v > 0 and rise_f > 0:
         return text, "holds"
@@ -682,8 +709,9 @@ CLAIMS: list[Claim] = [
         "P1",
         CHAPTER,
         "Repeated self-application drives random nets to the zero net or to divergence; no non-zero "
-        "fixpoint appears for any reduction, and recurrent nets diverge most (Figs 1, 2).",
-        "Fig 2 log (50 nets, 100 applications): ww 23 div / 27 zero, agg 4 / 46, rnn 46 / 4; no other kind",
+        "fixpoint appears for any reduction, and recurrent nets diverge most (paper Figs 1, 2).",
+        "paper Fig 2 log (50 nets, 100 applications): ww 23 div / 27 zero, agg 4 / 46, rnn 46 / 4; "
+        "no other kind",
         (
             "sa_nonzero_total",
             "sa_second_total",
@@ -715,8 +743,8 @@ CLAIMS: list[Claim] = [
         CHAPTER,
         "The hand-built identity net is a non-zero fixpoint of ◁ww but no attractor: noise down to 1e-9 "
         "eventually makes every copy verge, and less noise means a longer time as fixpoint and later "
-        "vergence (Fig 3).",
-        "Fig 3 log: mean time to vergence 3.63 (ζ = 1) … 26.45 (ζ = 1e-9); time as fixpoint 0 … 16.47",
+        "vergence (paper Fig 3).",
+        "paper Fig 3 log: mean time to vergence 3.63 (ζ = 1) … 26.45 (ζ = 1e-9); time as fixpoint 0 … 16.47",
         (
             "identity_error_max",
             "rob_verged_frac",

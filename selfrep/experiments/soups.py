@@ -109,35 +109,35 @@ class SoupsConfig:
 
 
 MEANINGS: dict[str, str] = {
-    "particles": "Fig 12: networks per soup",
-    "epochs": "Fig 12: soup epochs",
-    "attack_rate": "α: probability that a particle attacks in an epoch (Figs 12, 13)",
-    "train_steps": "A: Keras self-training epochs per particle and soup epoch (Fig 12)",
-    "soups": "Fig 12: independent soups (soup 0 is the figure), each with a control without attacks",
+    "particles": "paper Fig 12: networks per soup",
+    "epochs": "paper Fig 12: soup epochs",
+    "attack_rate": "α: probability that a particle attacks in an epoch (paper Figs 12, 13)",
+    "train_steps": "A: Keras self-training epochs per particle and soup epoch (paper Fig 12)",
+    "soups": "paper Fig 12: independent soups (soup 0 is the figure), each with a control without attacks",
     "cluster_radius": "a cluster: particles within this fraction of the soup's initial median distance",
-    "count_reductions": "Fig 13: network types",
-    "count_trains": "Fig 13: the values of A",
-    "count_soups": "Fig 13: soups per network type and A (the paper's)",
-    "count_particles": "Fig 13: networks per soup",
-    "count_epochs": "Fig 13: soup epochs",
-    "count_replicates": "Fig 13: repetitions of count_soups (beyond the paper)",
+    "count_reductions": "paper Fig 13: network types",
+    "count_trains": "paper Fig 13: the values of A",
+    "count_soups": "paper Fig 13: soups per network type and A (the paper's)",
+    "count_particles": "paper Fig 13: networks per soup",
+    "count_epochs": "paper Fig 13: soup epochs",
+    "count_replicates": "paper Fig 13: repetitions of count_soups (beyond the paper)",
     "eps": "ε of the fixpoint test (Keras code)",
     "lr": "learning rate (Keras code)",
     "init": "initialisation of fresh nets",
-    "clone_parents": "Fig 14: parents (families) per soup",
-    "clone_children": "Fig 14: noisy clones per parent",
-    "clone_zetas": "Fig 14: noise levels ζ",
-    "clone_candidates": "Fig 14: random nets trained per soup to find the parents",
-    "clone_parent_steps": "Fig 14: self-training steps that make a parent",
-    "clone_steps": "Fig 14, committed setting: training steps after the one soup epoch's attack",
-    "clone_attack_rate": "Fig 14: attack probability (per soup in the committed setting, per particle "
+    "clone_parents": "paper Fig 14: parents (families) per soup",
+    "clone_children": "paper Fig 14: noisy clones per parent",
+    "clone_zetas": "paper Fig 14: noise levels ζ",
+    "clone_candidates": "paper Fig 14: random nets trained per soup to find the parents",
+    "clone_parent_steps": "paper Fig 14: self-training steps that make a parent",
+    "clone_steps": "paper Fig 14, committed setting: training steps after the one soup epoch's attack",
+    "clone_attack_rate": "paper Fig 14: attack probability (per soup in the committed setting, per particle "
     "and epoch in the interacting one)",
-    "clone_record_every": "Fig 14: a state is drawn every this many steps",
-    "clone_soups": "Fig 14: soups per ζ (soup 0 is the figure), each with a control without attacks",
-    "interacting_epochs": "Fig 14, interacting setting: soup epochs",
-    "interacting_steps": "Fig 14, interacting setting: training steps per epoch",
-    "clone_eps": "Fig 14: ε of the fixpoint test (journal code)",
-    "clone_lr": "Fig 14: learning rate (journal code)",
+    "clone_record_every": "paper Fig 14: a state is drawn every this many steps",
+    "clone_soups": "paper Fig 14: soups per ζ (soup 0 is the figure), each with a control without attacks",
+    "interacting_epochs": "paper Fig 14, interacting setting: soup epochs",
+    "interacting_steps": "paper Fig 14, interacting setting: training steps per epoch",
+    "clone_eps": "paper Fig 14: ε of the fixpoint test (journal code)",
+    "clone_lr": "paper Fig 14: learning rate (journal code)",
 }
 
 PRESETS = {
@@ -888,8 +888,8 @@ CLAIMS: list[Claim] = [
         "P11a",
         CHAPTER,
         "In a soup of self-training, attacking weightwise nets, the nets form a main cluster away from the "
-        "initial centre of mass and from 0 (Fig 12).",
-        "Fig 12 (one soup): a cluster 'neither at the center of mass … nor anywhere near 0'",
+        "initial centre of mass and from 0 (paper Fig 12).",
+        "paper Fig 12 (one soup): a cluster 'neither at the center of mass … nor anywhere near 0'",
         (
             "fig12_clustered_frac",
             "fig12_clustered",
@@ -909,7 +909,7 @@ CLAIMS: list[Claim] = [
     Claim(
         "P11b",
         CHAPTER,
-        "That cluster is made of fixpoints: emergent replication (Fig 12).",
+        "That cluster is made of fixpoints: emergent replication (paper Fig 12).",
         "'a cluster of fixpoints'; log: 13 non-zero fixpoints, 7 other of 20",
         ("fig12_cluster_nonzero_frac", "fig12_clustered", "fig12_nonzero_frac"),
         "'a cluster of fixpoints' read as ≥ half of the particles inside the clusters of P11a non-zero "
@@ -921,8 +921,8 @@ CLAIMS: list[Claim] = [
         "P12",
         CHAPTER,
         "More self-training per soup epoch (A) gives more non-zero weightwise fixpoints; aggregating nets "
-        "still converge to 0 to a strong degree (Fig 13).",
-        "Fig 13 log: ww 0 → 8.8 non-zero per soup of 10 (A = 0 → 100); agg 0.2–0.8 zero, 0 non-zero",
+        "still converge to 0 to a strong degree (paper Fig 13).",
+        "paper Fig 13 log: ww 0 → 8.8 non-zero per soup of 10 (A = 0 → 100); agg 0.2–0.8 zero, 0 non-zero",
         (
             "fig13_wei_trend",
             "fig13_wei_nonzero_top",
@@ -942,8 +942,8 @@ CLAIMS: list[Claim] = [
         "P13",
         CHAPTER,
         "A soup of noisy clones keeps the children clustered around their own parent, with no real influence "
-        "between the clusters (Fig 14).",
-        "Fig 14 (qualitative): 'all children tend to stick together … no real influence'",
+        "between the clusters (paper Fig 14).",
+        "paper Fig 14 (qualitative): 'all children tend to stick together … no real influence'",
         (
             "c14_nearest_own",
             "i14_nearest_own",
