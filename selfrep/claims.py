@@ -341,10 +341,11 @@ def claims_table(claims: Iterable[Claim], values: Mapping[str, object], scale: s
     from selfrep.display import table
 
     frame = claims_frame(claims, values, scale)
-    widths = {"id": "4%", "claim": "22%", "paper": "15%", "measured": "22%", "verdict": "9%", "rule": "28%"}
-    if "expected" in frame.columns:  # one-word columns wide enough for their header
-        widths.update(claim="21%", paper="14%", measured="21%", rule="21%", expected="10%")
-    return table(frame.reset_index(), index=False, widths=widths, font_size="0.85em")
+    # ids such as "P14.3" and the one-word columns wide enough for their header, also in print
+    widths = {"id": "6%", "claim": "22%", "paper": "15%", "measured": "23%", "verdict": "10%", "rule": "24%"}
+    if "expected" in frame.columns:
+        widths.update(claim="20%", paper="13%", measured="22%", rule="19%", expected="10%")
+    return table(frame.reset_index(), index=False, widths=widths, font_size="0.8em")
 
 
 def _is_number(x: object) -> bool:

@@ -286,6 +286,7 @@ def test_claim_decisions():
         == "differs"
     )
     p6 = {"dist_min_max_abs": 0.3, "eps": 1e-5, "eps_keras": 1e-4, "dist5_pairs": 10, "dist6_pairs": 10}
+    p6["eps_text"] = "1e-5"
     assert _claim("P6").decide(p6)[1] == "holds"
     assert _claim("P6").decide({**p6, "dist_min_max_abs": 5e-5})[1] == "partly"
     assert _claim("P6").decide({**p6, "dist_min_max_abs": 1e-6})[1] == "differs"
