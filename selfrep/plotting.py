@@ -547,7 +547,7 @@ def error_strips(
                     if len(err) > len(fin):
                         ax.annotate(
                             f"{len(err) - len(fin)} d",
-                            (pos, 1.0),
+                            (pos, 1.0 + 0.055 * j),  # one row per hue, so neighbours never overlap
                             xycoords=("data", "axes fraction"),
                             ha="center",
                             va="bottom",
@@ -556,7 +556,7 @@ def error_strips(
             ax.axhline(eps, ls="--", color="#555555", lw=1)
             ax.set_yscale("log")
             ax.set_xticks(range(len(xs)), xs, rotation=30)
-            ax.set_title(g, pad=14)
+            ax.set_title(g, pad=8 + 9 * len(hues))
         axes[0].set_ylabel("fixpoint error, max |Δw| (log scale)")
         labels = hue_labels or ({False: "no bias", True: "bias"} if hue == "bias" else {})
         handles = [
