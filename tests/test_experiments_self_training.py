@@ -249,7 +249,7 @@ def test_claim_decisions():
         "fig5_weightwise_nonzero_frac": 1.0,
         "cfg_trajectory_epochs": 100,
         "cfg_outcome_epochs": 1000,
-        "eps_text": "1e-5",
+        "eps": 1e-5,
     }
     assert _claim("P4c").decide(p4c)[1] == "partly"
     assert _claim("P4c").decide({**p4c, "fig4_nonzero": 9})[1] == "holds"
@@ -290,7 +290,6 @@ def test_claim_decisions():
         == "differs"
     )
     p6 = {"dist_min_max_abs": 0.3, "eps": 1e-5, "eps_keras": 1e-4, "dist5_pairs": 10, "dist6_pairs": 10}
-    p6["eps_text"] = "1e-5"
     assert _claim("P6").decide(p6)[1] == "holds"
     assert _claim("P6").decide({**p6, "dist_min_max_abs": 5e-5})[1] == "partly"
     assert _claim("P6").decide({**p6, "dist_min_max_abs": 1e-6})[1] == "differs"
