@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import psutil
 import pytest
@@ -220,3 +221,26 @@ def test_sweep_chapter_04_on_two_workers_equals_the_chapter_run_alone(book_run, 
     assert all(sum(e["counts"].values()) == 2 for e in data["claims"].values())
     assert main(["claims", "--stability", "--sweeps", str(build / "sweeps")]) == 0
     assert ids[0] in capsys.readouterr().out
+
+
+def test_sweep_reuses_the_main_builds_results_under_the_same_key(fixture_book):
+    """Seed 0 of `selfrep run` (the fixture book, executed once per session) is copied into the sweep,
+    not executed again: no cluster is started when nothing is left to execute."""
+    layout, runs = fixture_book
+    ok = next(r for r in runs if r.chapter == "ok")
+    try:
+        lines: list[str] = []
+        sweep = run_sweep(layout, ["ok"], [0], workers=1, progress=False, log=lines.append)
+        (o,) = sweep.outcomes
+        assert (o.status, o.result["values"], o.result["cache_key"]) == (
+            "reused", ok.result["values"], ok.result["cache_key"],
+        )  # fmt: skip
+        assert sweep.workers == "nothing to execute" and sweep.path is not None
+        task = layout.build / "sweeps" / "ci" / "seed-0"
+        assert (task / "executed" / "book" / "ok.ipynb").read_bytes() == (
+            layout.executed_book / "ok.ipynb"
+        ).read_bytes()
+        again = run_sweep(layout, ["ok"], [0], workers=1, progress=False, log=lines.append)
+        assert [o.status for o in again.outcomes] == ["cached"]
+    finally:  # the session's fixture book is shared: leave no sweep behind
+        shutil.rmtree(layout.build / "sweeps", ignore_errors=True)
