@@ -364,11 +364,12 @@ def claims_table(claims: Iterable[Claim], values: Mapping[str, object], scale: s
     # `seeds`: a placeholder per claim that `selfrep build` fills with the verdicts over the seeds of
     # `selfrep sweep` (selfrep.stability.fill_seed_cells), so that it is never older than the sweep.
     frame.insert(frame.columns.get_loc("verdict") + 1, "seeds", [seeds_placeholder(i) for i in frame.index])
-    widths = {"id": "4%", "claim": "21%", "paper": "14%", "measured": "20%", "verdict": "8%", "seeds": "9%"}
-    widths["rule"] = "24%"
-    if "expected" in frame.columns:  # one-word columns wide enough for their header
-        widths.update(claim="19%", paper="13%", measured="19%", rule="19%", expected="9%")
-    return table(frame.reset_index(), index=False, widths=widths, font_size="0.85em")
+    # ids such as "P14.3" and the one-word columns wide enough for their header, also in print
+    widths = {"id": "6%", "claim": "20%", "paper": "14%", "measured": "20%", "verdict": "10%", "seeds": "8%"}
+    widths["rule"] = "22%"
+    if "expected" in frame.columns:
+        widths.update(claim="18%", paper="12%", measured="19%", rule="17%", expected="10%")
+    return table(frame.reset_index(), index=False, widths=widths, font_size="0.8em")
 
 
 SEEDS_CELL = '<span class="selfrep-seeds" data-claim="{id}">{text}</span>'

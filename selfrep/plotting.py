@@ -443,7 +443,7 @@ def distance_histogram(
             share = np.full(len(sub), 1 / len(sub))  # each population's bars sum to 1
             ax.hist(sub[column], bins=bins, alpha=0.6, weights=share, label=f"{pop} ({len(sub):,} pairs)")
         for e, ls in zip(eps, ("--", ":"), strict=False):
-            ax.axvline(e, color="black", ls=ls, lw=1.2, label=f"ε = {e:g}")
+            ax.axvline(e, color="black", ls=ls, lw=1.2, label=f"ε = {e:.0e}".replace("e-0", "e-"))
         ax.set_xscale("log")
         ax.set_xlabel("largest weight difference between two trained fixpoints, max |w_i − w'_i|")
         ax.set_ylabel("share of the population's pairs")
@@ -547,7 +547,7 @@ def error_strips(
                     if len(err) > len(fin):
                         ax.annotate(
                             f"{len(err) - len(fin)} d",
-                            (pos, 1.0),
+                            (pos, 1.0 + 0.055 * j),  # one row per hue, so neighbours never overlap
                             xycoords=("data", "axes fraction"),
                             ha="center",
                             va="bottom",
@@ -556,9 +556,9 @@ def error_strips(
             ax.axhline(eps, ls="--", color="#555555", lw=1)
             ax.set_yscale("log")
             ax.set_xticks(range(len(xs)), xs, rotation=30)
-            ax.set_title(g, pad=14)
+            ax.set_title(g, pad=8 + 9 * len(hues))
         axes[0].set_ylabel("fixpoint error, max |Δw| (log scale)")
-        labels = hue_labels or {}
+        labels = hue_labels or ({False: "no bias", True: "bias"} if hue == "bias" else {})
         handles = [
             Line2D(
                 [], [], ls="", marker="o", color=colors[j % len(colors)], label=labels.get(h, f"{hue} {h}")

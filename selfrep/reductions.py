@@ -57,7 +57,8 @@ class Weightwise:
     A bias is encoded as one more row (input-major) or column (output-major) of its layer's matrix.
 
     positions="scaled" divides each index by its maximum (0 when the maximum is 0), giving values in [0, 1]
-    as the paper's text says; positions="raw" feeds the integer indices, as the published PyTorch code does.
+    as the paper's text and both of its codes (Keras; journal@21dd572) do; positions="raw" feeds the integer
+    indices, as the authors' 2022 refactor (1b7581e) does.
     """
 
     arch: Arch = field(default_factory=Arch.weightwise)

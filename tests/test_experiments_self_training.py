@@ -186,11 +186,15 @@ def test_values_and_claims(frames):
         "jpar_reading",
         "act_reading",
         "act_conclusion",
-        "fig5_second_population",
         "gd_tiny_gain_reading",
         "gk_div_text",
     ):
         assert isinstance(v[key], str) and v[key], key
+    # Figure 2.8's linear panel is cited beside Figure 2.2 only when it was trained the same way
+    assert v["fig5_second_population"] == ""
+    same = dataclasses.replace(TINY, activation_nets=TINY.outcome_nets, activation_epochs=TINY.outcome_epochs)
+    text = ch._texts(same, v, frames["grid"], frames["nets"])["fig5_second_population"]
+    assert text.startswith("A second, independent population with the same settings")
     assert all(math.isfinite(v[k]) for k in ("fig5_weightwise_nonzero_frac", "gd_zero", "dist_min_max_abs"))
 
 
@@ -286,6 +290,7 @@ def test_claim_decisions():
         == "differs"
     )
     p6 = {"dist_min_max_abs": 0.3, "eps": 1e-5, "eps_keras": 1e-4, "dist5_pairs": 10, "dist6_pairs": 10}
+    p6["eps_text"] = "1e-5"
     assert _claim("P6").decide(p6)[1] == "holds"
     assert _claim("P6").decide({**p6, "dist_min_max_abs": 5e-5})[1] == "partly"
     assert _claim("P6").decide({**p6, "dist_min_max_abs": 1e-6})[1] == "differs"
