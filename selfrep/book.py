@@ -782,8 +782,45 @@ def _when(iso: object) -> str:
     return t.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def report_markdown(results: Mapping[str, Mapping[str, Any]], chapters: list[str]) -> str:
-    """The generated part of the reproducibility page, from results files only."""
+def stability_markdown(sweeps: Mapping[str, Mapping[str, Any]]) -> str:
+    """The 'Seed stability' section of the reproducibility page, from `_build/sweeps/<scale>.json`."""
+    from selfrep import stability as st
+
+    out = ["\n## Seed stability\n"]
+    if not sweeps:
+        out.append(
+            "No seed sweep has been run (`selfrep sweep --seeds 0-2 --scale ci`): every verdict above "
+            "comes from one seed, and nothing here says whether another seed would give the same."
+        )
+        return "\n".join(out)
+    for scale, sweep in sweeps.items():
+        seeds = sweep["seeds"]
+        claims = sweep["claims"]
+        varies = [cid for cid, e in claims.items() if not st.unanimous(e)]
+        out.append(
+            f"A sweep at scale **{scale}** over **{len(seeds)}** seed(s) ({', '.join(map(str, seeds))}), "
+            f"written {_when(sweep.get('created_at'))} by `selfrep sweep` on {sweep.get('workers', '?')}: "
+            f"{len(claims) - len(varies)} of {len(claims)} claims give the same verdict for every seed"
+            + (f"; ⚠ marks the {len(varies)} that do not ({', '.join(varies)})." if varies else ".")
+        )
+        out.append("")
+        out.append(_md_table(st.ROW_HEADER, st.rows(sweep, "⚠ ")))
+        out.append("")
+    out.append(
+        "*over seeds*: how many seeds gave each verdict; *median [min, max]*: the glued values the claim "
+        "reads, across the seeds. `selfrep claims --stability --check` fails when a recorded verdict appears "
+        "for fewer than two thirds of the seeds and the claim's record does not declare it seed-dependent "
+        "(with the split measured, shown in its own column)."
+    )
+    return "\n".join(out)
+
+
+def report_markdown(
+    results: Mapping[str, Mapping[str, Any]],
+    chapters: list[str],
+    sweeps: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
+    """The generated part of the reproducibility page, from results files (and sweep files) only."""
     from selfrep.claims import all_claims, assess_all, check_column
 
     present = [c for c in chapters if c in results]
@@ -837,6 +874,7 @@ def report_markdown(results: Mapping[str, Mapping[str, Any]], chapters: list[str
             )
     else:
         out.append("No claims are registered yet.")
+    out.append(stability_markdown(sweeps or {}))
 
     out.append("\n## Chapters\n")
     out.append(
@@ -924,7 +962,10 @@ def write_report(layout: Layout) -> Path | None:
         results = load_results(layout.results)
     except FileNotFoundError:
         results = {}
-    text = template.replace(REPORT_MARKER, report_markdown(results, chapters))
+    from selfrep.stability import load_sweeps
+
+    sweeps = load_sweeps(layout.build / "sweeps")
+    text = template.replace(REPORT_MARKER, report_markdown(results, chapters, sweeps))
     commit = source_commit(layout.root)
     if commit:
         text += f"\nThe site was built from commit {commit} of the repository.\n"
@@ -1019,7 +1060,29 @@ def build_site(layout: Layout, quiet: bool = False) -> Path:
     missing = [e for e in entries if not (layout.html / f"{e}.html").is_file()]
     if missing:
         raise RuntimeError(f"build: no HTML page for {', '.join(missing)}")
+    fill_seed_columns(layout)
     return layout.html
+
+
+def fill_seed_columns(layout: Layout) -> None:
+    """Fill the `seeds` column of each chapter's claims table in the built HTML from the sweep of the
+    chapter's scale (selfrep.stability.fill_seed_cells): done on the site, not in the executed notebook,
+    so that a sweep run after the chapter is shown without executing the chapter again."""
+    from selfrep.results import load_results
+    from selfrep.stability import fill_seed_cells, load_sweeps
+
+    sweeps = load_sweeps(layout.build / "sweeps")
+    try:
+        results = load_results(layout.results)
+    except FileNotFoundError:
+        return
+    for stem, r in results.items():
+        page = layout.html / "book" / f"{stem}.html"
+        if page.is_file():
+            html = page.read_text(encoding="utf-8")
+            filled = fill_seed_cells(html, sweeps.get(str(r["scale"])))
+            if filled != html:
+                write_atomic(page, filled)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -28,6 +28,9 @@ class Claim:
         rule: how the verdict follows from those values, in words.
         decide: values -> (measured text, verdict in VERDICTS).
         expected: the verdict we recorded, per scale ("ci", "paper"); a string means every scale.
+        seed_dependent: per scale, the split of verdicts over seeds that `selfrep sweep` measured
+            ({"ci": {"holds": 1, "partly": 2}}), declared for a claim whose verdict is not the
+            recorded one for most seeds; `selfrep claims --stability --check` then does not fail it.
     """
 
     id: str
@@ -38,6 +41,7 @@ class Claim:
     rule: str
     decide: Callable[[Mapping[str, float]], Decision]
     expected: Mapping[str, str] | str = field(default_factory=dict)
+    seed_dependent: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.expected, str):  # one verdict for every scale
@@ -45,6 +49,14 @@ class Claim:
         for scale, verdict in self.expected.items():
             if verdict not in VERDICTS:
                 raise ValueError(f"expected[{scale!r}]: {verdict!r} is not one of {VERDICTS}")
+        for scale, split in self.seed_dependent.items():
+            ok = isinstance(split, Mapping) and len(split) > 1
+            ok = ok and all(v in VERDICTS and isinstance(n, int) and n > 0 for v, n in split.items())
+            if not ok:
+                raise ValueError(
+                    f"seed_dependent[{scale!r}]: expected the measured split of at least two verdicts "
+                    f"as {{verdict: seeds}}, e.g. {{'holds': 1, 'partly': 2}}; got {split!r}"
+                )
 
 
 def all_claims() -> list[Claim]:
@@ -114,6 +126,7 @@ def _threshold(
     label: str | None,
     fmt: str,
     target: float | None = None,
+    seed_dependent: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Claim:
     get, uses_t, label_t = _getter(value, tuple(uses), label)
     if kind == "near":
@@ -159,6 +172,7 @@ def _threshold(
         rule=rule,
         decide=decide,
         expected=expected,
+        seed_dependent=seed_dependent or {},
     )
 
 
@@ -175,6 +189,7 @@ def at_least(
     uses: tuple[str, ...] = (),
     label: str | None = None,
     fmt: str = ".3g",
+    seed_dependent: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Claim:
     """Holds when the value is ≥ `holds`, is partly true when ≥ `partly`, else differs."""
     return _threshold(
@@ -190,6 +205,7 @@ def at_least(
         uses=uses,
         label=label,
         fmt=fmt,
+        seed_dependent=seed_dependent,
     )
 
 
@@ -206,6 +222,7 @@ def at_most(
     uses: tuple[str, ...] = (),
     label: str | None = None,
     fmt: str = ".3g",
+    seed_dependent: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Claim:
     """Holds when the value is ≤ `holds`, is partly true when ≤ `partly`, else differs."""
     return _threshold(
@@ -221,6 +238,7 @@ def at_most(
         uses=uses,
         label=label,
         fmt=fmt,
+        seed_dependent=seed_dependent,
     )
 
 
@@ -238,6 +256,7 @@ def near(
     uses: tuple[str, ...] = (),
     label: str | None = None,
     fmt: str = ".3g",
+    seed_dependent: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Claim:
     """Holds when |value - target| ≤ `holds`, is partly true when ≤ `partly`, else differs."""
     return _threshold(
@@ -254,6 +273,7 @@ def near(
         label=label,
         fmt=fmt,
         target=target,
+        seed_dependent=seed_dependent,
     )
 
 
@@ -341,11 +361,23 @@ def claims_table(claims: Iterable[Claim], values: Mapping[str, object], scale: s
     from selfrep.display import table
 
     frame = claims_frame(claims, values, scale)
+    # `seeds`: a placeholder per claim that `selfrep build` fills with the verdicts over the seeds of
+    # `selfrep sweep` (selfrep.stability.fill_seed_cells), so that it is never older than the sweep.
+    frame.insert(frame.columns.get_loc("verdict") + 1, "seeds", [seeds_placeholder(i) for i in frame.index])
     # ids such as "P14.3" and the one-word columns wide enough for their header, also in print
-    widths = {"id": "6%", "claim": "22%", "paper": "15%", "measured": "23%", "verdict": "10%", "rule": "24%"}
+    widths = {"id": "6%", "claim": "20%", "paper": "14%", "measured": "20%", "verdict": "10%", "seeds": "8%"}
+    widths["rule"] = "22%"
     if "expected" in frame.columns:
-        widths.update(claim="20%", paper="13%", measured="22%", rule="19%", expected="10%")
+        widths.update(claim="18%", paper="12%", measured="19%", rule="17%", expected="10%")
     return table(frame.reset_index(), index=False, widths=widths, font_size="0.8em")
+
+
+SEEDS_CELL = '<span class="selfrep-seeds" data-claim="{id}">{text}</span>'
+
+
+def seeds_placeholder(claim_id: str) -> str:
+    """The `seeds` cell of a chapter's claims table before the site is built: '—' (not swept)."""
+    return SEEDS_CELL.format(id=claim_id, text="—")
 
 
 def _is_number(x: object) -> bool:
@@ -413,6 +445,7 @@ def assess_all(
 # --------------------------------------------------------------------------------------------------
 
 DEFAULT_RESULTS_DIR = "_build/results"
+DEFAULT_SWEEPS_DIR = "_build/sweeps"
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -455,6 +488,8 @@ def _cmd_claims(args) -> int:
 
     from selfrep.results import load_results
 
+    if args.stability:
+        return _cmd_stability(args)
     results = load_results(args.results)
     assessments = assess_all(results, scale=args.scale)
     if args.json:
@@ -493,6 +528,46 @@ def _cmd_claims(args) -> int:
     return 0
 
 
+def _cmd_stability(args) -> int:
+    """`selfrep claims --stability [--scale S] [--check]`: the verdicts over the seeds of `selfrep sweep`."""
+    import sys
+
+    from selfrep import stability as st
+
+    sweeps = st.load_sweeps(args.sweeps)
+    if args.scale is not None:
+        from selfrep.scales import check_scale
+
+        check_scale(args.scale)
+        sweeps = {k: v for k, v in sweeps.items() if k == args.scale}
+    if not sweeps:
+        at = f" at scale {args.scale}" if args.scale else ""
+        raise FileNotFoundError(
+            f"stability: no sweep{at} in {args.sweeps} (run `selfrep sweep --seeds 0-2 --scale "
+            f"{args.scale or 'ci'}`)"
+        )
+    failed: list[str] = []
+    for scale, sweep in sweeps.items():
+        seeds = sweep["seeds"]
+        print(
+            f"scale {scale}: {len(seeds)} seed(s) ({', '.join(map(str, seeds))}), sweep of "
+            f"{sweep.get('created_at', '?')} on {sweep.get('workers', '?')}"
+        )
+        print(format_table(st.rows(sweep, "VARIES: "), st.ROW_HEADER, [6, 18, 8, 32, 18, 44]))
+        print()
+        if args.check:
+            failed += [f"claims: stability at {scale}: {line}" for line in st.failures(sweep)]
+            for line in st.declared_drift(sweep):
+                print(f"claims: note: stability at {scale}: {line}", file=sys.stderr)
+    if args.check:
+        for line in failed:
+            print(line, file=sys.stderr)
+        n = sum(len(s["claims"]) for s in sweeps.values())
+        print(f"claims: stability: {n} checked, {len(failed)} failed", file=sys.stderr)
+        return 1 if failed else 0
+    return 0
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "claims",
@@ -521,5 +596,18 @@ def register(subparsers) -> None:
         default=DEFAULT_RESULTS_DIR,
         metavar="DIR",
         help=f"folder of <chapter>.json results files (default {DEFAULT_RESULTS_DIR})",
+    )
+    p.add_argument(
+        "--stability",
+        action="store_true",
+        help="print each claim's verdicts over the seeds of `selfrep sweep` (_build/sweeps/<scale>.json); "
+        "with --check, exit 1 when a recorded verdict appears for fewer than 2 of 3 seeds and the claim "
+        "is not declared seed-dependent",
+    )
+    p.add_argument(
+        "--sweeps",
+        default=DEFAULT_SWEEPS_DIR,
+        metavar="DIR",
+        help=f"folder of <scale>.json sweep files (default {DEFAULT_SWEEPS_DIR})",
     )
     p.set_defaults(func=_cmd_claims)

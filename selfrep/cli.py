@@ -1,4 +1,4 @@
-"""`selfrep` command line: run | build | claims | bench | archsearch.
+"""`selfrep` command line: run | build | sweep | claims | bench | archsearch.
 
 Each subcommand lives in its own module, which exposes `register(subparsers)`; that function adds the
 subparser and sets `func` to a callable taking the parsed namespace and returning an exit code.
@@ -13,6 +13,7 @@ import sys
 # Modules that contribute subcommands, in the order `selfrep --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "selfrep.book",
+    "selfrep.sweep",
     "selfrep.claims",
     "selfrep.bench",
     "selfrep.archsearch.cli",

@@ -30,6 +30,13 @@ def test_ci_run_is_executable_shell_with_the_book_steps():
     assert os.access(ci, os.X_OK)
     assert subprocess.run(["bash", "-n", str(ci)]).returncode == 0
     text = ci.read_text()
-    order = [text.index(s) for s in ("make test", "selfrep build --scale ci", "selfrep claims --check")]
+    steps = (
+        "make test",
+        "selfrep sweep --seeds 0-2 --scale ci --workers 2",  # before the build: the site shows it
+        "selfrep build --scale ci",
+        "selfrep claims --check",
+        "selfrep claims --stability --check --scale ci",
+    )
+    order = [text.index(s) for s in steps]
     assert order == sorted(order)
     assert "PAPER_SCALE_IN_CI" in text

@@ -237,7 +237,8 @@ def test_styled_claims_table_spans_the_column_with_fixed_widths():
     assert "table-layout: fixed" in html and "width: 100%" in html
     for text in ("X1", "most nets are fixpoints", "frac = 0.95", "holds"):
         assert text in html
-    assert html.count("th.col") == 7  # id, claim, paper, measured, verdict, rule, expected: one width each
+    assert html.count("th.col") == 8  # id, claim, paper, measured, verdict, seeds, rule, expected
+    assert claims_mod.seeds_placeholder("X1") in html  # filled from the sweep when the site is built
 
 
 def test_display_table_names_an_unknown_width_column():

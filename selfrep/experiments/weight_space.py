@@ -799,6 +799,7 @@ CLAIMS: list[Claim] = [
         # measured: children travel ≥ 4e-8 from the parent's start at both scales (float32 copies at ci,
         # float64 twins at paper), but end ≤ 1e-11 from where the parent itself ends: the drift, not the noise
         {"ci": "partly", "paper": "partly"},
+        seed_dependent={"ci": {"partly": 1, "differs": 2}},  # selfrep sweep --seeds 0-2 --scale ci
     ),
     Claim(
         "P8",
