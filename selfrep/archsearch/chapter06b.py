@@ -894,7 +894,9 @@ CLAIMS: list[Claim] = [
         "mutation rates) the self-copy error slope is < 25 % of the endogenous one (holds); "
         "< 50 % (partly); otherwise differs",
         _c73,
-        {"ci": "holds", "paper": "differs"},
+        # paper: "partly" on the machine CI runs on (slopes -0.0463 endogenous, -0.0078 / -0.0146 fixed,
+        # ratio 0.31, 2026-12-07); an earlier machine measured "differs" with the same code (issue 15)
+        {"ci": "holds", "paper": "partly"},
         seed_dependent={"ci": {"holds": 1, "partly": 2}},  # selfrep sweep --seeds 0-2 --scale ci
     ),
     _claim(
