@@ -991,23 +991,19 @@ def _texts(
             t[f"{key}_{kind}_count"] = k
             t[f"{key}_{kind}_text"] = share_text(k, n)
         t[f"{key}_nonzero_first_text"] = share_text(_count(v[f"{key}_nonzero_first"], n), n)
-    # What the journal's Figure 6 measured: decided by parents trained as journal_robustness.py trains.
+    # What paper Fig 6 measured: decided by parents trained as journal_robustness.py trains them.
     jn, jz, jnz = v["jpar_n"], v["jpar_zero"], v["jpar_nonzero"]
-    steps = f"{cfg.journal_chunks} × {cfg.journal_chunk_steps:,} steps"
     if jn and jnz / jn >= 0.9:
         t["jpar_reading"] = (
-            f"trained {steps}, almost all become non-zero fixpoints, so the journal's Figure 6 measured "
-            "noisy copies of non-zero fixpoints, as the paper says"
+            "almost all of them are non-zero fixpoints, so paper Fig 6 measured noisy copies of non-zero "
+            "fixpoints, as the paper says"
         )
     elif jn and jz / jn >= 0.5:
         t["jpar_reading"] = (
-            f"trained {steps}, most end as zero nets, so the journal's Figure 6 most likely measured noisy "
-            "copies of the zero net"
+            "most of them are zero nets, so paper Fig 6 most likely measured noisy copies of the zero net"
         )
     else:
-        t["jpar_reading"] = (
-            f"trained {steps}, too few of them become fixpoints to say what the journal's Figure 6 measured"
-        )
+        t["jpar_reading"] = "too few of them are fixpoints to say what paper Fig 6 measured"
     # Where the Keras epochs' nets diverge (Fig 7, top panel).
     end = grid[grid.groupby("training")["t"].transform("max") == grid["t"]]
     t["gk_div_text"] = divergence_text(end[end["training"] == "Keras epochs"])
