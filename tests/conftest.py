@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from selfrep.book import ChapterFailed, ChapterRun, Layout, chapter_stems, run_chapter, run_chapters
+from selfrep.book.run import ChapterFailed, ChapterRun, Layout, chapter_stems, run_chapter, run_chapters
 from tests.book_helpers import REPO, make_fixture_root
 
 

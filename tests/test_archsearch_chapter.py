@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from selfrep.archsearch import chapter06 as ch
-from selfrep.archsearch import figures, search
+from selfrep.archsearch import search
 from selfrep.archsearch.bench import synthetic_bench
 from selfrep.archsearch.space import SearchSpace
+from selfrep.chapters import architecture_search as ch
+from selfrep.chapters import preset
 from selfrep.claims import VERDICTS
-from selfrep.scales import preset
+from selfrep.plotting import architecture_search as figures
 
 
 class OnlyThese(dict):

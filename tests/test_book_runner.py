@@ -7,8 +7,9 @@ import os
 
 import pytest
 
-from selfrep import book
-from selfrep.book import (
+import selfrep.book.run as book
+from selfrep.book.results import REQUIRED_KEYS, load_results
+from selfrep.book.run import (
     ChapterFailed,
     Layout,
     chapter_key,
@@ -20,7 +21,6 @@ from selfrep.book import (
     run_chapters,
 )
 from selfrep.cli import main
-from selfrep.results import REQUIRED_KEYS, load_results
 from tests.book_helpers import make_fixture_root
 
 # ---------------------------------------------------------------------------- pure functions
@@ -249,18 +249,8 @@ def test_bad_input_is_one_line_naming_the_problem(tmp_path, capsys, argv, expect
     assert not (root / "_build" / "results").exists()  # nothing ran
 
 
-def test_python_m_selfrep_book_is_run(tmp_path):
-    root = make_fixture_root(tmp_path, ["noparams"])
-    cwd = os.getcwd()
-    try:
-        os.chdir(root)
-        assert book.main(["--scale", "nope"]) == 2
-    finally:
-        os.chdir(cwd)
-
-
 def test_report_lists_claims_in_a_narrow_table_with_each_claim_in_full():
-    from selfrep.book import report_markdown
+    from selfrep.book.run import report_markdown
 
     result = {"chapter": "01_self_application", "scale": "ci", "seed": 0, "versions": {}, "wall_s": 1.0}
     md = report_markdown({"01_self_application": {**result, "values": {}}}, ["01_self_application"])
@@ -301,15 +291,15 @@ def test_the_kernel_runs_the_selfrep_the_cache_key_describes(tmp_path, monkeypat
     run = run_chapter(layout, "whichselfrep")
     assert run.result["values"]["selfrep_file"] == selfrep.__file__
     # which backend ran is recorded (compiled where a compiler works, else eager and why)
-    from selfrep import fused
+    from selfrep import kernels
 
     want = (
         {"requested": "compiled", "ran": "compiled", "reason": ""}
-        if fused.available()
+        if kernels.available()
         else {
             "requested": "compiled",
             "ran": "eager",
-            "reason": fused.unavailable_reason(),
+            "reason": kernels.unavailable_reason(),
         }
     )
     assert run.result["backends"] == [want]
@@ -409,7 +399,7 @@ def test_results_files_are_readable_like_any_other_file(ok_run):
 
 
 def test_report_names_the_backend_of_each_chapter():
-    from selfrep.book import report_markdown
+    from selfrep.book.run import report_markdown
 
     result = {"chapter": "ok", "scale": "ci", "seed": 0, "versions": {}, "wall_s": 1.0, "values": {}}
     why = {"requested": "compiled", "ran": "eager", "reason": "no C compiler found"}

@@ -11,13 +11,12 @@ import pytest
 import torch
 
 import selfrep as sr
+from selfrep.chapters import generator, preset
+from selfrep.chapters import mixed as ch4
+from selfrep.chapters import soups as ch5
+from selfrep.chapters import weight_space as ch3
 from selfrep.claims import claims_frame
-from selfrep.experiments import generator
-from selfrep.experiments import mixed as ch4
-from selfrep.experiments import soups as ch5
-from selfrep.experiments import weight_space as ch3
-from selfrep.operators import TrainConfig
-from selfrep.scales import preset
+from selfrep.optim import TrainConfig
 
 TINY3 = ch3.WeightSpaceConfig(
     parent_steps=2500,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from selfrep.book import Layout, build_site, figure_count, read_toc
+from selfrep.book.run import Layout, build_site, figure_count, read_toc
 from tests.book_helpers import (
     REPO,
     chromium,
