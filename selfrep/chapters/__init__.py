@@ -17,7 +17,16 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-from selfrep.chapters.common import KIND_KEYS, claims_table, config_table, decide_no_second_order, generator
+from selfrep.chapters.common import (
+    KIND_KEYS,
+    claims_table,
+    config_table,
+    decide_no_second_order,
+    field_meanings,
+    generator,
+    glue_all,
+    show,
+)
 
 CHAPTERS: dict[str, str] = {
     "01_self_application": "selfrep.chapters.self_application",
@@ -87,6 +96,9 @@ __all__ = [
     "claims_table",
     "config_table",
     "decide_no_second_order",
+    "field_meanings",
     "generator",
+    "glue_all",
     "preset",
+    "show",
 ]

@@ -41,15 +41,24 @@ def claims_table(claims, values, scale: str | None = None):
     return table(claims, values, scale)
 
 
+def field_meanings(cfg) -> dict[str, str]:
+    """{field: meaning} of a chapter config, from each field's dataclass metadata ("meaning")."""
+    import dataclasses
+
+    return {f.name: f.metadata["meaning"] for f in dataclasses.fields(cfg) if "meaning" in f.metadata}
+
+
 def config_table(cfg, meanings: dict[str, str] | None = None):
     """A frozen config as a table (parameter, value[, meaning]) for display in a chapter; values in full,
-    numbers written as the text writes them (1e-5, 10,000; `selfrep.plotting.tables.short_number`)."""
+    numbers written as the text writes them (1e-5, 10,000; `selfrep.plotting.tables.short_number`).
+    The meanings are the fields' metadata ("meaning") unless given."""
     import dataclasses
 
     from selfrep.plotting.tables import short_number, table
 
     rows = [(f.name, short_number(getattr(cfg, f.name))) for f in dataclasses.fields(cfg)]
     df = pd.DataFrame(rows, columns=["parameter", "value"]).set_index("parameter")
+    meanings = field_meanings(cfg) if meanings is None else meanings
     if meanings:
         df["meaning"] = [meanings.get(name, "") for name in df.index]
     return table(df)
