@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "selfrep.book.run",
     "selfrep.book.sweep",
     "selfrep.book.ledger",
+    "selfrep.book.compare",
     "selfrep.perf",
     "selfrep.archsearch.cli",
 )
