@@ -41,7 +41,8 @@ class ChapterDiff:
             return f"{self.chapter}: {self.problem}"
         return (
             f"{self.chapter}: {self.n_values} values, {len(self.changed)} changed, "
-            f"{len(self.missing)} missing, {len(self.added)} added ({len(self.timings)} measured times differ)"
+            f"{len(self.missing)} missing, {len(self.added)} added "
+            f"({len(self.timings)} measured times differ)"
         )
 
 
