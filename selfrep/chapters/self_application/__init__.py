@@ -24,7 +24,6 @@ from selfrep.chapters.self_application.config import (
     PRESETS,
     REDUCTIONS,
     SelfApplicationConfig,
-    meanings,
 )
 from selfrep.chapters.self_application.run import (
     run_identity,
@@ -66,7 +65,6 @@ __all__ = [
     "identity_table",
     "level_key",
     "log_sources",
-    "meanings",
     "pooled_fractions",
     "precision_means",
     "random_nets_table",

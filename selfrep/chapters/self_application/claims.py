@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from selfrep.chapters.self_application.config import CHAPTER, REDUCTIONS
-from selfrep.chapters.self_application.summaries import (
-    falls,
-)
+from selfrep.chapters.self_application.summaries import falls
 from selfrep.claims import Claim, verdict
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import torch
 
+from selfrep.chapters.common import field_meanings
 from selfrep.published import NOISE_LEVELS
 
 CHAPTER = "01_self_application"
@@ -105,14 +105,8 @@ class SelfApplicationConfig:
                 raise ValueError(f"robustness_runs: bad entry {(dtype, procedure, eps)!r}")
 
 
-def meanings(cfg) -> dict[str, str]:
-    """{field: meaning} of a config (an instance or the class), read from its fields' metadata; what
-    the chapter's config table shows beside each value."""
-    return {f.name: f.metadata.get("meaning", "") for f in dataclasses.fields(cfg)}
-
-
-# One line per config field, shown beside the chapter's config table.
-CONFIG_MEANINGS: dict[str, str] = meanings(SelfApplicationConfig)
+# {field: meaning}, from the fields' metadata (what the config table shows beside each value).
+CONFIG_MEANINGS: dict[str, str] = field_meanings(SelfApplicationConfig)
 
 PRESETS = {
     "paper": SelfApplicationConfig(),

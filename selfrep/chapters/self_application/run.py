@@ -15,9 +15,6 @@ from selfrep.operators import self_apply, self_apply_trajectory
 from selfrep.reductions import make_reduction
 
 
-# ------------------------------------------------------------------------------------------------
-# Experiments
-# ------------------------------------------------------------------------------------------------
 def run_trajectories(cfg: SelfApplicationConfig, generator: torch.Generator) -> pd.DataFrame:
     """Fig 1: `trajectory_nets` nets per reduction, self-applied up to `trajectory_steps` times and
     stopped at the first divergent or `trajectory_eps`-fixpoint state; PCA fitted per reduction on

@@ -14,9 +14,6 @@ from selfrep.plotting.tables import short_number, table
 from selfrep.published import logged
 
 
-# ------------------------------------------------------------------------------------------------
-# Summaries
-# ------------------------------------------------------------------------------------------------
 def level_key(zeta: float) -> str:
     """'0' for 1, '9' for 1e-9: the exponent used in glued names (rob_tverge_mean_9)."""
     return str(round(-np.log10(zeta)))

@@ -39,7 +39,6 @@ from selfrep.chapters.self_training.config import (
     TINY_GAIN,
     TRAINED,
     SelfTrainingConfig,
-    meanings,
 )
 from selfrep.chapters.self_training.prose import (
     SENTENCES,
@@ -115,7 +114,6 @@ __all__ = [
     "kind_counts_long",
     "level_key",
     "log_sources",
-    "meanings",
     "pairwise_distances",
     "published_reduction",
     "published_train_config",

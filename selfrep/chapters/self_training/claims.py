@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from selfrep.chapters.self_training.config import (
-    CHAPTER,
-)
-from selfrep.chapters.self_training.summaries import (
-    _eps_text,
-)
+from selfrep.chapters.self_training.config import CHAPTER
+from selfrep.chapters.self_training.summaries import _eps_text
 from selfrep.claims import Claim, verdict
 
 

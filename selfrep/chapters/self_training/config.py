@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 from selfrep.analysis.grid import ENCODINGS
+from selfrep.chapters.common import field_meanings
 from selfrep.nets import ACTIVATIONS
 from selfrep.optim import TrainConfig
 from selfrep.published import NOISE_LEVELS, PUBLISHED_CONFIGS
@@ -138,14 +138,8 @@ class SelfTrainingConfig:
             raise ValueError(f"grid_encodings: unknown {bad} (expected some of {tuple(ENCODINGS)})")
 
 
-def meanings(cfg) -> dict[str, str]:
-    """{field: meaning} of a config (an instance or the class), read from its fields' metadata; what
-    the chapter's config table shows beside each value."""
-    return {f.name: f.metadata.get("meaning", "") for f in dataclasses.fields(cfg)}
-
-
-# One line per config field, shown beside the chapter's config table.
-CONFIG_MEANINGS: dict[str, str] = meanings(SelfTrainingConfig)
+# {field: meaning}, from the fields' metadata (what the config table shows beside each value).
+CONFIG_MEANINGS: dict[str, str] = field_meanings(SelfTrainingConfig)
 
 PRESETS = {
     "paper": SelfTrainingConfig(),

@@ -5,10 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from selfrep.chapters.common import KIND_KEYS
-from selfrep.chapters.self_training.config import (
-    TINY_GAIN,
-    SelfTrainingConfig,
-)
+from selfrep.chapters.self_training.config import TINY_GAIN, SelfTrainingConfig
 from selfrep.published import PUBLISHED_CONFIGS
 
 # Glued sentences whose wording the run decides; the chapter pastes them as plain prose ({glue:md}).

@@ -38,9 +38,6 @@ def weights_of(frame: pd.DataFrame) -> torch.Tensor:
     return torch.tensor(frame[cols].to_numpy(), dtype=torch.float32)
 
 
-# ------------------------------------------------------------------------------------------------
-# Experiments
-# ------------------------------------------------------------------------------------------------
 def run_trajectories(cfg: SelfTrainingConfig, generator: torch.Generator) -> pd.DataFrame:
     """Fig 4: `trajectory_nets` weightwise nets, self-trained `trajectory_epochs` Keras epochs, every
     state recorded; one PCA over all states. One row per state: net, t, pc1, pc2, outcome (at the end,

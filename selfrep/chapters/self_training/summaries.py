@@ -7,10 +7,7 @@ import numpy as np
 import pandas as pd
 
 from selfrep.chapters.common import KIND_KEYS
-from selfrep.chapters.self_training.config import (
-    REDUCTIONS,
-    SelfTrainingConfig,
-)
+from selfrep.chapters.self_training.config import REDUCTIONS, SelfTrainingConfig
 from selfrep.fixpoints import KIND_LABELS
 from selfrep.published import logged
 
@@ -50,9 +47,6 @@ def journal_main_values(frame: pd.DataFrame) -> dict[str, float | int]:
     return v
 
 
-# ------------------------------------------------------------------------------------------------
-# Summaries
-# ------------------------------------------------------------------------------------------------
 def kind_counts(frame: pd.DataFrame, by: list[str], column: str = "kind") -> pd.DataFrame:
     """Counts of every kind (zeros included) per group of `by`, one column per kind label."""
     counts = frame.groupby(by, sort=False)[column].value_counts().unstack(fill_value=0)
