@@ -363,6 +363,7 @@ def test_config_meanings_cover_every_field():
     from selfrep.chapters import self_application
 
     for mod, cfg in ((ch, ch.SelfTrainingConfig), (self_application, self_application.SelfApplicationConfig)):
+        assert all(f.metadata.get("meaning") for f in dataclasses.fields(cfg))  # the config table reads these
         assert set(mod.CONFIG_MEANINGS) == {f.name for f in dataclasses.fields(cfg)}
 
 
