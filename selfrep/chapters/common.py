@@ -102,11 +102,13 @@ def plain_value(name: str, value: object) -> int | float | bool | str:
     raise ValueError(f"{name}: {value!r} is not a plain int, float, bool or str (glue float(x) or x.item())")
 
 
-def glue_all(values: dict[str, object], **context: object) -> None:
+def glue_all(values: dict[str, object], *, prose: dict[str, object] | None = None, **context: object) -> None:
     """The chapter's one glue step: every value (and `context`, e.g. scale and seed) glued for the
     prose ({glue:text}`name`), recorded once as plain JSON for the results file (the book machine
     reads this record, not the printed text), and listed at the end of the notebook in JupyterLab.
-    The cell carries the tag `remove-cell`: the site shows the values where its text cites them."""
+    `prose` ({name: object}) holds rich text glued for {glue:md}`name`, which is not a value: glued
+    after the values, not recorded. The cell carries the tag `remove-cell`: the site shows the values
+    where its text cites them."""
     from IPython.display import HTML, display
     from myst_nb import glue
 
@@ -118,6 +120,8 @@ def glue_all(values: dict[str, object], **context: object) -> None:
     # refuses them in objects
     text = json.dumps(plain)
     display({VALUES_MIME: text, "text/plain": f"{len(plain)} values recorded"}, raw=True)
+    for name, obj in (prose or {}).items():
+        glue(name, obj, display=False)
     frame = pd.DataFrame({"value": [plain[k] for k in plain]}, index=pd.Index(list(plain), name="name"))
     display(
         HTML(

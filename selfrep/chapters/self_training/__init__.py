@@ -46,7 +46,7 @@ from selfrep.chapters.self_training.prose import (
     _bias_difference_text,
     _texts,
     divergence_text,
-    glue_prose,
+    md_sentences,
     share_text,
 )
 from selfrep.chapters.self_training.run import (
@@ -106,7 +106,7 @@ __all__ = [
     "divergence_text",
     "fig6_copies",
     "gain_example_values",
-    "glue_prose",
+    "md_sentences",
     "in_output_range",
     "journal_main_table",
     "journal_main_values",

@@ -35,13 +35,10 @@ class Prose:
         return {"text/markdown": self.text, "text/html": html.escape(self.text), "text/plain": self.text}
 
 
-def glue_prose(values: dict[str, object]) -> None:
-    """Glue each sentence of SENTENCES as `{name}_md` (a Prose, for `{glue:md}`); the plain text stays a
-    value of its own (glued by `glue_all`). Called in the notebook's last cell, beside `glue_all`."""
-    from myst_nb import glue
-
-    for name in SENTENCES:
-        glue(f"{name}_md", Prose(values[name]), display=False)
+def md_sentences(values: dict[str, object]) -> dict[str, Prose]:
+    """Each sentence of SENTENCES as `{name}_md` (a Prose, for `{glue:md}`), for `glue_all(..., prose=)`;
+    the plain text stays a value of its own."""
+    return {f"{name}_md": Prose(values[name]) for name in SENTENCES}
 
 
 def share_text(k: int, n: int) -> str:
