@@ -9,6 +9,7 @@ import json
 import pandas as pd
 import torch
 
+from selfrep.claims import verdict
 from selfrep.fixpoints import KIND_LABELS
 
 # Short keys for the five outcome kinds, used in glued value names ("fig2_weightwise_zero").
@@ -31,7 +32,7 @@ def decide_no_second_order(v) -> tuple[str, str]:
     """Claim 14 ("no higher-order fixpoints"), for any chapter that glues `census_nets` (networks
     classified) and `census_second_order` (second-order fixpoints among them)."""
     n, k = v["census_nets"], v["census_second_order"]
-    return f"{k} second-order fixpoints among {n:,} classified networks", "holds" if k == 0 else "differs"
+    return f"{k} second-order fixpoints among {n:,} classified networks", verdict(k == 0)
 
 
 def claims_table(claims, values, scale: str | None = None):
@@ -70,18 +71,18 @@ def config_table(cfg, meanings: dict[str, str] | None = None):
 VALUES_MIME = "application/vnd.selfrep.values+json"  # the one record of a chapter's values
 
 
-def show(name: str, obj: object) -> object:
+def show(name: str, obj: object) -> None:
     """Show a figure or table in the notebook and glue it under `name` for the site.
 
     In JupyterLab the cell displays `obj`; the book places the glued copy where its text says
     (```{glue:figure} name```). Figure cells carry the tag `remove-output`, so the site shows that
-    glued copy only and nothing twice. Returns `obj`."""
+    glued copy only and nothing twice. Returns None, so that a cell ending in `show(...)` does not
+    display the figure a second time as its value."""
     from IPython.display import display
     from myst_nb import glue
 
     glue(name, obj, display=False)
     display(obj)
-    return obj
 
 
 def plain_value(name: str, value: object) -> int | float | bool | str:
