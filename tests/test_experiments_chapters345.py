@@ -303,6 +303,8 @@ def test_clone_soup_3d_panel_filter():
 
 
 def test_last_attackers_of_a_cluster():
+    from selfrep.chapters.soups.run import _last_attackers
+
     attacks = pd.DataFrame(
         {
             "attacker": [3, 3, 2, 3, 4],
@@ -311,10 +313,10 @@ def test_last_attackers_of_a_cluster():
         }
     )
     members = torch.tensor([True, True, True, False, False, False])
-    out = ch5._last_attackers(attacks, members)
+    out = _last_attackers(attacks, members)
     assert out["cluster_top_attacker_share"] == 2 / 3
     assert math.isclose(out["cluster_top_attacker_error"], 0.3)  # median of 3's two attacks (0.2, 0.4)
-    none = ch5._last_attackers(attacks.iloc[:0], members)
+    none = _last_attackers(attacks.iloc[:0], members)
     assert none == {"cluster_top_attacker_share": 0.0, "cluster_top_attacker_error": 0.0}
 
 

@@ -14,7 +14,7 @@ fixpoints together; we keep them apart.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ import torch
 
 from selfrep.analysis.stats import wilson_interval
 from selfrep.chapters.common import KIND_KEYS, decide_no_second_order
-from selfrep.claims import Claim
+from selfrep.claims import Claim, verdict
 from selfrep.fixpoints import KIND_LABELS, FixpointKind, classify, is_divergent, is_fixpoint
 from selfrep.nets import init_population
 from selfrep.operators import self_apply
@@ -41,14 +41,32 @@ FIXPOINT_LABELS = (KIND_LABELS[FixpointKind.ZERO], KIND_LABELS[FixpointKind.NONZ
 class MixedConfig:
     """Sizes of chapter 4 (paper values in comments; paper-spec §9)."""
 
-    reductions: tuple[str, ...] = REDUCTIONS
-    trains: tuple[int, ...] = MIXED_TRAINS  # T = 0, 50, ..., 500 Keras epochs between self-applications
-    nets: int = 20  # 20 fresh nets per (reduction, T)
-    replicates: int = 5  # beyond the paper: independent repetitions (replicate 0 is the paper's run)
-    rounds: int = 4  # up to 4 self-applications
-    eps: float = 1e-4  # the Keras code's ε
-    lr: float = 0.01  # Keras SGD
-    init: str = "glorot"
+    reductions: tuple[str, ...] = field(default=REDUCTIONS, metadata={"meaning": "network types"})
+    # T = 0, 50, ..., 500 Keras epochs between self-applications
+    trains: tuple[int, ...] = field(
+        default=MIXED_TRAINS,
+        metadata={"meaning": "T: Keras self-training epochs after each self-application"},
+    )
+    # 20 fresh nets per (reduction, T)
+    nets: int = field(
+        default=20, metadata={"meaning": "fresh networks per network type and T (the paper's 20)"}
+    )
+    # beyond the paper: independent repetitions (replicate 0 is the paper's run)
+    replicates: int = field(
+        default=5,
+        metadata={
+            "meaning": "independent repetitions of `nets` (beyond the paper; repetition 0 is the paper's run)"
+        },
+    )
+    # up to 4 self-applications
+    rounds: int = field(
+        default=4, metadata={"meaning": "at most this many rounds of one self-application and T epochs"}
+    )
+    # the Keras code's ε
+    eps: float = field(default=1e-4, metadata={"meaning": "ε of the fixpoint test (the Keras code's)"})
+    # Keras SGD
+    lr: float = field(default=0.01, metadata={"meaning": "learning rate (Keras SGD)"})
+    init: str = field(default="glorot", metadata={"meaning": "initialisation of fresh nets"})
 
     def __post_init__(self) -> None:
         for name in ("nets", "replicates", "rounds"):
@@ -60,17 +78,6 @@ class MixedConfig:
         if not self.reductions or bad:
             raise ValueError(f"reductions: unknown {bad} (expected some of {REDUCTIONS})")
 
-
-MEANINGS: dict[str, str] = {
-    "reductions": "network types",
-    "trains": "T: Keras self-training epochs after each self-application",
-    "nets": "fresh networks per network type and T (the paper's 20)",
-    "replicates": "independent repetitions of `nets` (beyond the paper; repetition 0 is the paper's run)",
-    "rounds": "at most this many rounds of one self-application and T epochs",
-    "eps": "ε of the fixpoint test (the Keras code's)",
-    "lr": "learning rate (Keras SGD)",
-    "init": "initialisation of fresh nets",
-}
 
 PRESETS = {
     "paper": MixedConfig(),
@@ -310,7 +317,7 @@ def _decide_p10a(v):
         f"{v['agg_zero_rounds_median']:.0f} self-applications), at most {agg_nz:.0%} non-zero at any T"
     )
     ok = agg_zero >= 0.8 and agg_nz == 0 and abs(agg_trend) <= 0.1
-    return text, "holds" if ok else "differs"
+    return text, verdict(ok)
 
 
 def _decide_p10b(v):
@@ -319,7 +326,7 @@ def _decide_p10b(v):
         f"fixpoints ≥ 90 % first at T = {t90} (authors' log: T = {v['log_wei_first_90']}; mean {after:.0%} "
         f"from there on; {v['wei_nonzero_high_t']:.0%} non-zero at T ≥ 300)"
     )
-    return text, "holds" if 200 <= t90 <= 350 and after >= 0.85 else "differs"
+    return text, verdict(200 <= t90 <= 350 and after >= 0.85)
 
 
 CLAIMS: list[Claim] = [
