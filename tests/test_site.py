@@ -80,7 +80,7 @@ def check_site(layout: Layout) -> None:
     scales = {json.loads(p.read_text())["scale"] for p in layout.results.glob("*.json")}
     for page in html.rglob("*.html"):
         text = page.read_text()
-        if "<body" in text and 'http-equiv="refresh"' not in text:
+        if "_static" not in page.relative_to(html).parts and 'http-equiv="refresh"' not in text.lower():
             assert any(f"Built at scale {s}" in text for s in scales), f"{page.name}: no build banner"
         if not (cfg.get("repository") or {}).get("url"):
             assert "repository-button" not in text, page.name

@@ -2,7 +2,7 @@
 
     selfrep sweep [CHAPTER ...] --seeds 0-19 --scale {ci,paper} [--scheduler ADDRESS] [--workers N]
 
-Each (chapter, seed) is one task: `selfrep.book.run_chapter`, the runner of `selfrep run`, executing the
+Each (chapter, seed) is one task: `selfrep.book.run.run_chapter`, the runner of `selfrep run`, executing the
 chapter in a fresh Jupyter kernel into the task's own build folder
 
     _build/sweeps/<scale>/seed-<N>/{executed,results,failed}/      (a Layout of its own)
