@@ -12,7 +12,7 @@ import sys
 
 # Modules that contribute subcommands, in the order `selfrep --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "selfrep.book.run",
+    "selfrep.book.commands",
     "selfrep.book.sweep",
     "selfrep.book.ledger",
     "selfrep.book.compare",

@@ -8,7 +8,8 @@ import math
 import pytest
 import yaml
 
-from selfrep.book.run import chapter_stems, declared_parameters, toc_files
+from selfrep.book.layout import chapter_stems, toc_files
+from selfrep.book.parameters import declared_parameters
 from selfrep.chapters import CHAPTERS, all_claims
 from selfrep.claims import assess
 from tests.book_helpers import REPO

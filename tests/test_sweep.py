@@ -15,8 +15,9 @@ import selfrep.book.ledger as ledger_mod
 import selfrep.chapters as chapters_mod
 import selfrep.claims as claims_mod
 from selfrep.book import stability as st
+from selfrep.book.layout import Layout
+from selfrep.book.report import report_markdown
 from selfrep.book.results import THREAD_ENV_VARS
-from selfrep.book.run import Layout, report_markdown
 from selfrep.book.sweep import parse_seeds, run_sweep
 from selfrep.claims import Claim, at_least
 from selfrep.cli import main

@@ -11,10 +11,11 @@ Schema (one JSON object per chapter):
     cpu_s        CPU seconds of the kernel process (user + system)
     environment  {python, platform, machine, cpu_count, torch_threads, OMP_NUM_THREADS, ...}
     parameters   the parameters injected into the notebook ({} when it declares none)
-    figures      number of outputs carrying an image
+    figures      number of figures the site shows (glued ones, and displayed ones the site keeps)
     backends     [{requested, ran, reason}]: which operator backend ran in the kernel, and why
                  (selfrep.kernels.note_backend; [] when the chapter used no population operator)
-    cache_key    sha256 of notebook + selfrep sources + parameters + scale + seed + versions
+    cache_key    sha256 of the notebook, the selfrep sources it depends on, parameters, scale,
+                 seed and versions (selfrep.book.cache)
     outputs      {notebook_sha256, values_sha256}: digests of the executed notebook and of `values`;
                  a cached entry whose outputs no longer match is re-executed
     executed_at  UTC time the execution finished (ISO 8601)
@@ -29,7 +30,7 @@ import json
 import os
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -126,3 +127,15 @@ def load_results(results_dir: Path, chapters: list[str] | None = None) -> dict[s
             f"results: no results files in {results_dir} (run `selfrep run` or `selfrep build`)"
         )
     return {p.stem: read_results_file(p) for p in files}
+
+
+def backend_summary(backends: Iterable[Mapping[str, str]]) -> str:
+    """'compiled', 'eager', 'compiled, eager (compiled requested: no C compiler)', or '—' (none used)."""
+    parts: list[str] = []
+    for b in backends:
+        ran = str(b.get("ran", "?"))
+        if b.get("requested") != ran:
+            ran += f" ({b.get('requested')} requested: {b.get('reason', '')})"
+        if ran not in parts:
+            parts.append(ran)
+    return ", ".join(parts) or "—"

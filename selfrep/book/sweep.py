@@ -2,7 +2,7 @@
 
     selfrep sweep [CHAPTER ...] --seeds 0-19 --scale {ci,paper} [--scheduler ADDRESS] [--workers N]
 
-Each (chapter, seed) is one task: `selfrep.book.run_chapter`, the runner of `selfrep run`, executing the
+Each (chapter, seed) is one task: `selfrep.book.run.run_chapter`, the runner of `selfrep run`, executing the
 chapter in a fresh Jupyter kernel into the task's own build folder
 
     _build/sweeps/<scale>/seed-<N>/{executed,results,failed}/      (a Layout of its own)
@@ -40,21 +40,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from selfrep.book.cache import cached_result, chapter_key, source_digest
+from selfrep.book.layout import Layout, chapter_stems, check_build_folder, check_toc_lists, resolve_chapters
+from selfrep.book.parameters import chapter_parameters
 from selfrep.book.results import THREAD_ENV_VARS
-from selfrep.book.run import (
-    DEFAULT_SCALE,
-    ChapterFailed,
-    Layout,
-    cached_result,
-    chapter_key,
-    chapter_parameters,
-    chapter_stems,
-    check_build_folder,
-    check_toc_lists,
-    resolve_chapters,
-    run_chapter,
-    source_digest,
-)
+from selfrep.book.run import DEFAULT_SCALE, ChapterFailed, run_chapter
 from selfrep.book.stability import FORMAT, summarize, sweep_path
 from selfrep.chapters import check_scale
 from selfrep.files import fix_mode, write_json_atomic
