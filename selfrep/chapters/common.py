@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 import pandas as pd
 import torch
@@ -63,6 +64,17 @@ def config_table(cfg, meanings: dict[str, str] | None = None):
     if meanings:
         df["meaning"] = [meanings.get(name, "") for name in df.index]
     return table(df)
+
+
+class Stopwatch:
+    """Wall seconds since it was made: the chapter's `chapter_wall_s` (a timing, different every run)."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    @property
+    def wall_s(self) -> float:
+        return time.perf_counter() - self.started
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from selfrep.archsearch.bench import Bench
-from selfrep.archsearch.space import ACTIVATIONS
+from selfrep.archsearch.space import SPACE_ACTIVATIONS
 
 ACT_COLORS = {"relu": "#1f77b4", "tanh": "#2ca02c", "sigmoid": "#d62728"}
 METHOD_STYLE = {
@@ -44,15 +44,15 @@ def landscape(bench: Bench) -> Figure:
     ax = fig.subplots(2, 2).ravel()
     bins = np.linspace(0, 1, 51)
     ax[0].hist(
-        [df.loc[df["activation"] == a, "val_acc"] for a in ACTIVATIONS],
+        [df.loc[df["activation"] == a, "val_acc"] for a in SPACE_ACTIVATIONS],
         bins=bins,
         stacked=True,
-        color=[ACT_COLORS[a] for a in ACTIVATIONS],
-        label=list(ACTIVATIONS),
+        color=[ACT_COLORS[a] for a in SPACE_ACTIVATIONS],
+        label=list(SPACE_ACTIVATIONS),
     )
     ax[0].set(xlabel="validation accuracy\n(mean of seeds)", ylabel="architectures", title="(a) landscape")
     ax[0].legend(frameon=False, fontsize=FS, loc="upper left")
-    for a in ACTIVATIONS:
+    for a in SPACE_ACTIVATIONS:
         g = df[df["activation"] == a].groupby("depth")["val_acc"]
         ax[1].plot(g.mean().index, g.mean(), "o-", color=ACT_COLORS[a], label=a)
         ax[1].plot(g.max().index, g.max(), "^--", color=ACT_COLORS[a], alpha=0.7)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-ACTIVATIONS: dict[str, object] = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
+ACTIVATION_FNS: dict[str, object] = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
 
 def derive_seed(*keys: int) -> int:
@@ -41,9 +41,9 @@ def generator(*keys: int) -> torch.Generator:
 
 def activation(name: str):
     """The activation function called `name` ("relu", "tanh" or "sigmoid")."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation: unknown {name!r} (expected one of {', '.join(ACTIVATIONS)})")
-    return ACTIVATIONS[name]
+    if name not in ACTIVATION_FNS:
+        raise ValueError(f"activation: unknown {name!r} (expected one of {', '.join(ACTIVATION_FNS)})")
+    return ACTIVATION_FNS[name]
 
 
 def mlp_forward(

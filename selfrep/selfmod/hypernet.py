@@ -39,7 +39,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from selfrep.archsearch.data import Digits, load_digits_split
-from selfrep.archsearch.space import ACTIVATIONS, N_IN, N_OUT, ArchConfig
+from selfrep.archsearch.space import N_IN, N_OUT, SPACE_ACTIVATIONS, ArchConfig
 from selfrep.selfmod.common import (
     batches,
     derive_seed,
@@ -49,7 +49,7 @@ from selfrep.selfmod.common import (
 )
 
 E4_TAG = 4
-ACTS: tuple[str, ...] = ACTIVATIONS
+ACTS: tuple[str, ...] = SPACE_ACTIVATIONS
 MAX_WIDTH = 128
 TOKEN_DIM = 10
 

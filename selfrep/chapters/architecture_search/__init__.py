@@ -40,7 +40,6 @@ from selfrep.chapters.architecture_search.run import (
     E1Result,
     E2Result,
     E3Result,
-    Stopwatch,
     l2_path_values,
     landscape_values,
     optuna_text,
@@ -62,6 +61,7 @@ from selfrep.chapters.architecture_search.tables import (
     strategy_table,
 )
 from selfrep.chapters.architecture_search.values import measured, values, with_pp
+from selfrep.chapters.common import Stopwatch
 
 __all__ = [
     "ANSWERS",

@@ -19,19 +19,8 @@ from scipy import stats
 from selfrep.archsearch import hpo, predictors, search
 from selfrep.archsearch.bench import Bench, verify_slice
 from selfrep.archsearch.data import load_digits_split
-from selfrep.archsearch.space import ACTIVATIONS, grid_configs
+from selfrep.archsearch.space import SPACE_ACTIVATIONS, grid_configs
 from selfrep.chapters.architecture_search.config import DEFAULT_MLPS, METHOD_KEYS, RESTRICTED, Chapter06Config
-
-
-class Stopwatch:
-    """Wall seconds since it was made: the chapter's `chapter_wall_s` (a timing, different every run)."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-
-    @property
-    def wall_s(self) -> float:
-        return time.perf_counter() - self.started
 
 
 def _f(x) -> float:
@@ -84,7 +73,7 @@ def landscape_values(bench: Bench) -> dict[str, float]:
     out["e0_frac_within_1sd"] = _f((v >= v.max() - out["e0_seed_sd_top10"]).mean())
     out["e0_frac_within_2sd"] = _f((v >= v.max() - 2 * out["e0_seed_sd_top10"]).mean())
     acts = np.array([c.activation for c in bench.configs])
-    for a in ACTIVATIONS:
+    for a in SPACE_ACTIVATIONS:
         out[f"e0_mean_{a}"] = _f(v[acts == a].mean())
     b = bench.meta.get("build", {})
     if "cpu_s" in b and "wall_s" in b:  # absent for tables built by hand (e.g. `synthetic_bench`)

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 from selfrep.chapters.architecture_search.claims import answer_values, expected_values, verdict_values
 from selfrep.chapters.architecture_search.config import Chapter06Config, config_values
-from selfrep.chapters.architecture_search.run import E0Result, E1Result, E2Result, E3Result, Stopwatch
+from selfrep.chapters.architecture_search.run import E0Result, E1Result, E2Result, E3Result
+from selfrep.chapters.common import Stopwatch
 
 
 def with_pp(values: Mapping[str, float]) -> dict[str, float]:

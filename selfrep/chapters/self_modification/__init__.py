@@ -18,6 +18,7 @@ Submodules: config (config, presets, anchors), run (the timed experiments), valu
 claims (claims and verdicts), text (answers and phrases for prose), tables (tables for the page).
 """
 
+from selfrep.chapters.common import Stopwatch
 from selfrep.chapters.self_modification.claims import (
     CLAIMS,
     claims_table,
@@ -33,7 +34,6 @@ from selfrep.chapters.self_modification.config import (
 )
 from selfrep.chapters.self_modification.run import (
     Result,
-    Stopwatch,
     preservation_check,
     run_e4,
     run_e5,

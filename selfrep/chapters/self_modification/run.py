@@ -7,7 +7,6 @@ numbers the prose cites.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -36,17 +35,6 @@ def preservation_check(seed: int = 0, n_checks: int = 20) -> float:
         for net in (wide, deep):
             worst = max(worst, float((mlp_forward(net, x) - y0).abs().max()))
     return worst
-
-
-class Stopwatch:
-    """Wall seconds since it was made: the chapter's `chapter_wall_s` (a timing, different every run)."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-
-    @property
-    def wall_s(self) -> float:
-        return time.perf_counter() - self.started
 
 
 @dataclass

@@ -17,7 +17,8 @@ from selfrep.selfmod.lottery import lottery_summary
 from selfrep.selfmod.serann import BITS, SerannConfig, slopes
 
 if TYPE_CHECKING:  # run.py calls the e*_values below
-    from selfrep.chapters.self_modification.run import Result, Stopwatch
+    from selfrep.chapters.common import Stopwatch
+    from selfrep.chapters.self_modification.run import Result
 
 
 def _se(x: np.ndarray) -> float:
