@@ -1,7 +1,5 @@
-"""Figures of chapter 6: data in, matplotlib Figure out (never saved or shown here).
-
-Figures are built on `matplotlib.figure.Figure` directly, not through pyplot, so a notebook shows each one
-once (as the cell's value) and no global pyplot state is touched."""
+"""Figures of chapter 6 (architecture search): data in, matplotlib Figure out (never saved or shown here);
+built as Figure objects in the book's style (selfrep.plotting.style, COMPACT fonts)."""
 
 from __future__ import annotations
 
@@ -13,6 +11,7 @@ from matplotlib.figure import Figure
 
 from selfrep.archsearch.bench import Bench
 from selfrep.archsearch.space import SPACE_ACTIVATIONS
+from selfrep.plotting.style import COMPACT, WIDTH, styled
 
 ACT_COLORS = {"relu": "#1f77b4", "tanh": "#2ca02c", "sigmoid": "#d62728"}
 METHOD_STYLE = {
@@ -26,14 +25,11 @@ METHOD_STYLE = {
 }
 
 
-WIDTH = 7.2  # inches: the book column
-FS = 9  # smallest font size (legends)
-
-
 def _style(method: str) -> tuple[str, str]:
     return METHOD_STYLE.get(method, (None, "-"))
 
 
+@styled(COMPACT)
 def landscape(bench: Bench) -> Figure:
     """(a) histogram of mean validation accuracy by activation; (b) mean and max validation accuracy by depth
     and activation; (c) seed 0 vs seed 1 for every distinct architecture, top 10 % marked; (d) the top 10 %
@@ -51,7 +47,7 @@ def landscape(bench: Bench) -> Figure:
         label=list(SPACE_ACTIVATIONS),
     )
     ax[0].set(xlabel="validation accuracy\n(mean of seeds)", ylabel="architectures", title="(a) landscape")
-    ax[0].legend(frameon=False, fontsize=FS, loc="upper left")
+    ax[0].legend(frameon=False, loc="upper left")
     for a in SPACE_ACTIVATIONS:
         g = df[df["activation"] == a].groupby("depth")["val_acc"]
         ax[1].plot(g.mean().index, g.mean(), "o-", color=ACT_COLORS[a], label=a)
@@ -64,13 +60,13 @@ def landscape(bench: Bench) -> Figure:
         title="(b) by depth and activation",
         xticks=sorted(df["depth"].unique()),
     )
-    ax[1].legend(frameon=False, fontsize=FS, ncol=2, loc="lower left")
+    ax[1].legend(frameon=False, ncol=2, loc="lower left")
     top = df["val_acc"] >= df["val_acc"].quantile(0.9)
     s0, s1 = f"val_s{bench.seeds[0]}", f"val_s{bench.seeds[1]}"
     ax[2].scatter(df.loc[~top, s0], df.loc[~top, s1], s=5, alpha=0.4, color="#999999", label="others")
     ax[2].scatter(df.loc[top, s0], df.loc[top, s1], s=6, alpha=0.7, color="#d62728", label="top 10 %")
     ax[2].plot([0, 1], [0, 1], color="k", lw=0.6)
-    ax[2].legend(frameon=False, fontsize=FS, loc="upper left")
+    ax[2].legend(frameon=False, loc="upper left")
     ax[3].scatter(df.loc[top, s0], df.loc[top, s1], s=8, alpha=0.6, color="#d62728")
     lo = df.loc[top, [s0, s1]].min().min()
     ax[3].plot([lo, 1], [lo, 1], color="k", lw=0.6)
@@ -90,6 +86,7 @@ def _band(ax, x, g: pd.DataFrame, value: str, method: str, label: str | None = N
     ax.fill_between(q.index, q[0.25], q[0.75], color=color, alpha=0.15)
 
 
+@styled(COMPACT)
 def anytime(curves: pd.DataFrame, reference: dict[str, float], n_seconds: int = 60) -> Figure:
     """Median and IQR (over repeats) of the incumbent's test accuracy against evaluations and against charged
     training CPU seconds; the oracle and the random-average architecture as reference lines."""
@@ -120,12 +117,13 @@ def anytime(curves: pd.DataFrame, reference: dict[str, float], n_seconds: int = 
         title="(b) against charged compute",
     )
     handles, labels = ax[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False, fontsize=FS)
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     lo = curves.groupby("method")["test_acc"].quantile(0.25).min()
     ax[0].set_ylim(max(lo - 0.01, 0), reference["oracle_test"] + 0.004)
     return fig
 
 
+@styled(COMPACT)
 def regret_ecdf(curves: pd.DataFrame, reference: dict[str, float], budget: int) -> Figure:
     """ECDF over repeats of the test regret (oracle - incumbent test accuracy) after `budget` evaluations."""
     fig = Figure(figsize=(6.5, 4.2), layout="constrained")
@@ -141,10 +139,11 @@ def regret_ecdf(curves: pd.DataFrame, reference: dict[str, float], budget: int) 
         title="regret distribution",
     )
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=FS)
+    ax.legend(frameon=False)
     return fig
 
 
+@styled(COMPACT)
 def space_vs_strategy(summary: pd.DataFrame) -> Figure:
     """Mean ± SE incumbent test accuracy against budget for each (space, strategy)."""
     fig = Figure(figsize=(6.5, 4.2), layout="tight")
@@ -153,10 +152,11 @@ def space_vs_strategy(summary: pd.DataFrame) -> Figure:
         ax.errorbar(g["budget"], g["mean"], yerr=g["se"], marker="o", capsize=3, label=m)
     ax.set(xlabel="evaluations", ylabel="incumbent test accuracy (mean ± SE)", title="space vs strategy")
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=FS)
+    ax.legend(frameon=False)
     return fig
 
 
+@styled(COMPACT)
 def hpo_scatter(trials: pd.DataFrame, importance: pd.Series) -> Figure:
     """Validation accuracy of every live trial against each hyperparameter (grid vs random), and the
     variance share of each hyperparameter's main effect."""
@@ -175,7 +175,7 @@ def hpo_scatter(trials: pd.DataFrame, importance: pd.Series) -> Figure:
         )
         ax[j].set_ylim(max(trials["val_acc"].min() - 0.02, 0), 1)
         ax[j].grid(alpha=0.3)
-    ax[0].legend(frameon=False, fontsize=FS, loc="lower left")
+    ax[0].legend(frameon=False, loc="lower left")
     ax[3].bar(
         [names.get(h, h).replace(" ", "\n") for h in importance.index],
         importance.values,
@@ -185,6 +185,7 @@ def hpo_scatter(trials: pd.DataFrame, importance: pd.Series) -> Figure:
     return fig
 
 
+@styled(COMPACT)
 def l2_curves(history: pd.DataFrame) -> Figure:
     """(a) the L2 coefficient over training per mode (log scale; mean over seeds); (b) validation loss."""
     fig = Figure(figsize=(WIDTH, 6.6), layout="constrained")
@@ -199,10 +200,11 @@ def l2_curves(history: pd.DataFrame) -> Figure:
     ax[1].set(yscale="log", xlabel="epoch", ylabel="validation loss", title="(b) validation loss")
     for a in ax:
         a.grid(alpha=0.3)
-        a.legend(frameon=False, fontsize=FS)
+        a.legend(frameon=False)
     return fig
 
 
+@styled(COMPACT)
 def predictor_curves(
     curve_summary: pd.DataFrame,
     proxy_summary: pd.DataFrame,
@@ -247,10 +249,11 @@ def predictor_curves(
     for a in ax:
         a.grid(alpha=0.3)
     handles, labels = ax[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False, fontsize=FS)
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     return fig
 
 
+@styled(COMPACT)
 def extrapolation_bars(summary: pd.DataFrame) -> Figure:
     """Kendall tau and MAE of each predictor when extrapolating (shallow -> deep) vs interpolating."""
     fig = Figure(figsize=(WIDTH, 4.0), layout="constrained")
@@ -266,5 +269,5 @@ def extrapolation_bars(summary: pd.DataFrame) -> Figure:
         a.set_xlabel("predictor")
         a.get_legend().remove()
     handles, labels = ax[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False, fontsize=FS)
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
     return fig

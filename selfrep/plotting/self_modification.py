@@ -1,41 +1,16 @@
-"""Figures of chapter 6, part 2: data in, matplotlib Figure out (never saved, never shown).
-
-Each figure is closed before it is returned, so a notebook cell that returns it displays it exactly
-once.
-"""
+"""Figures of chapter 6b (self-modification): data in, matplotlib Figure out (never saved, never shown);
+built as Figure objects in the book's style (selfrep.plotting.style, COMPACT fonts)."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-# The book column is ~7 in wide: every figure is <= 7.5 in wide, with fonts >= 9 pt.
-STYLE = {
-    "font.size": 10,
-    "axes.titlesize": 10,
-    "axes.labelsize": 10,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "legend.fontsize": 9,
-}
-
-
-def _styled(fn: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Build the figure under STYLE (fonts are fixed when each text object is created)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs) -> Figure:
-        with plt.rc_context(STYLE):
-            return fn(*args, **kwargs)
-
-    return wrapper
-
+from selfrep.plotting.style import COMPACT, styled
 
 SPLITS = ("in-distribution", "deeper", "wider", "other activation")
 POLICY_COLORS = {"evolved": "C0", "gen0": "C8", "blind": "C9", "random": "C1", "noop": "C7", "rule": "C2"}
@@ -57,7 +32,7 @@ COND_LABELS = {
 }
 
 
-@_styled
+@styled(COMPACT)
 def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
     """E4: 0-step test accuracy per split for the chain GHN, the MLP hypernet and the token
     ablations, each
@@ -72,7 +47,8 @@ def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
         ("gru", "shuffled", "GHN, shuffled tokens"),
         ("gru", "constant", "GHN, constant tokens"),
     ]
-    fig, ax = plt.subplots(figsize=(7.2, 4.2))
+    fig = Figure(figsize=(7.2, 4.2))
+    ax = fig.subplots()
     width = 0.2
     rng = np.random.default_rng(0)  # jitter of the dots only
     for j, (enc, tok, name) in enumerate(models):
@@ -97,17 +73,17 @@ def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
     # legend above the axes: inside it would cover the bars
     ax.legend(ncol=2, loc="lower center", bbox_to_anchor=(0.5, 1.01), frameon=False)
     fig.tight_layout()
-    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
-@_styled
+@styled(COMPACT)
 def ghn_curves(res: Mapping[str, pd.DataFrame]) -> Figure:
     """E4: test accuracy vs Adam steps from random init and from the GHN's prediction (mean and
     min-max over
     architectures), one panel per split."""
     c = res["curves"]
-    fig, axes = plt.subplots(2, 2, figsize=(7, 5.4), sharey=True, sharex=True)
+    fig = Figure(figsize=(7, 5.4))
+    axes = fig.subplots(2, 2, sharey=True, sharex=True)
     for ax, split in zip(axes.flat, SPLITS, strict=True):
         for init, color, name in (("random", "C1", "random init"), ("ghn", "C0", "GHN init")):
             d = c[(c["split"] == split) & (c["init"] == init)]
@@ -124,11 +100,10 @@ def ghn_curves(res: Mapping[str, pd.DataFrame]) -> Figure:
         ax.set_ylabel("test accuracy")
     axes[0][0].legend(loc="lower right")
     fig.tight_layout()
-    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
-@_styled
+@styled(COMPACT)
 def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, evo_run: int = 0) -> Figure:
     """E5: width of each layer vs edit round for the first `n` test seeds of one policy (stacked
     bars: one
@@ -137,9 +112,8 @@ def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, e
     if policy in ("evolved", "blind"):
         t = t[t["evo_run"] == evo_run]
     seeds = sorted(t["test_seed"].unique())[:n]
-    fig, axes = plt.subplots(
-        len(seeds), 1, figsize=(7, 2.5 * len(seeds) + 0.6), sharex=True, sharey=True, squeeze=False
-    )
+    fig = Figure(figsize=(7, 2.5 * len(seeds) + 0.6))
+    axes = fig.subplots(len(seeds), 1, sharex=True, sharey=True, squeeze=False)
     # one val-accuracy range for all panels, from the data: the floor is the lowest value shown,
     # rounded down to 0.05, so no point is clipped (early rounds of small nets can be far below)
     acc = t[t["test_seed"].isin(seeds)]["val_acc"].to_numpy(dtype=float)
@@ -179,15 +153,15 @@ def edit_trajectories(traj: pd.DataFrame, policy: str = "evolved", n: int = 3, e
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, ncol=4, loc="upper center", frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
-    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
-@_styled
+@styled(COMPACT)
 def edit_policies(episodes: pd.DataFrame, refs: Mapping[str, float]) -> Figure:
     """E5: final test accuracy vs parameters for every policy (one dot per episode), with the static
     baselines of the bench as horizontal lines (`refs`: label -> test accuracy)."""
-    fig, ax = plt.subplots(figsize=(7, 5.6))
+    fig = Figure(figsize=(7, 5.6))
+    ax = fig.subplots()
     rng = np.random.default_rng(0)  # jitter only
     for pol, color in POLICY_COLORS.items():
         e = episodes[episodes["policy"] == pol]
@@ -208,14 +182,14 @@ def edit_policies(episodes: pd.DataFrame, refs: Mapping[str, float]) -> Figure:
     ax.set_ylabel("test accuracy")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     fig.tight_layout()
-    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
-@_styled
+@styled(COMPACT)
 def edit_evolution(evolution: pd.DataFrame) -> Figure:
     """E5: fitness of the head population per generation (best and mean, each evolution run)."""
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig = Figure(figsize=(6, 3.6))
+    ax = fig.subplots()
     for r, d in evolution.groupby("evo_run"):
         g = d.groupby("generation")["fitness"]
         ax.plot(g.max().index, g.max(), "-", color=f"C{r}", label=f"run {r}: best")
@@ -225,11 +199,10 @@ def edit_evolution(evolution: pd.DataFrame) -> Figure:
     ax.set_ylabel("fitness\n(val acc − α log10 params)")
     ax.legend(ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
-    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
-@_styled
+@styled(COMPACT)
 def lottery(df: pd.DataFrame, epochs: int | None = None) -> Figure:
     """E6: against the fraction of weights remaining, for tickets, re-initialised tickets and
     random masks
@@ -239,7 +212,8 @@ def lottery(df: pd.DataFrame, epochs: int | None = None) -> Figure:
     early-stop
     epoch. `epochs` (the training length) marks, in (c), the value a run that never reached 95 %
     is counted as (epochs + 1)."""
-    fig, axes = plt.subplots(2, 2, figsize=(7.2, 6.4), sharex=True)
+    fig = Figure(figsize=(7.2, 6.4))
+    axes = fig.subplots(2, 2, sharex=True)
     labels = {
         "ticket": "winning ticket (rewind to θ0)",
         "reinit": "same mask, random re-init",
@@ -286,11 +260,10 @@ def lottery(df: pd.DataFrame, epochs: int | None = None) -> Figure:
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, ncol=2, loc="upper center", frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.9))
-    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
 
 
-@_styled
+@styled(COMPACT)
 def serann(gens: pd.DataFrame, metrics: Sequence[tuple[str, str]] | None = None) -> Figure:
     """E7: population metrics per generation for each condition (mean and SD band over repeats)."""
     metrics = metrics or [
@@ -301,7 +274,8 @@ def serann(gens: pd.DataFrame, metrics: Sequence[tuple[str, str]] | None = None)
         ("loss_balance", "mean loss balance λ"),
         ("survival", "viable fraction"),
     ]
-    fig, axes = plt.subplots(3, 2, figsize=(7.2, 8), sharex=True)
+    fig = Figure(figsize=(7.2, 8))
+    axes = fig.subplots(3, 2, sharex=True)
     for ax, (m, name) in zip(axes.flat, metrics, strict=True):
         for cond, d in gens.groupby("condition"):
             g = d.groupby("generation")[m]
@@ -316,5 +290,4 @@ def serann(gens: pd.DataFrame, metrics: Sequence[tuple[str, str]] | None = None)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, ncol=2, loc="upper center", frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.93))
-    plt.close(fig)  # displayed once, by the cell that returns it
     return fig
