@@ -323,7 +323,8 @@ def claims_frame(claims: Iterable[Claim], values: Mapping[str, object], scale: s
     """A chapter's claims decided on its glued `values`, as a DataFrame: index `id`; columns claim,
     paper, measured, verdict, rule (how the verdict follows from the numbers), and `expected` (the
     verdict recorded for `scale`, which `selfrep claims --check` compares against) when a scale is
-    given. Claims whose values are not all present are left out."""
+    given. Claims whose values are not all present are left out. Each claim is decided by `assess`, the
+    one function behind this table, `selfrep claims` and the reproducibility page."""
     import pandas as pd
 
     cols = ["id", "claim", "paper", "measured", "verdict", "rule"] + (["expected"] if scale else [])
@@ -331,13 +332,13 @@ def claims_frame(claims: Iterable[Claim], values: Mapping[str, object], scale: s
     for c in claims:
         if not all(u in values for u in c.uses):
             continue
-        measured, verdict = c.decide(values)
+        a = assess(c, {"scale": scale or "", "values": values})
         row = {
             "id": c.id,
             "claim": c.statement,
             "paper": c.paper,
-            "measured": measured,
-            "verdict": verdict,
+            "measured": a.measured,
+            "verdict": a.verdict or "—",
             "rule": c.rule,
         }
         if scale:
