@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SCALE  ?= paper
+JOBS   ?= 1
 STAMP  := $(VENV)/.installed
 
 .PHONY: install test test-fast book bench archsearch-bench lint clean
@@ -13,7 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
+# The Jupyter kernel "Python (selfrep)" (this venv's interpreter) that the chapter notebooks declare:
+# any JupyterLab on the machine can then rerun a chapter. `selfrep run` does not need it.
 install: $(STAMP)
+	$(BIN)/python -m ipykernel install --user --name selfrep --display-name "Python (selfrep)" >/dev/null
 
 test: install           ## unit tests + every chapter executed at ci scale
 	$(BIN)/python -m pytest -q
@@ -21,8 +25,8 @@ test: install           ## unit tests + every chapter executed at ci scale
 test-fast: install      ## unit tests only
 	$(BIN)/python -m pytest -q -m "not book and not slow"
 
-book: install           ## execute every chapter at SCALE (ci|paper) and build _build/html
-	$(BIN)/selfrep build --scale $(SCALE)
+book: install           ## execute every chapter at SCALE (ci|paper), JOBS at a time, and build _build/html
+	$(BIN)/selfrep build --scale $(SCALE) --jobs $(JOBS)
 
 bench: install
 	$(BIN)/selfrep bench

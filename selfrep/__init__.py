@@ -36,21 +36,10 @@ from selfrep.fixpoints import (  # noqa: E402
     is_zero,
 )
 from selfrep.nets import ACTIVATIONS, Arch, forward, identity_fixpoint, init_population  # noqa: E402
-from selfrep.operators import (  # noqa: E402
-    TrainConfig,
-    TrainState,
-    add_noise,
-    attack,
-    fit_pairs,
-    learn_from,
-    self_apply,
-    self_apply_trajectory,
-    self_train,
-    self_train_trajectory,
-    train_init,
-    train_step,
-)
+from selfrep.operators import add_noise, attack, self_apply, self_apply_trajectory  # noqa: E402
+from selfrep.optim import TrainConfig, TrainState, train_init  # noqa: E402
 from selfrep.reductions import REDUCTIONS, Aggregating, Recurrent, Weightwise, make_reduction  # noqa: E402
+from selfrep.training import fit_pairs, learn_from, self_train, self_train_trajectory, train_step  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -15,6 +15,15 @@ VERDICTS: tuple[str, ...] = ("holds", "partly", "differs")
 Decision = tuple[str, str]  # (measured, as text; verdict)
 
 
+def verdict(holds: bool, partly: bool = False) -> str:
+    """The one ladder every rule ends in: "holds" when `holds`, else "partly" when `partly`, else
+    "differs". A rule computes its conditions from the measured numbers and returns
+    `(measured text, verdict(cond_holds, cond_partly))`."""
+    if holds:
+        return "holds"
+    return "partly" if partly else "differs"
+
+
 @dataclass(frozen=True)
 class Claim:
     """One claim: what is stated, what the paper reports, and how our glued numbers decide it.
@@ -57,20 +66,6 @@ class Claim:
                     f"seed_dependent[{scale!r}]: expected the measured split of at least two verdicts "
                     f"as {{verdict: seeds}}, e.g. {{'holds': 1, 'partly': 2}}; got {split!r}"
                 )
-
-
-def all_claims() -> list[Claim]:
-    """Every registered claim, from every chapter module in `selfrep.chapters.CHAPTERS`."""
-    from selfrep.chapters import CHAPTERS, chapter_module
-
-    claims: list[Claim] = []
-    for chapter in CHAPTERS:
-        claims.extend(getattr(chapter_module(chapter), "CLAIMS", []))
-    ids = [c.id for c in claims]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise ValueError(f"claims: duplicate claim ids {dup}")
-    return claims
 
 
 # --------------------------------------------------------------------------------------------------
@@ -157,11 +152,7 @@ def _threshold(
         def passes(limit: float) -> bool:
             return q >= limit if kind == "at_least" else q <= limit
 
-        if passes(holds):
-            return measured, "holds"
-        if partly is not None and passes(partly):
-            return measured, "partly"
-        return measured, "differs"
+        return measured, verdict(passes(holds), partly is not None and passes(partly))
 
     return Claim(
         id=id,
@@ -332,7 +323,8 @@ def claims_frame(claims: Iterable[Claim], values: Mapping[str, object], scale: s
     """A chapter's claims decided on its glued `values`, as a DataFrame: index `id`; columns claim,
     paper, measured, verdict, rule (how the verdict follows from the numbers), and `expected` (the
     verdict recorded for `scale`, which `selfrep claims --check` compares against) when a scale is
-    given. Claims whose values are not all present are left out."""
+    given. Claims whose values are not all present are left out. Each claim is decided by `assess`, the
+    one function behind this table, `selfrep claims` and the reproducibility page."""
     import pandas as pd
 
     cols = ["id", "claim", "paper", "measured", "verdict", "rule"] + (["expected"] if scale else [])
@@ -340,13 +332,13 @@ def claims_frame(claims: Iterable[Claim], values: Mapping[str, object], scale: s
     for c in claims:
         if not all(u in values for u in c.uses):
             continue
-        measured, verdict = c.decide(values)
+        a = assess(c, {"scale": scale or "", "values": values})
         row = {
             "id": c.id,
             "claim": c.statement,
             "paper": c.paper,
-            "measured": measured,
-            "verdict": verdict,
+            "measured": a.measured,
+            "verdict": a.verdict or "—",
             "rule": c.rule,
         }
         if scale:
@@ -358,11 +350,11 @@ def claims_frame(claims: Iterable[Claim], values: Mapping[str, object], scale: s
 def claims_table(claims: Iterable[Claim], values: Mapping[str, object], scale: str | None = None):
     """`claims_frame` styled for a chapter page: full text, wrapped and left-aligned, in a smaller font so
     that the seven columns fit a printed page without breaking words into pieces."""
-    from selfrep.display import table
+    from selfrep.plotting.tables import table
 
     frame = claims_frame(claims, values, scale)
     # `seeds`: a placeholder per claim that `selfrep build` fills with the verdicts over the seeds of
-    # `selfrep sweep` (selfrep.stability.fill_seed_cells), so that it is never older than the sweep.
+    # `selfrep sweep` (selfrep.book.stability.fill_seed_cells), so that it is never older than the sweep.
     frame.insert(frame.columns.get_loc("verdict") + 1, "seeds", [seeds_placeholder(i) for i in frame.index])
     # ids such as "P14.3" and the one-word columns wide enough for their header, also in print
     widths = {"id": "6%", "claim": "20%", "paper": "14%", "measured": "20%", "verdict": "10%", "seeds": "8%"}
@@ -414,200 +406,3 @@ def assess(claim: Claim, result: Mapping[str, object] | None) -> Assessment:
     else:
         status = "ok" if verdict == expected else "mismatch"
     return Assessment(claim, scale, str(measured), verdict, expected, status)
-
-
-def assess_all(
-    results: Mapping[str, Mapping[str, object]],
-    claims: list[Claim] | None = None,
-    scale: str | None = None,
-) -> list[Assessment]:
-    """Assess every claim against `results` ({chapter: results dict}).
-
-    With `scale`, every result a claim reads must be at that scale (ValueError naming the chapter).
-    """
-    claims = all_claims() if claims is None else claims
-    if scale is not None:
-        from selfrep.scales import check_scale
-
-        check_scale(scale)
-        for chapter in sorted({c.chapter for c in claims}):
-            r = results.get(chapter)
-            if r is not None and r["scale"] != scale:
-                raise ValueError(
-                    f"scale: results of chapter {chapter!r} are at scale {r['scale']!r}, not "
-                    f"{scale!r} (run `selfrep run {chapter} --scale {scale}`)"
-                )
-    return [assess(c, results.get(c.chapter)) for c in claims]
-
-
-# --------------------------------------------------------------------------------------------------
-# `selfrep claims`
-# --------------------------------------------------------------------------------------------------
-
-DEFAULT_RESULTS_DIR = "_build/results"
-DEFAULT_SWEEPS_DIR = "_build/sweeps"
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    import textwrap
-
-    return textwrap.wrap(text, width) or [""]
-
-
-def format_table(rows: list[list[str]], header: list[str], widths: list[int]) -> str:
-    """A plain-text table with wrapped cells (`widths` per column)."""
-
-    def render(cells: list[str]) -> list[str]:
-        wrapped = [_wrap(c, w) for c, w in zip(cells, widths, strict=True)]
-        height = max(len(w) for w in wrapped)
-        return [
-            "  ".join(
-                (w[i] if i < len(w) else "").ljust(width) for w, width in zip(wrapped, widths, strict=True)
-            ).rstrip()
-            for i in range(height)
-        ]
-
-    lines = render(header)
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        lines.extend(render(row))
-    return "\n".join(lines)
-
-
-def check_column(a: Assessment) -> str:
-    if a.status == "mismatch":
-        return f"MISMATCH (expected {a.expected})"
-    if a.status == "no expectation":
-        return f"no expected verdict for {a.scale}"
-    return a.status.upper() if a.failed else a.status
-
-
-def _cmd_claims(args) -> int:
-    import json
-    import sys
-
-    from selfrep.results import load_results
-
-    if args.stability:
-        return _cmd_stability(args)
-    results = load_results(args.results)
-    assessments = assess_all(results, scale=args.scale)
-    if args.json:
-        print(json.dumps([a.as_dict() for a in assessments], indent=2, ensure_ascii=False))
-    elif not assessments:
-        print("no claims registered (selfrep.chapters.CHAPTERS modules define CLAIMS)")
-    else:
-        header = ["id", "chapter", "statement", "paper", "measured", "verdict", "check"]
-        rows = [
-            [
-                a.claim.id,
-                a.claim.chapter,
-                a.claim.statement,
-                a.claim.paper,
-                a.measured,
-                a.verdict or "—",
-                check_column(a),
-            ]
-            for a in assessments
-        ]
-        print(format_table(rows, header, [6, 18, 44, 22, 26, 8, 20]))
-    if args.check:
-        failed = [a for a in assessments if a.failed]
-        checked = sum(a.status != "not run" for a in assessments)
-        for a in failed:
-            print(
-                f"claims: {a.claim.id} ({a.claim.chapter}): {check_column(a)}; measured {a.measured}",
-                file=sys.stderr,
-            )
-        print(
-            f"claims: {checked} checked, {checked - len(failed)} as recorded, {len(failed)} "
-            f"failed, {len(assessments) - checked} not run",
-            file=sys.stderr,
-        )
-        return 1 if failed else 0
-    return 0
-
-
-def _cmd_stability(args) -> int:
-    """`selfrep claims --stability [--scale S] [--check]`: the verdicts over the seeds of `selfrep sweep`."""
-    import sys
-
-    from selfrep import stability as st
-
-    sweeps = st.load_sweeps(args.sweeps)
-    if args.scale is not None:
-        from selfrep.scales import check_scale
-
-        check_scale(args.scale)
-        sweeps = {k: v for k, v in sweeps.items() if k == args.scale}
-    if not sweeps:
-        at = f" at scale {args.scale}" if args.scale else ""
-        raise FileNotFoundError(
-            f"stability: no sweep{at} in {args.sweeps} (run `selfrep sweep --seeds 0-2 --scale "
-            f"{args.scale or 'ci'}`)"
-        )
-    failed: list[str] = []
-    for scale, sweep in sweeps.items():
-        seeds = sweep["seeds"]
-        print(
-            f"scale {scale}: {len(seeds)} seed(s) ({', '.join(map(str, seeds))}), sweep of "
-            f"{sweep.get('created_at', '?')} on {sweep.get('workers', '?')}"
-        )
-        print(format_table(st.rows(sweep, "VARIES: "), st.ROW_HEADER, [6, 18, 8, 32, 18, 44]))
-        print()
-        if args.check:
-            failed += [f"claims: stability at {scale}: {line}" for line in st.failures(sweep)]
-            for line in st.declared_drift(sweep):
-                print(f"claims: note: stability at {scale}: {line}", file=sys.stderr)
-    if args.check:
-        for line in failed:
-            print(line, file=sys.stderr)
-        n = sum(len(s["claims"]) for s in sweeps.values())
-        print(f"claims: stability: {n} checked, {len(failed)} failed", file=sys.stderr)
-        return 1 if failed else 0
-    return 0
-
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "claims",
-        help="the claims ledger: the paper's claims decided by the numbers the chapters glued",
-        description="Print every registered claim with the number that decides it, read from the "
-        "results files that `selfrep run` writes.",
-    )
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help="print a JSON list of {id, chapter, statement, paper, measured, verdict, ...}",
-    )
-    p.add_argument(
-        "--check",
-        action="store_true",
-        help="exit 1 when a verdict differs from the recorded one, or a claim of a chapter "
-        "that was run has no measurement",
-    )
-    p.add_argument(
-        "--scale",
-        default=None,
-        help="require every result a claim reads to be at this scale (ci or paper)",
-    )
-    p.add_argument(
-        "--results",
-        default=DEFAULT_RESULTS_DIR,
-        metavar="DIR",
-        help=f"folder of <chapter>.json results files (default {DEFAULT_RESULTS_DIR})",
-    )
-    p.add_argument(
-        "--stability",
-        action="store_true",
-        help="print each claim's verdicts over the seeds of `selfrep sweep` (_build/sweeps/<scale>.json); "
-        "with --check, exit 1 when a recorded verdict appears for fewer than 2 of 3 seeds and the claim "
-        "is not declared seed-dependent",
-    )
-    p.add_argument(
-        "--sweeps",
-        default=DEFAULT_SWEEPS_DIR,
-        metavar="DIR",
-        help=f"folder of <scale>.json sweep files (default {DEFAULT_SWEEPS_DIR})",
-    )
-    p.set_defaults(func=_cmd_claims)

@@ -12,10 +12,11 @@ import sys
 
 # Modules that contribute subcommands, in the order `selfrep --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "selfrep.book",
-    "selfrep.sweep",
-    "selfrep.claims",
-    "selfrep.bench",
+    "selfrep.book.commands",
+    "selfrep.book.sweep",
+    "selfrep.book.ledger",
+    "selfrep.book.compare",
+    "selfrep.perf",
     "selfrep.archsearch.cli",
 )
 

@@ -4,7 +4,7 @@ Keras' `fit(shuffle=True)` visits the training samples of each epoch in a fresh 
 P networks we draw ONE 32-bit key per network from the caller's generator and expand it, with a counter-based
 integer hash, into the S - 1 swap indices of a Fisher-Yates shuffle. Drawing one number per network instead
 of S keeps the generator off the hot path (the Mersenne twister costs ~3 ns per draw); the hash and the
-swaps are plain integer arithmetic, so the fused kernel (selfrep.fused) reproduces exactly the orders that
+swaps are plain integer arithmetic, so the fused kernel (selfrep.kernels) reproduces exactly the orders that
 the eager code computes here.
 """
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from selfrep.book import ChapterFailed, ChapterRun, Layout, chapter_stems, run_chapter, run_chapters
+from selfrep.book.layout import Layout, chapter_stems
+from selfrep.book.run import ChapterFailed, ChapterRun, run_chapter, run_chapters
 from tests.book_helpers import REPO, make_fixture_root
 
 
 class BookRun:
     """Executes the real book's chapters lazily, once each, at ci scale, through `selfrep run`'s
-    code path (selfrep.book.run_chapter). A failure is remembered and re-raised to every test that
+    code path (selfrep.book.run.run_chapter). A failure is remembered and re-raised to every test that
     needs that chapter, so one broken chapter fails its own tests without re-running."""
 
     def __init__(self, layout: Layout):

@@ -12,10 +12,10 @@ from selfrep.archsearch.bench import (
     synthetic_bench,
     verify_slice,
 )
-from selfrep.archsearch.space import ArchConfig, SearchSpace, TrainConfig
+from selfrep.archsearch.space import ArchConfig, BenchTrainConfig, SearchSpace
 
 TINY = SearchSpace(depths=(1, 2), widths=(16, 64), activations=("relu",))
-FAST = TrainConfig(epochs=2, record_epochs=(1,))
+FAST = BenchTrainConfig(epochs=2, record_epochs=(1,))
 
 
 @pytest.mark.slow  # spawns a 2-process pool (~10-20 s on a busy 2-core machine)

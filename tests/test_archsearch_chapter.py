@@ -7,12 +7,14 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from selfrep.archsearch import chapter06 as ch
-from selfrep.archsearch import figures, search
+from selfrep.archsearch import search
 from selfrep.archsearch.bench import synthetic_bench
 from selfrep.archsearch.space import SearchSpace
+from selfrep.chapters import architecture_search as ch
+from selfrep.chapters import preset
+from selfrep.chapters.architecture_search.run import _runs
 from selfrep.claims import VERDICTS
-from selfrep.scales import preset
+from selfrep.plotting import architecture_search as figures
 
 
 class OnlyThese(dict):
@@ -182,7 +184,7 @@ def test_l2_path_values_describe_the_figure():
         and "none of the 1 seeds" in calm["e2_l2_hyper_excursion_text"]
     )
     assert "no spike" in calm["e2_l2_hyper_loss_text"]
-    assert ch._runs(np.array([True, False, True, True])) == [1, 2]
+    assert _runs(np.array([True, False, True, True])) == [1, 2]
 
 
 @pytest.mark.slow
@@ -203,10 +205,11 @@ def test_the_whole_chapter_pipeline_on_a_synthetic_table():
         proxy_limit=20,
         extrap_repeats=2,
     )
-    vals = {}
-    for run in (ch.run_e0, ch.run_e1, ch.run_e2, ch.run_e3):
-        res = run(b, cfg) if run is ch.run_e0 else run(b, cfg, 0)
-        vals.update(res.values)
+    results = [
+        run(b, cfg) if run is ch.run_e0 else run(b, cfg, 0)
+        for run in (ch.run_e0, ch.run_e1, ch.run_e2, ch.run_e3)
+    ]
+    vals = ch.measured(*results)
     assert all(isinstance(k, str) for k in vals)
     for c in ch.CLAIMS:
         missing = [k for k in c.uses if k not in vals]
@@ -220,3 +223,8 @@ def test_the_whole_chapter_pipeline_on_a_synthetic_table():
         if not isinstance(v, str) and not (isinstance(v, int | float) and math.isfinite(v))
     ]
     assert not bad, bad
+    # the notebook's one call: the same numbers, plus the labels, the configuration, the expected verdicts
+    every = ch.values(cfg, *results, scale="ci", seed=0, clock=ch.Stopwatch())
+    assert glued.items() <= every.items() and every["scale_label"] == "ci" and every["seed_label"] == "0"
+    assert set(ch.config_values(cfg)) | set(ch.expected_values()) | {"chapter_wall_s"} <= set(every)
+    assert all(isinstance(x, bool | int | float | str) for x in every.values())

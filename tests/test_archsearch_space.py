@@ -7,8 +7,8 @@ import torch
 from selfrep.archsearch.space import (
     ENCODING_NAMES,
     ArchConfig,
+    BenchTrainConfig,
     SearchSpace,
-    TrainConfig,
     build_mlp,
     encode,
     train_mlp,
@@ -80,7 +80,7 @@ def test_build_mlp_deterministic_and_residual():
 
 
 def test_train_is_pure_and_inert_skip_identical():
-    tc = TrainConfig(epochs=2, record_epochs=(1,))
+    tc = BenchTrainConfig(epochs=2, record_epochs=(1,))
     r1 = train_mlp(ArchConfig((16,), "relu", True), 5, tc)
     r2 = train_mlp(ArchConfig((16,), "relu", False), 5, tc)
     r3 = train_mlp(ArchConfig((16,), "relu", False), 5, tc)
@@ -91,23 +91,23 @@ def test_train_is_pure_and_inert_skip_identical():
 
 
 def test_train_divergence_is_reported_not_raised():
-    r = train_mlp(ArchConfig((16,), "relu"), 0, TrainConfig(epochs=2, lr=1e30, record_epochs=()))
+    r = train_mlp(ArchConfig((16,), "relu"), 0, BenchTrainConfig(epochs=2, lr=1e30, record_epochs=()))
     assert r.diverged and r.val_acc == pytest.approx(0.1)
 
 
 def test_trainconfig_validates():
     with pytest.raises(ValueError, match="epochs"):
-        TrainConfig(epochs=0)
+        BenchTrainConfig(epochs=0)
     with pytest.raises(ValueError, match="record_epochs"):
-        TrainConfig(epochs=3, record_epochs=(5,))
+        BenchTrainConfig(epochs=3, record_epochs=(5,))
 
 
 def test_training_with_dropout_is_reproducible_despite_the_global_rng():
-    tc = TrainConfig(epochs=2, dropout=0.3, record_epochs=())
+    tc = BenchTrainConfig(epochs=2, dropout=0.3, record_epochs=())
     cfg = ArchConfig((32, 32), "relu")
     a = train_mlp(cfg, 1, tc)
     torch.manual_seed(123)  # the global generator must not matter
     torch.rand(10)
     b = train_mlp(cfg, 1, tc)
     assert (a.val_acc, a.val_loss, a.test_acc) == (b.val_acc, b.val_loss, b.test_acc)
-    assert train_mlp(cfg, 1, TrainConfig(epochs=2, record_epochs=())).val_loss != a.val_loss
+    assert train_mlp(cfg, 1, BenchTrainConfig(epochs=2, record_epochs=())).val_loss != a.val_loss

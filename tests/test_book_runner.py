@@ -7,26 +7,19 @@ import os
 
 import pytest
 
-from selfrep import book
-from selfrep.book import (
-    ChapterFailed,
-    Layout,
-    chapter_key,
-    chapter_parameters,
-    check_toc,
-    glued_values,
-    resolve_chapters,
-    run_chapter,
-    run_chapters,
-)
+from selfrep.book.cache import chapter_key
+from selfrep.book.layout import Layout, check_toc, resolve_chapters
+from selfrep.book.outputs import GLUE_PREFIX, figure_count, glued_values
+from selfrep.book.parameters import chapter_parameters
+from selfrep.book.results import REQUIRED_KEYS, load_results
+from selfrep.book.run import ChapterFailed, run_chapter, run_chapters
 from selfrep.cli import main
-from selfrep.results import REQUIRED_KEYS, load_results
 from tests.book_helpers import make_fixture_root
 
 # ---------------------------------------------------------------------------- pure functions
 
 
-def _glue_output(name, plain, prefix=book.GLUE_PREFIX, extra=None):
+def _glue_output(name, plain, prefix=GLUE_PREFIX, extra=None):
     data = {prefix + "text/plain": plain, **(extra or {})}
     return {
         "output_type": "display_data",
@@ -49,7 +42,7 @@ def test_glued_values_parses_plain_values_and_numpy_scalars():
         _glue_output("s", "'weightwise'"),
         _glue_output("b", "True"),
         _glue_output("shown", "1.5", prefix=""),  # glue(..., display=True)
-        _glue_output("fig", "<Figure>", extra={book.GLUE_PREFIX + "image/png": "iVBOR"}),
+        _glue_output("fig", "<Figure>", extra={GLUE_PREFIX + "image/png": "iVBOR"}),
         {"output_type": "stream", "name": "stdout", "text": "not a glue"},
     )
     v = glued_values(nb)
@@ -64,7 +57,54 @@ def test_glued_values_parses_plain_values_and_numpy_scalars():
         "shown": 1.5,
     }
     assert v["nan"] != v["nan"]
-    assert book.figure_count(nb) == 1
+    assert figure_count(nb) == 1
+
+
+def test_figure_count_counts_a_shown_figure_once():
+    """`show(name, fig)` glues the figure (the site's copy) and displays it (JupyterLab's copy, in a
+    cell tagged remove-output): one figure. A displayed image in a cell the site keeps counts too."""
+    png = {"image/png": "iVBOR", "text/plain": "<Figure>"}
+    glued = _glue_output("fig_a", "<Figure>", extra={GLUE_PREFIX + "image/png": "iVBOR"})
+    shown = {"output_type": "display_data", "data": png, "metadata": {}}
+    nb = {
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": ["remove-output"]}, "outputs": [glued, shown]},
+            {"cell_type": "code", "metadata": {}, "outputs": [dict(shown)]},
+            {"cell_type": "code", "metadata": {"tags": ["remove-cell"]}, "outputs": [dict(shown)]},
+        ]
+    }
+    assert figure_count(nb) == 2
+
+
+def test_the_kernel_log_drops_only_the_two_expected_messages():
+    import logging
+
+    from selfrep.book.kernel import ExpectedMessages
+
+    def record(level, msg):
+        return logging.LogRecord("IPKernelApp", level, __file__, 1, msg, None, None)
+
+    f = ExpectedMessages()
+    assert not f.filter(record(logging.WARNING, "Kernel is running over TCP without encryption. All ..."))
+    assert not f.filter(record(logging.ERROR, "KeyboardInterrupt caught in kernel."))
+    assert not f.filter(record(logging.ERROR, "KeyboardInterrupt caught in kernel"))
+    assert f.filter(record(logging.ERROR, "Exception in message handler:"))
+    assert f.filter(record(logging.WARNING, "some other warning"))
+
+
+def test_chapters_run_with_this_interpreter_whatever_kernels_are_installed(tmp_path, monkeypatch):
+    import sys
+
+    from selfrep.book.kernel import KERNEL_NAME, kernel_manager_class
+
+    # a kernel named like the project's, installed for another interpreter, is not used
+    spec = tmp_path / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True)
+    argv = ["/elsewhere/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "x", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    km = kernel_manager_class()(kernel_name=KERNEL_NAME)
+    assert km.kernel_spec.argv[:3] == [sys.executable, "-m", "selfrep.book.kernel"]
 
 
 @pytest.mark.parametrize("plain", ["[1, 2]", "tensor(0.5)", "<object at 0x1>", "{'a': 1}"])
@@ -249,18 +289,8 @@ def test_bad_input_is_one_line_naming_the_problem(tmp_path, capsys, argv, expect
     assert not (root / "_build" / "results").exists()  # nothing ran
 
 
-def test_python_m_selfrep_book_is_run(tmp_path):
-    root = make_fixture_root(tmp_path, ["noparams"])
-    cwd = os.getcwd()
-    try:
-        os.chdir(root)
-        assert book.main(["--scale", "nope"]) == 2
-    finally:
-        os.chdir(cwd)
-
-
 def test_report_lists_claims_in_a_narrow_table_with_each_claim_in_full():
-    from selfrep.book import report_markdown
+    from selfrep.book.report import report_markdown
 
     result = {"chapter": "01_self_application", "scale": "ci", "seed": 0, "versions": {}, "wall_s": 1.0}
     md = report_markdown({"01_self_application": {**result, "values": {}}}, ["01_self_application"])
@@ -301,15 +331,15 @@ def test_the_kernel_runs_the_selfrep_the_cache_key_describes(tmp_path, monkeypat
     run = run_chapter(layout, "whichselfrep")
     assert run.result["values"]["selfrep_file"] == selfrep.__file__
     # which backend ran is recorded (compiled where a compiler works, else eager and why)
-    from selfrep import fused
+    from selfrep import kernels
 
     want = (
         {"requested": "compiled", "ran": "compiled", "reason": ""}
-        if fused.available()
+        if kernels.available()
         else {
             "requested": "compiled",
             "ran": "eager",
-            "reason": fused.unavailable_reason(),
+            "reason": kernels.unavailable_reason(),
         }
     )
     assert run.result["backends"] == [want]
@@ -409,7 +439,7 @@ def test_results_files_are_readable_like_any_other_file(ok_run):
 
 
 def test_report_names_the_backend_of_each_chapter():
-    from selfrep.book import report_markdown
+    from selfrep.book.report import report_markdown
 
     result = {"chapter": "ok", "scale": "ci", "seed": 0, "versions": {}, "wall_s": 1.0, "values": {}}
     why = {"requested": "compiled", "ran": "eager", "reason": "no C compiler found"}

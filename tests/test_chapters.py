@@ -8,9 +8,10 @@ import math
 import pytest
 import yaml
 
-from selfrep.book import chapter_stems, declared_parameters, toc_files
-from selfrep.chapters import CHAPTERS
-from selfrep.claims import all_claims, assess
+from selfrep.book.layout import chapter_stems, toc_files
+from selfrep.book.parameters import declared_parameters
+from selfrep.chapters import CHAPTERS, all_claims
+from selfrep.claims import assess
 from tests.book_helpers import REPO
 
 BOOK = REPO / "book"

@@ -23,6 +23,16 @@ def test_pages_workflow_is_valid_and_uses_make_targets():
     assert deploy["needs"] == "build"
     assert any(str(s.get("uses", "")).startswith("actions/deploy-pages") for s in deploy["steps"])
     assert wf["permissions"]["pages"] == "write" and wf["permissions"]["id-token"] == "write"
+    # readers get the paper-scale book by default; ci stays an option
+    assert "|| 'paper'" in wf["env"]["SCALE"]
+    assert on["workflow_dispatch"]["inputs"]["scale"]["default"] == "paper"
+
+
+def test_make_install_registers_the_project_kernel():
+    """The notebooks declare the kernel `selfrep`: `make install` registers it for this venv."""
+    make = (REPO / "Makefile").read_text()
+    install = make[make.index("\ninstall:") :].split("\n\n")[0]
+    assert '-m ipykernel install --user --name selfrep --display-name "Python (selfrep)"' in install
 
 
 def test_ci_run_is_executable_shell_with_the_book_steps():

@@ -7,10 +7,13 @@ import math
 
 import pytest
 
+import selfrep.book.ledger as ledger_mod
+import selfrep.chapters as chapters_mod
 import selfrep.claims as claims_mod
-from selfrep.claims import Claim, assess, assess_all, at_least, at_most, near
+from selfrep.book.ledger import assess_all
+from selfrep.claims import Claim, assess, at_least, at_most, near
 from selfrep.cli import main
-from selfrep.results import write_json_atomic
+from selfrep.files import write_json_atomic
 
 
 def _result(chapter, values, scale="ci"):
@@ -159,7 +162,7 @@ def ledger(tmp_path, monkeypatch):
         CLAIM,
         at_most("Y1", "other", "nothing diverges", "0", "n_div", holds=0, expected="holds"),
     ]
-    monkeypatch.setattr(claims_mod, "all_claims", lambda: claims)
+    monkeypatch.setattr(ledger_mod, "all_claims", lambda: claims)
     results = tmp_path / "results"
     return results
 
@@ -218,7 +221,7 @@ def test_registered_claims_are_well_formed():
     from selfrep.chapters import CHAPTERS
 
     seen = set()
-    for c in claims_mod.all_claims():
+    for c in chapters_mod.all_claims():
         assert c.chapter in CHAPTERS, c.id
         assert c.id not in seen
         seen.add(c.id)
@@ -244,7 +247,7 @@ def test_styled_claims_table_spans_the_column_with_fixed_widths():
 def test_display_table_names_an_unknown_width_column():
     import pandas as pd
 
-    from selfrep.display import table
+    from selfrep.plotting.tables import table
 
     with pytest.raises(ValueError, match="widths"):
         table(pd.DataFrame({"a": [1]}), widths={"b": "10%"})

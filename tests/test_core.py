@@ -404,7 +404,7 @@ def test_bad_input_names_the_parameter():
 
 
 def test_unknown_scale_names_the_parameter():
-    from selfrep.scales import check_scale
+    from selfrep.chapters import check_scale
 
     with pytest.raises(ValueError, match=r"^scale:"):
         check_scale("huge")

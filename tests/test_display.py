@@ -1,4 +1,4 @@
-"""How chapters show numbers and tables (selfrep.display) and the claims table built on it."""
+"""How chapters show numbers and tables (selfrep.plotting.tables) and the claims table built on it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from selfrep.claims import at_most, claims_table
-from selfrep.display import short_number, table
+from selfrep.plotting.tables import short_number, table
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,12 @@ import pytest
 import torch
 
 import selfrep as sr
+from selfrep.chapters import generator, preset
+from selfrep.chapters import mixed as ch4
+from selfrep.chapters import soups as ch5
+from selfrep.chapters import weight_space as ch3
 from selfrep.claims import claims_frame
-from selfrep.experiments import generator
-from selfrep.experiments import mixed as ch4
-from selfrep.experiments import soups as ch5
-from selfrep.experiments import weight_space as ch3
-from selfrep.operators import TrainConfig
-from selfrep.scales import preset
+from selfrep.optim import TrainConfig
 
 TINY3 = ch3.WeightSpaceConfig(
     parent_steps=2500,
@@ -304,6 +303,8 @@ def test_clone_soup_3d_panel_filter():
 
 
 def test_last_attackers_of_a_cluster():
+    from selfrep.chapters.soups.run import _last_attackers
+
     attacks = pd.DataFrame(
         {
             "attacker": [3, 3, 2, 3, 4],
@@ -312,10 +313,10 @@ def test_last_attackers_of_a_cluster():
         }
     )
     members = torch.tensor([True, True, True, False, False, False])
-    out = ch5._last_attackers(attacks, members)
+    out = _last_attackers(attacks, members)
     assert out["cluster_top_attacker_share"] == 2 / 3
     assert math.isclose(out["cluster_top_attacker_error"], 0.3)  # median of 3's two attacks (0.2, 0.4)
-    none = ch5._last_attackers(attacks.iloc[:0], members)
+    none = _last_attackers(attacks.iloc[:0], members)
     assert none == {"cluster_top_attacker_share": 0.0, "cluster_top_attacker_error": 0.0}
 
 

@@ -11,11 +11,11 @@ import pytest
 import torch
 
 import selfrep as sr
-from selfrep import grid as G
+from selfrep.analysis import grid as G
+from selfrep.analysis.robustness import Verged, count_from_flags, noisy_copies, robustness
+from selfrep.analysis.stats import rule_of_three, wilson_interval
+from selfrep.analysis.trajectories import first_stop, pca_trajectories
 from selfrep.published import LOGGED, NOISE_LEVELS, logged, logged_counts, logged_fig3
-from selfrep.robustness import Verged, count_from_flags, noisy_copies, robustness
-from selfrep.stats import rule_of_three, wilson_interval
-from selfrep.trajectories import first_stop, pca_trajectories
 
 
 def gen(seed=0):

@@ -8,11 +8,10 @@ import math
 import pandas as pd
 import pytest
 
+from selfrep.chapters import config_table, generator, preset
+from selfrep.chapters import self_application as ch
 from selfrep.claims import claims_frame
-from selfrep.experiments import config_table, generator
-from selfrep.experiments import self_application as ch
 from selfrep.fixpoints import KIND_LABELS
-from selfrep.scales import preset
 
 TINY = ch.SelfApplicationConfig(
     trajectory_nets=3,

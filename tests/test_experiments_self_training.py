@@ -11,12 +11,11 @@ import pandas as pd
 import pytest
 import torch
 
+from selfrep.chapters import generator, preset
+from selfrep.chapters import self_training as ch
 from selfrep.claims import claims_frame
-from selfrep.experiments import generator
-from selfrep.experiments import self_training as ch
 from selfrep.fixpoints import KIND_LABELS
 from selfrep.published import PUBLISHED_CONFIGS, published_config
-from selfrep.scales import preset
 
 TINY = ch.SelfTrainingConfig(
     trajectory_nets=3,
@@ -361,9 +360,10 @@ def test_prose_renders_as_markdown_not_as_a_value():
 def test_config_meanings_cover_every_field():
     import dataclasses
 
-    from selfrep.experiments import self_application
+    from selfrep.chapters import self_application
 
     for mod, cfg in ((ch, ch.SelfTrainingConfig), (self_application, self_application.SelfApplicationConfig)):
+        assert all(f.metadata.get("meaning") for f in dataclasses.fields(cfg))  # the config table reads these
         assert set(mod.CONFIG_MEANINGS) == {f.name for f in dataclasses.fields(cfg)}
 
 

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import selfrep as sr
-from selfrep import fused
+from selfrep import kernels as fused
+from selfrep.kernels import column
 from selfrep.shuffle import draw_keys, orders_from_keys
 
 VARIANTS = [
@@ -40,7 +41,7 @@ def eager_run(red, w0, cfg, steps, seed):
 
 def test_column_fisher_yates_equals_eager_orders():
     keys = draw_keys(5000, gen())
-    assert torch.equal(torch.stack(fused._fisher_yates(keys, 14), dim=1), orders_from_keys(keys, 14))
+    assert torch.equal(torch.stack(column._fisher_yates(keys, 14), dim=1), orders_from_keys(keys, 14))
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -110,7 +111,7 @@ def test_fused_apply_matches_eager(variant):
 def test_native_kernel_large_population_split_over_threads():
     """Above the threading threshold the population is cut into lane-aligned chunks: same result."""
     red = sr.make_reduction("weightwise")
-    w0 = sr.init_population(red.arch, fused._PARALLEL_MIN_P + 5, generator=gen(5))
+    w0 = sr.init_population(red.arch, column._PARALLEL_MIN_P + 5, generator=gen(5))
     cfg = sr.TrainConfig(step="epoch", backend="compiled")
     n = torch.get_num_threads()
     try:

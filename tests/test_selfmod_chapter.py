@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from selfrep.archsearch import chapter06b as ch
+from selfrep.chapters import preset
+from selfrep.chapters import self_modification as ch
 from selfrep.claims import VERDICTS
-from selfrep.scales import preset
 
 
 class Values(dict):
@@ -163,9 +163,9 @@ def test_nan_values_do_not_crash_claims():
 
 
 def test_page_tables_from_tiny_runs():
-    from selfrep.archsearch.hypernet import GHNConfig, run_hypernet
-    from selfrep.archsearch.lottery import LotteryConfig, run_lottery
-    from selfrep.archsearch.serann import SerannConfig, run_serann
+    from selfrep.selfmod.hypernet import GHNConfig, run_hypernet
+    from selfrep.selfmod.lottery import LotteryConfig, run_lottery
+    from selfrep.selfmod.serann import SerannConfig, run_serann
 
     g = GHNConfig(
         steps=2,
@@ -242,7 +242,7 @@ def test_e6_table_shows_paired_reinit_gap_with_se():
 def test_edit_trajectories_do_not_clip_val_accuracy():
     import pandas as pd
 
-    from selfrep.archsearch import plots06b
+    from selfrep.plotting import self_modification as plots06b
 
     rows = [
         dict(policy="rule", test_seed=0, round=r, val_acc=a, action="+") | {f"w{i}": 10 for i in range(1, 5)}

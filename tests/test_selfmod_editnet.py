@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
-from selfrep.archsearch.editnet import (
+from selfrep.selfmod.common import generator
+from selfrep.selfmod.editnet import (
     ACTIONS,
     DESC_DIM,
     MAX_DEPTH,
@@ -16,7 +17,6 @@ from selfrep.archsearch.editnet import (
     run_editnet,
     run_episode,
 )
-from selfrep.archsearch.selfmod_common import generator
 
 TINY = EditConfig(
     warmup_epochs=1,

@@ -5,7 +5,9 @@ import pandas as pd
 import pytest
 import torch
 
-from selfrep.archsearch.hypernet import (
+from selfrep.archsearch.space import ArchConfig
+from selfrep.selfmod.common import generator
+from selfrep.selfmod.hypernet import (
     MAX_WIDTH,
     TOKEN_DIM,
     GHNConfig,
@@ -19,8 +21,6 @@ from selfrep.archsearch.hypernet import (
     steps_to_match,
     train_ghn,
 )
-from selfrep.archsearch.selfmod_common import generator
-from selfrep.archsearch.space import ArchConfig
 
 TINY = GHNConfig(
     steps=3,

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
-from selfrep.archsearch.lottery import (
+from selfrep.selfmod.common import generator, init_layers
+from selfrep.selfmod.lottery import (
     LotteryConfig,
     dense_masks,
     lottery_summary,
@@ -15,7 +16,6 @@ from selfrep.archsearch.lottery import (
     run_lottery_seed,
     train_masked,
 )
-from selfrep.archsearch.selfmod_common import generator, init_layers
 
 
 def test_magnitude_prune_removes_the_smallest_surviving_weights():
@@ -86,7 +86,7 @@ def test_config_rejects_bad_values():
 def test_tickets_are_rewound_to_theta0():
     # replay one IMP round by hand: train dense from theta0, prune, retrain the *same* theta0 under
     # the mask
-    from selfrep.archsearch.lottery import E6_TAG
+    from selfrep.selfmod.lottery import E6_TAG
 
     cfg = LotteryConfig(sizes=(64, 20, 10), epochs=2, rounds=1, seeds=1)
     theta0 = init_layers(cfg.sizes, generator(E6_TAG, 0, 0))

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from selfrep.archsearch.chapter06b import preservation_check
-from selfrep.archsearch.net2net import net2deeper, net2wider, shrink, unit_scores, widths
-from selfrep.archsearch.selfmod_common import generator, init_layers, mlp_forward
+from selfrep.chapters.self_modification import preservation_check
+from selfrep.selfmod.common import generator, init_layers, mlp_forward
+from selfrep.selfmod.net2net import net2deeper, net2wider, shrink, unit_scores, widths
 
 
 def _net(ws, seed=0):

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from selfrep.archsearch.serann import (
+from selfrep.selfmod.serann import (
     BITS,
     N_GENOTYPES,
     Phenotype,

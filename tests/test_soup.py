@@ -1,4 +1,5 @@
-"""selfrep.soup: the batched soup against a slow one-soup-at-a-time, one-particle-at-a-time reference."""
+"""selfrep.analysis.soup: the batched soup against a slow one-soup-at-a-time, one-particle-at-a-time
+reference."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import pytest
 import torch
 
 import selfrep as sr
-from selfrep.operators import TrainConfig, self_train
-from selfrep.soup import SoupConfig, evolve, random_soups, seed_soups, soup_epoch
+from selfrep.analysis.soup import SoupConfig, evolve, random_soups, seed_soups, soup_epoch
+from selfrep.optim import TrainConfig
+from selfrep.training import self_train
 
 GD = TrainConfig(step="batch", lr=0.04)  # deterministic steps: the only randomness is in the attacks
 

@@ -11,13 +11,17 @@ import shutil
 import psutil
 import pytest
 
+import selfrep.book.ledger as ledger_mod
+import selfrep.chapters as chapters_mod
 import selfrep.claims as claims_mod
-from selfrep import stability as st
-from selfrep.book import Layout, report_markdown
+from selfrep.book import stability as st
+from selfrep.book.layout import Layout
+from selfrep.book.report import report_markdown
+from selfrep.book.results import THREAD_ENV_VARS
+from selfrep.book.sweep import parse_seeds, run_sweep
 from selfrep.claims import Claim, at_least
 from selfrep.cli import main
-from selfrep.results import THREAD_ENV_VARS, write_json_atomic
-from selfrep.sweep import parse_seeds, run_sweep
+from selfrep.files import write_json_atomic
 from tests.book_helpers import REPO, make_fixture_root
 
 # ---------------------------------------------------------------------------- pure functions
@@ -122,7 +126,7 @@ def _sweep_file(tmp_path, fracs, split=None, monkeypatch=None):
 
 
 def test_claims_stability_prints_and_checks(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(claims_mod, "all_claims", lambda: [_claim("X1")])
+    monkeypatch.setattr(ledger_mod, "all_claims", lambda: [_claim("X1")])
     rc = main(["claims", "--stability", "--sweeps", str(tmp_path / "sweeps")])
     err = capsys.readouterr().err
     assert rc == 2 and "stability: no sweep in" in err and "selfrep sweep" in err
@@ -216,7 +220,7 @@ def test_sweep_chapter_04_on_two_workers_equals_the_chapter_run_alone(book_run, 
         assert swept[1]["environment"][var] == before[var] == os.environ.get(var)
     data = json.loads((build / "sweeps" / "ci.json").read_text())
     assert data["seeds"] == [0, 1] and data["chapters"] == ["04_mixed"]
-    ids = [c.id for c in claims_mod.all_claims() if c.chapter == "04_mixed"]
+    ids = [c.id for c in chapters_mod.all_claims() if c.chapter == "04_mixed"]
     assert ids and sorted(data["claims"]) == sorted(ids)
     assert all(sum(e["counts"].values()) == 2 for e in data["claims"].values())
     assert main(["claims", "--stability", "--sweeps", str(build / "sweeps")]) == 0

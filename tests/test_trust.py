@@ -11,7 +11,9 @@ import pytest
 import torch
 
 import selfrep as sr
-from selfrep import bench, fused
+from selfrep import kernels as fused
+from selfrep import perf
+from selfrep.kernels import build, cgen, dispatch
 
 needs_cc = pytest.mark.skipif(not fused.available(), reason="no working C compiler on this machine")
 
@@ -21,9 +23,9 @@ def gen(seed=0):
 
 
 def _clear_kernel_caches():
-    for f in (fused._load, fused._step_kernel, fused._apply_kernel, fused.unavailable_reason):
+    for f in (build._load, dispatch._step_kernel, dispatch._apply_kernel, fused.unavailable_reason):
         f.cache_clear()
-    fused._NOTED.clear()
+    dispatch._NOTED.clear()
 
 
 @pytest.fixture
@@ -104,7 +106,7 @@ def _replace(path, data: bytes):
 
 
 def _step_lib(arch, step):
-    _, lib, key = fused._kernel_path(fused._step_source(arch, step, False, "float"))
+    _, lib, key = build._kernel_path(cgen._step_source(arch, step, False, "float"))
     return lib, key
 
 
@@ -169,13 +171,13 @@ def test_an_unusable_kernel_cache_says_once_that_the_eager_path_runs(no_kernel_c
 
 def test_bench_fails_when_asked_for_a_backend_it_cannot_run(no_kernel_cache, capsys):
     args = argparse.Namespace(quick=True, json=True, backend="compiled")
-    assert bench.main(args) == 1
+    assert perf.main(args) == 1
     err = capsys.readouterr().err
     assert "error: backend: the compiled backend cannot run here" in err
 
 
 def test_bench_records_a_skipped_backend():
-    report = bench.run_bench((1,), ("eager",), 0.001, loop_P=1, progress=False)
+    report = perf.run_bench((1,), ("eager",), 0.001, loop_P=1, progress=False)
     assert report["skipped_backends"] == {} and {r["backend"] for r in report["results"]} == {"eager"}
 
 

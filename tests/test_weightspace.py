@@ -1,4 +1,4 @@
-"""selfrep.weightspace: distances, movement classes, noisy clones, line children, parents."""
+"""selfrep.analysis.weightspace: distances, movement classes, noisy clones, line children, parents."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 import torch
 
 import selfrep as sr
-from selfrep import weightspace as ws
+from selfrep.analysis import weightspace as ws
 from selfrep.fixpoints import FixpointKind, classify
-from selfrep.operators import TrainConfig
+from selfrep.optim import TrainConfig
 
 
 def gen(seed=0):

@@ -1,8 +1,9 @@
 """DigitsMLP-Bench: a tabular benchmark of every architecture in the DigitsMLP search space.
 
-Every functionally distinct config of `SearchSpace()` (1,680 of the 2,040) is trained with `TrainConfig()` for
-each of `SEEDS`; one CSV row per (architecture, seed). Configs that differ only by a skip flag that applies
-nowhere share their canonical config's rows (training them gives bit-identical results; see `space.py`).
+Every functionally distinct config of `SearchSpace()` (1,680 of the 2,040) is trained with
+`BenchTrainConfig()` for each of `SEEDS`; one CSV row per (architecture, seed). Configs that differ only by
+a skip flag that applies nowhere share their canonical config's rows (training them gives bit-identical
+results; see `space.py`).
 
 Reading it (what other experiments use):
 
@@ -43,8 +44,8 @@ import pandas as pd
 from selfrep.archsearch.space import (
     RECORD_EPOCHS,
     ArchConfig,
+    BenchTrainConfig,
     SearchSpace,
-    TrainConfig,
     TrainResult,
     train_mlp,
 )
@@ -251,19 +252,19 @@ def _worker_init() -> None:
     import torch
 
     torch.set_num_threads(1)
-    train_mlp(ArchConfig((16,), "relu"), 0, TrainConfig(epochs=1, record_epochs=()))
+    train_mlp(ArchConfig((16,), "relu"), 0, BenchTrainConfig(epochs=1, record_epochs=()))
 
 
 def _train_task(task: tuple[str, int, dict]) -> dict:
     key, seed, train = task
-    return _row(train_mlp(ArchConfig.from_key(key), seed, TrainConfig(**train)))
+    return _row(train_mlp(ArchConfig.from_key(key), seed, BenchTrainConfig(**train)))
 
 
 def _tasks(space: SearchSpace, seeds: Sequence[int]) -> list[tuple[str, int]]:
     return [(c.key, int(s)) for c in space.unique_configs() for s in seeds]
 
 
-def build_meta(space: SearchSpace, seeds: Sequence[int], train: TrainConfig) -> dict:
+def build_meta(space: SearchSpace, seeds: Sequence[int], train: BenchTrainConfig) -> dict:
     """What a table is a function of (a partial build resumes only into the same meta)."""
     sp = asdict(space)
     sp = {k: list(v) for k, v in sp.items()}
@@ -276,7 +277,7 @@ def build_bench(
     out: str | os.PathLike = BENCH_PATH,
     space: SearchSpace | None = None,
     seeds: Sequence[int] = SEEDS,
-    train: TrainConfig | None = None,
+    train: BenchTrainConfig | None = None,
     workers: int = 1,
     limit: int | None = None,
     progress: bool = True,
@@ -290,7 +291,7 @@ def build_bench(
     early.
     """
     space = space or SearchSpace()
-    train = train or TrainConfig()
+    train = train or BenchTrainConfig()
     if not 1 <= workers <= MAX_WORKERS:
         raise ValueError(f"workers: must be 1..{MAX_WORKERS}, got {workers}")
     if not seeds:
@@ -415,7 +416,7 @@ def verify_slice(
     bench: Bench,
     n: int = 24,
     seeds: Iterable[int] | None = None,
-    train: TrainConfig | None = None,
+    train: BenchTrainConfig | None = None,
     progress: Callable[[Iterable], Iterable] | None = None,
 ) -> pd.DataFrame:
     """Retrain `n` configs of the table (`slice_configs`) for `seeds` and compare with the stored rows.
@@ -424,7 +425,7 @@ def verify_slice(
     and the CPU seconds of the retraining.
     """
     if train is None:
-        train = TrainConfig(**bench.meta["train"]) if "train" in bench.meta else TrainConfig()
+        train = BenchTrainConfig(**bench.meta["train"]) if "train" in bench.meta else BenchTrainConfig()
     seeds = tuple(bench.seeds if seeds is None else seeds)
     bad = [s for s in seeds if s not in bench.seeds]
     if bad:

@@ -21,7 +21,7 @@ from selfrep.archsearch.bench import (
     build_bench,
     verify_slice,
 )
-from selfrep.archsearch.space import ACTIVATIONS, DEPTHS, WIDTHS, SearchSpace, TrainConfig
+from selfrep.archsearch.space import DEPTHS, SPACE_ACTIVATIONS, WIDTHS, BenchTrainConfig, SearchSpace
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,8 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     b.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS), help="training seeds (default 0 1 2)")
     b.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS), help="per-layer widths")
     b.add_argument("--depths", type=int, nargs="+", default=list(DEPTHS), help="depths (hidden layers)")
-    b.add_argument("--activations", nargs="+", default=list(ACTIVATIONS), help="activations")
-    b.add_argument("--epochs", type=int, default=TrainConfig().epochs, help="training epochs")
+    b.add_argument("--activations", nargs="+", default=list(SPACE_ACTIVATIONS), help="activations")
+    b.add_argument("--epochs", type=int, default=BenchTrainConfig().epochs, help="training epochs")
     b.add_argument("--limit", type=int, default=None, help="stop after N new runs (resume later)")
     b.add_argument("--restart", action="store_true", help="discard a partial build with other settings")
     b.add_argument("--force", action="store_true", help="rebuild even if --out already exists")
@@ -62,7 +62,7 @@ def _build(args: argparse.Namespace) -> int:
         out=args.out,
         space=space,
         seeds=tuple(args.seeds),
-        train=TrainConfig(epochs=args.epochs),
+        train=BenchTrainConfig(epochs=args.epochs),
         workers=args.workers,
         limit=args.limit,
         progress=not args.no_progress,

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from selfrep.archsearch.data import load_digits_split
-from selfrep.archsearch.space import ArchConfig, TrainConfig, build_mlp, evaluate, train_mlp
+from selfrep.archsearch.space import ArchConfig, BenchTrainConfig, build_mlp, evaluate, train_mlp
 
 HPO_ARCH = ArchConfig((64, 64), "relu", False)
 LOG_LR = (-4.0, -1.0)
@@ -66,7 +66,7 @@ def hpo_trials(
     validation and test accuracy, CPU seconds."""
     rows = []
     for k, p in enumerate(points):
-        tc = TrainConfig(
+        tc = BenchTrainConfig(
             epochs=epochs, lr=p["lr"], weight_decay=p["weight_decay"], dropout=p["dropout"], record_epochs=()
         )
         r = train_mlp(arch, seed, tc)

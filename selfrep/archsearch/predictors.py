@@ -30,7 +30,7 @@ from scipy import stats
 
 from selfrep.archsearch.bench import Bench
 from selfrep.archsearch.data import load_digits_split
-from selfrep.archsearch.space import ACTIVATIONS, DEPTHS, ArchConfig, build_mlp, encode
+from selfrep.archsearch.space import DEPTHS, SPACE_ACTIVATIONS, ArchConfig, build_mlp, encode
 
 MODELS: tuple[str, ...] = ("ridge", "rf", "mlp", "mlp_default", "mlp_untuned")
 RAW_FEATURES: tuple[str, ...] = ("mlp_untuned", "mlp_default")
@@ -99,7 +99,7 @@ def encode_raw(configs: Sequence[ArchConfig], max_depth: int = max(DEPTHS)) -> n
     rows = []
     for c in configs:
         ws = list(c.widths) + [0] * (max_depth - c.depth)
-        act = [1.0 if c.activation == a else 0.0 for a in ACTIVATIONS]
+        act = [1.0 if c.activation == a else 0.0 for a in SPACE_ACTIVATIONS]
         rows.append([c.depth, *ws, *act, float(c.skip), c.n_skips, c.n_params()])
     return np.asarray(rows, dtype=np.float64)
 

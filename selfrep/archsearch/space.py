@@ -10,7 +10,7 @@ changes nothing, so such a config is functionally the same net as its `skip=Fals
 The default space (`SearchSpace()`) is depth 1-4, widths {16, 32, 64, 128} per layer, activation
 {relu, tanh, sigmoid}, skip {0, 1}: 2,040 configs, 1,680 of them functionally distinct.
 
-Training (`train_mlp`) is a pure function of (config, seed, TrainConfig): the seed fixes both the initial
+Training (`train_mlp`) is a pure function of (config, seed, BenchTrainConfig): the seed fixes both the initial
 weights (drawn layer by layer from one `torch.Generator`, the same draws whatever the skip flag) and the
 minibatch order (a second generator, so every architecture with the same seed sees the same batches). Run it
 with `torch.set_num_threads(1)` (it sets that itself) to get bit-identical results on one machine.
@@ -35,7 +35,7 @@ from selfrep.archsearch.data import Digits, load_digits_split
 
 N_IN = 64
 N_OUT = 10
-ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid")
+SPACE_ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid")
 WIDTHS: tuple[int, ...] = (16, 32, 64, 128)
 DEPTHS: tuple[int, ...] = (1, 2, 3, 4)
 RECORD_EPOCHS: tuple[int, ...] = (2, 5, 10)
@@ -62,7 +62,7 @@ class ArchConfig:
         if any(w <= 0 for w in widths):
             raise ValueError(f"widths: every width must be positive, got {widths}")
         if self.activation not in _ACT_FN:
-            raise ValueError(f"activation: {self.activation!r} is not one of {ACTIVATIONS}")
+            raise ValueError(f"activation: {self.activation!r} is not one of {SPACE_ACTIVATIONS}")
         object.__setattr__(self, "widths", widths)
         object.__setattr__(self, "skip", bool(self.skip))
 
@@ -122,7 +122,7 @@ class SearchSpace:
 
     depths: tuple[int, ...] = DEPTHS
     widths: tuple[int, ...] = WIDTHS
-    activations: tuple[str, ...] = ACTIVATIONS
+    activations: tuple[str, ...] = SPACE_ACTIVATIONS
     skips: tuple[bool, ...] = (False, True)
 
     def __post_init__(self) -> None:
@@ -137,7 +137,7 @@ class SearchSpace:
             raise ValueError(f"depths: every depth must be >= 1, got {self.depths}")
         bad = [a for a in self.activations if a not in _ACT_FN]
         if bad:
-            raise ValueError(f"activations: unknown {bad} (known: {ACTIVATIONS})")
+            raise ValueError(f"activations: unknown {bad} (known: {SPACE_ACTIVATIONS})")
 
     def configs(self) -> list[ArchConfig]:
         out = []
@@ -212,14 +212,14 @@ def encode(configs: Sequence[ArchConfig], max_depth: int = max(DEPTHS)) -> np.nd
     """Feature matrix (n, 4 + max_depth + n_act) for predictors: one row per config.
 
     Columns: depth; log2 width of hidden layers 1..max_depth (0 where absent); one-hot activation
-    (ACTIVATIONS order); skip flag; number of residual connections that apply; log10 parameter count.
+    (SPACE_ACTIVATIONS order); skip flag; number of residual connections that apply; log10 parameter count.
     """
     rows = []
     for c in configs:
         if c.depth > max_depth:
             raise ValueError(f"max_depth: config {c.key} is deeper than {max_depth}")
         lw = [math.log2(w) for w in c.widths] + [0.0] * (max_depth - c.depth)
-        act = [1.0 if c.activation == a else 0.0 for a in ACTIVATIONS]
+        act = [1.0 if c.activation == a else 0.0 for a in SPACE_ACTIVATIONS]
         rows.append([c.depth, *lw, *act, float(c.skip), c.n_skips, math.log10(c.n_params())])
     return np.asarray(rows, dtype=np.float64)
 
@@ -227,7 +227,7 @@ def encode(configs: Sequence[ArchConfig], max_depth: int = max(DEPTHS)) -> np.nd
 ENCODING_NAMES: tuple[str, ...] = (
     "depth",
     *(f"log2_w{i + 1}" for i in range(max(DEPTHS))),
-    *(f"act_{a}" for a in ACTIVATIONS),
+    *(f"act_{a}" for a in SPACE_ACTIVATIONS),
     "skip",
     "n_skips",
     "log10_params",
@@ -296,7 +296,7 @@ def build_mlp(cfg: ArchConfig, seed: int, dropout: float = 0.0) -> MLP:
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class BenchTrainConfig:
     """How every benchmark net is trained: Adam, minibatches, a fixed number of epochs.
 
     `record_epochs` are the epochs after which validation accuracy is also recorded (low-fidelity estimates).
@@ -356,7 +356,7 @@ def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[float,
 def train_mlp(
     cfg: ArchConfig,
     seed: int,
-    train: TrainConfig = TrainConfig(),  # noqa: B008 (frozen, immutable default)
+    train: BenchTrainConfig = BenchTrainConfig(),  # noqa: B008 (frozen, immutable default)
     data: Digits | None = None,
 ) -> TrainResult:
     """Train a fresh `build_mlp(cfg, seed)` on the digits train split; a pure function of its arguments.

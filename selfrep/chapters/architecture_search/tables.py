@@ -1,0 +1,153 @@
+"""Chapter 6's tables for the page: strategy summaries, live HPO and L2, predictors and proxies, and the
+configuration at both scales."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from selfrep.chapters.architecture_search.config import PRESETS, Chapter06Config
+from selfrep.chapters.common import field_meanings
+from selfrep.plotting.tables import table
+
+
+def format_table(
+    df: pd.DataFrame, formats: Mapping[str, str], rename: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """A display copy of `df`: the columns in `formats` rendered with those format strings, then renamed."""
+    out = df.copy()
+    for col, fmt in formats.items():
+        out[col] = [fmt.format(x) for x in out[col]]
+    return out.rename(columns=dict(rename or {}))
+
+
+SUMMARY_FORMATS = {
+    "mean": "{:.4f}",
+    "se": "{:.4f}",
+    "median": "{:.4f}",
+    "median_se": "{:.4f}",
+    "regret": "{:.4f}",
+    "ri_vs_random_avg_pct": "{:.1f}",
+    "p_top1": "{:.2f}",
+    "evals": "{:.0f}",
+    "charged_s": "{:.1f}",
+    "overhead_s": "{:.2f}",
+    "inc_val": "{:.4f}",
+    "optimism": "{:+.4f}",
+}
+SUMMARY_NAMES = {
+    "repeats": "runs",
+    "se": "SE",
+    "median_se": "SE (median)",
+    "regret": "test regret",
+    "ri_vs_random_avg_pct": "RI (%)",
+    "p_top1": "P(top 1 %)",
+    "charged_s": "charged CPU-s",
+    "overhead_s": "overhead s",
+    "inc_val": "incumbent val",
+    "optimism": "optimism",
+}
+# What each column of the strategy tables means (shown under them in the chapter).
+SUMMARY_MEANINGS = {
+    "runs": "independent repeats of the strategy (its own seeds)",
+    "mean, median": "of the incumbent's mean-of-seeds test accuracy over the runs",
+    "SE, SE (median)": "standard error of the mean, and bootstrap SE of the median; SDs floored at the "
+    "table's accuracy step",
+    "test regret": "best test accuracy in the table minus the mean",
+    "RI (%)": "relative improvement over the random-average architecture, 100 (mean - a) / (1 - a)",
+    "P(top 1 %)": "share of runs whose incumbent is among the best 1 % of configurations by test accuracy",
+    "evals": "evaluations made (grid stops when exhausted)",
+    "charged CPU-s": "training CPU seconds of exactly the runs made, from the table",
+    "overhead s": "the strategy's own compute (predictor fits, proposals)",
+    "incumbent val": "the incumbent's mean-of-seeds validation accuracy",
+    "optimism": "the single observation that made it the incumbent minus that mean: the winner's curse",
+}
+ACCURACY_COLUMNS = (
+    "repeats",
+    "mean",
+    "se",
+    "median",
+    "median_se",
+    "regret",
+    "ri_vs_random_avg_pct",
+    "p_top1",
+)
+COST_COLUMNS = ("evals", "charged_s", "overhead_s", "inc_val", "optimism")
+
+
+def strategy_table(summary: pd.DataFrame, columns: str = "accuracy"):
+    """`search.summarize` output for display, indexed by (method, budget): `columns="accuracy"` (runs, mean,
+    SE, median, regret, RI, P(top 1 %)) or `"cost"` (evaluations, charged and overhead seconds, the
+    incumbent's validation accuracy and optimism). Two narrow tables fit the page where one wide does not."""
+    cols = {"accuracy": ACCURACY_COLUMNS, "cost": COST_COLUMNS}.get(columns)
+    if cols is None:
+        raise ValueError(f"columns: must be 'accuracy' or 'cost', got {columns!r}")
+    df = summary[["method", "budget", *cols]]
+    fmt = {c: f for c, f in SUMMARY_FORMATS.items() if c in cols}
+    return _padded(table(format_table(df, fmt, SUMMARY_NAMES).set_index(["method", "budget"])))
+
+
+def _padded(sty):
+    """A display Styler with some room between columns (numbers otherwise run together)."""
+    return sty.set_table_styles(
+        [{"selector": "td, th", "props": [("padding", "0.1em 0.3em")]}], overwrite=False
+    )
+
+
+def meanings_table(meanings: Mapping[str, str]):
+    """A two-column (column, meaning) table for display."""
+    df = pd.DataFrame(list(meanings.items()), columns=["column", "meaning"]).set_index("column")
+    return table(df)
+
+
+def hpo_incumbent_table(incumbents: pd.DataFrame):
+    """Mean and SD over repeats of each live HPO method's incumbent (validation, test, its learning rate,
+    distinct learning rates tried)."""
+    cols = ["best_val", "test_acc", "best_lr", "distinct_lr"]
+    return _padded(table(incumbents.groupby("method")[cols].agg(["mean", "std"]), precision=4))
+
+
+def l2_final_table(final: pd.DataFrame):
+    """Mean over seeds of the L2 experiment's final numbers per mode."""
+    cols = ["lam", "val_acc", "val_loss", "test_acc", "test_loss"]
+    df = final.groupby("mode", sort=False)[cols].mean()
+    return _padded(table(format_table(df, {"lam": "{:.1e}"}), precision=4))
+
+
+def predictor_table(curve_summary: pd.DataFrame):
+    """Learning-curve summary (model x N) for display."""
+    fmt = {c: "{:.3f}" for c in ("tau", "tau_se", "tau_top20", "spearman")} | {
+        "mae": "{:.4f}",
+        "fit_s": "{:.3f}",
+    }
+    return _padded(table(format_table(curve_summary, fmt).set_index(["model", "n"])))
+
+
+def proxy_display(proxy_summary: pd.DataFrame):
+    """Zero-cost proxy summary for display."""
+    fmt = {c: "{:.3f}" for c in ("tau", "tau_top20", "spearman")}
+    return _padded(table(format_table(proxy_summary, fmt).set_index("proxy")))
+
+
+def scale_table(presets: Mapping[str, Chapter06Config] | None = None):
+    """The chapter's configuration at both scales side by side, with a one-line meaning per field; the
+    fields that change between scales first."""
+    import dataclasses
+
+    presets = dict(presets or PRESETS)
+    meaning = field_meanings(Chapter06Config)
+    names = [f.name for f in dataclasses.fields(Chapter06Config)]
+    rows = [
+        {
+            "parameter": n,
+            **{s: repr(getattr(c, n)) for s, c in presets.items()},
+            "meaning": meaning.get(n, ""),
+        }
+        for n in names
+    ]
+    df = pd.DataFrame(rows).set_index("parameter")
+    changes = df[list(presets)].nunique(axis=1) > 1
+    df.insert(0, "changes", np.where(changes, "yes", ""))
+    return _padded(table(pd.concat([df[changes], df[~changes]])))

@@ -1,0 +1,370 @@
+"""Chapter 4 — the mixed setting: self-application alternating with self-training (paper §3.4, Fig 11;
+paper-spec §9).
+
+    alternate          the schedule, batched over networks with different T
+    run_mixed          Fig 11: fraction of fixpoints after up to 4 rounds of [1 self-application, T
+                       self-training epochs], per reduction and T, zero and non-zero fixpoints apart
+
+The authors' Keras code (master:code/setups/mixed-self-fixpoints.py) is followed: glorot initialisation,
+Keras epochs (lr 0.01, batch size 1, shuffled), a net stops early after a round in which it diverged or
+became an ε-fixpoint (ε = 1e-4), and is classified at the end. Its figure counts zero and non-zero
+fixpoints together; we keep them apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from selfrep.analysis.stats import wilson_interval
+from selfrep.chapters.common import KIND_KEYS, decide_no_second_order
+from selfrep.claims import Claim, verdict
+from selfrep.fixpoints import KIND_LABELS, FixpointKind, classify, is_divergent, is_fixpoint
+from selfrep.nets import init_population
+from selfrep.operators import self_apply
+from selfrep.optim import TrainConfig, train_init
+from selfrep.published import MIXED_TRAINS, logged
+from selfrep.reductions import Reduction, make_reduction
+from selfrep.training import train_step
+
+CHAPTER = "04_mixed"
+LOW_T = 100  # "small T": the self-training amounts compared with the log in Table 1's text
+REDUCTIONS: tuple[str, ...] = ("weightwise", "aggregating", "recurrent")
+FIXPOINT_LABELS = (KIND_LABELS[FixpointKind.ZERO], KIND_LABELS[FixpointKind.NONZERO])
+
+
+@dataclass(frozen=True)
+class MixedConfig:
+    """Sizes of chapter 4 (paper values in comments; paper-spec §9)."""
+
+    reductions: tuple[str, ...] = field(default=REDUCTIONS, metadata={"meaning": "network types"})
+    # T = 0, 50, ..., 500 Keras epochs between self-applications
+    trains: tuple[int, ...] = field(
+        default=MIXED_TRAINS,
+        metadata={"meaning": "T: Keras self-training epochs after each self-application"},
+    )
+    # 20 fresh nets per (reduction, T)
+    nets: int = field(
+        default=20, metadata={"meaning": "fresh networks per network type and T (the paper's 20)"}
+    )
+    # beyond the paper: independent repetitions (replicate 0 is the paper's run)
+    replicates: int = field(
+        default=5,
+        metadata={
+            "meaning": "independent repetitions of `nets` (beyond the paper; repetition 0 is the paper's run)"
+        },
+    )
+    # up to 4 self-applications
+    rounds: int = field(
+        default=4, metadata={"meaning": "at most this many rounds of one self-application and T epochs"}
+    )
+    # the Keras code's ε
+    eps: float = field(default=1e-4, metadata={"meaning": "ε of the fixpoint test (the Keras code's)"})
+    # Keras SGD
+    lr: float = field(default=0.01, metadata={"meaning": "learning rate (Keras SGD)"})
+    init: str = field(default="glorot", metadata={"meaning": "initialisation of fresh nets"})
+
+    def __post_init__(self) -> None:
+        for name in ("nets", "replicates", "rounds"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be >= 1, got {getattr(self, name)}")
+        if not self.trains or any(t < 0 for t in self.trains):
+            raise ValueError(f"trains: need non-negative step counts, got {self.trains}")
+        bad = [r for r in self.reductions if r not in REDUCTIONS]
+        if not self.reductions or bad:
+            raise ValueError(f"reductions: unknown {bad} (expected some of {REDUCTIONS})")
+
+
+PRESETS = {
+    "paper": MixedConfig(),
+    "ci": MixedConfig(replicates=1),  # the paper's own size, one replicate
+}
+
+
+def keras_config(cfg: MixedConfig) -> TrainConfig:
+    """One Keras epoch per step (fused native kernel for weightwise nets)."""
+    return TrainConfig(step="epoch", lr=cfg.lr, backend="compiled")
+
+
+def alternate(
+    weights: torch.Tensor,
+    reduction: Reduction,
+    trains: torch.Tensor,
+    rounds: int,
+    eps: float,
+    config: TrainConfig,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Up to `rounds` rounds of [one self-application, then trains[p] self-training steps] for every network
+    p at once. A network stops after the first round that leaves it divergent or an ε-fixpoint.
+
+    Returns (final weights (P, W), rounds run per network (P,) int64).
+    """
+    reduction.arch.check(weights)
+    trains = torch.as_tensor(trains, dtype=torch.int64)
+    if trains.shape != (weights.shape[0],) or bool((trains < 0).any()):
+        raise ValueError(
+            f"trains: expected ({weights.shape[0]},) non-negative step counts, got {tuple(trains.shape)}"
+        )
+    if not isinstance(rounds, int) or rounds < 1:
+        raise ValueError(f"rounds: must be a positive int, got {rounds!r}")
+    w = weights.clone()
+    active = torch.ones(w.shape[0], dtype=torch.bool)
+    ran = torch.zeros(w.shape[0], dtype=torch.int64)
+    for _ in range(rounds):
+        rows = active.nonzero().flatten()
+        if not rows.numel():
+            break
+        w[rows] = self_apply(w[rows], reduction, 1, backend=config.backend)
+        ran[rows] += 1
+        for t in range(int(trains[rows].max())):
+            step_rows = rows[trains[rows] > t]
+            w[step_rows] = train_step(train_init(w[step_rows], config), reduction, config, generator).weights
+        done = is_divergent(w[rows]) | is_fixpoint(w[rows], reduction, eps)
+        active[rows[done]] = False
+    return w, ran
+
+
+def run_mixed(cfg: MixedConfig, generator: torch.Generator) -> pd.DataFrame:
+    """Fig 11: for every reduction, `replicates` × `nets` fresh nets per T, all T in one population.
+
+    One row per net: reduction, replicate, trains (T), net, rounds (self-applications made), kind (ε = eps),
+    fixpoint (zero or non-zero, as the figure counts).
+    """
+    frames = []
+    tc = keras_config(cfg)
+    for name in cfg.reductions:
+        red = make_reduction(name)
+        T = torch.tensor(cfg.trains).repeat_interleave(cfg.nets).repeat(cfg.replicates)
+        rep = torch.arange(cfg.replicates).repeat_interleave(cfg.nets * len(cfg.trains))
+        w = init_population(red.arch, T.numel(), cfg.init, generator=generator)
+        w, ran = alternate(w, red, T, cfg.rounds, cfg.eps, tc, generator)
+        kinds = [KIND_LABELS[int(k)] for k in classify(w, red, cfg.eps)]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "reduction": name,
+                    "replicate": rep.numpy(),
+                    "trains": T.numpy(),
+                    "net": np.tile(np.arange(cfg.nets), len(cfg.trains) * cfg.replicates),
+                    "rounds": ran.numpy(),
+                    "kind": kinds,
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["fixpoint"] = out["kind"].isin(FIXPOINT_LABELS)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Summaries
+# ------------------------------------------------------------------------------------------------
+def fractions(mixed: pd.DataFrame, replicate: int | None = None) -> pd.DataFrame:
+    """Per reduction and T: n, fraction of fixpoints (any), of zero and of non-zero fixpoints, divergent,
+    with 95 % Wilson intervals for the fixpoint fraction. `replicate` restricts to one replicate."""
+    sub = mixed if replicate is None else mixed[mixed["replicate"] == replicate]
+    g = sub.groupby(["reduction", "trains"], sort=False)
+    out = g.agg(
+        n=("kind", "size"),
+        fixpoint=("fixpoint", "mean"),
+        zero=("kind", lambda k: float((k == FIXPOINT_LABELS[0]).mean())),
+        nonzero=("kind", lambda k: float((k == FIXPOINT_LABELS[1]).mean())),
+        divergent=("kind", lambda k: float((k == KIND_LABELS[FixpointKind.DIVERGENT]).mean())),
+        second=("kind", lambda k: int((k == KIND_LABELS[FixpointKind.SECOND_ORDER]).sum())),
+    ).reset_index()
+    lo, hi = wilson_interval((out["fixpoint"] * out["n"]).round().astype(int), out["n"])
+    out["low"], out["high"] = lo, hi
+    return out
+
+
+def logged_fractions(reductions=REDUCTIONS) -> pd.DataFrame:
+    """The authors' logged Fig 11 fractions: reduction, trains, fixpoint."""
+    rows = []
+    for red in reductions:
+        entry = logged(f"fig11_{red}")
+        rows += [{"reduction": red, "trains": int(t), "fixpoint": float(f)} for t, f in entry.values.items()]
+    return pd.DataFrame(rows)
+
+
+def compare_with_logged(mixed: pd.DataFrame) -> pd.DataFrame:
+    """Per reduction and T: our replicate 0 (the paper's 20 nets), all our replicates pooled, the log."""
+    first = fractions(mixed, 0).set_index(["reduction", "trains"])
+    pooled = fractions(mixed).set_index(["reduction", "trains"])
+    log = logged_fractions().set_index(["reduction", "trains"])
+    rows = []
+    for key in pooled.index:
+        rows.append(
+            {
+                "reduction": key[0],
+                "T": key[1],
+                "ours (rep. 0)": float(first.loc[key, "fixpoint"]),
+                "zero / non-zero (rep. 0)": f"{first.loc[key, 'zero']:.2f} / {first.loc[key, 'nonzero']:.2f}",
+                "ours (all replicates)": float(pooled.loc[key, "fixpoint"]),
+                "authors' log": float(log.loc[key, "fixpoint"]) if key in log.index else float("nan"),
+            }
+        )
+    frame = pd.DataFrame(rows).set_index(["reduction", "T"])
+    if mixed["replicate"].nunique() == 1:  # the pooled column would repeat replicate 0
+        frame = frame.drop(columns="ours (all replicates)")
+    return frame
+
+
+def first_reaching(frac: pd.DataFrame, reduction: str, column: str = "fixpoint", level: float = 0.9) -> int:
+    """The smallest T at which the fraction reaches `level` (−1 if it never does)."""
+    sub = frac[frac["reduction"] == reduction].sort_values("trains")
+    hit = sub[sub[column] >= level]
+    return int(hit["trains"].iloc[0]) if len(hit) else -1
+
+
+def values(cfg: MixedConfig, mixed: pd.DataFrame) -> dict[str, float | int | str]:
+    """The numbers chapter 4 glues (and its claims read), as plain Python scalars."""
+    v: dict[str, float | int | str] = {}
+    pooled = fractions(mixed)
+    first = fractions(mixed, 0)
+    for name in cfg.reductions:
+        red = name[:3]
+        sub = pooled[pooled["reduction"] == name].set_index("trains")
+        sub0 = first[first["reduction"] == name].set_index("trains")
+        for t in cfg.trains:
+            for col in ("fixpoint", "zero", "nonzero", "divergent"):
+                v[f"{red}_{col}_{t}"] = float(sub.loc[t, col])
+            v[f"{red}_r0_fixpoint_{t}"] = float(sub0.loc[t, "fixpoint"])
+        v[f"{red}_fixpoint_mean"] = float(sub["fixpoint"].mean())
+        v[f"{red}_zero_mean"] = float(sub["zero"].mean())
+        v[f"{red}_nonzero_mean"] = float(sub["nonzero"].mean())
+        v[f"{red}_divergent_mean"] = float(sub["divergent"].mean())
+        v[f"{red}_nonzero_max"] = float(sub["nonzero"].max())
+        v[f"{red}_first_90"] = first_reaching(pooled, name)
+        v[f"{red}_first_90_r0"] = first_reaching(first, name)
+        t90 = v[f"{red}_first_90"]
+        v[f"{red}_fixpoint_after_90"] = (
+            float(sub.loc[sub.index >= t90, "fixpoint"].mean()) if t90 >= 0 else 0.0
+        )
+        v[f"{red}_zero_spread"] = float(sub["zero"].max() - sub["zero"].min())
+        half = sorted(cfg.trains)[len(cfg.trains) // 2]
+        upper, lower = sub.loc[sub.index > half, "zero"], sub.loc[sub.index <= half, "zero"]
+        v[f"{red}_zero_trend"] = float(upper.mean() - lower.mean()) if len(upper) and len(lower) else 0.0
+        m = mixed[mixed["reduction"] == name]
+        v[f"{red}_first_round_stop"] = float((m["rounds"] == 1).mean())
+        low = m[m["trains"] <= 100]
+        high = m[m["trains"] >= 300]
+        v[f"{red}_zero_low_t"] = float((low["kind"] == FIXPOINT_LABELS[0]).mean()) if len(low) else 0.0
+        v[f"{red}_nonzero_high_t"] = float((high["kind"] == FIXPOINT_LABELS[1]).mean()) if len(high) else 0.0
+        v[f"{red}_fixpoint_high_t"] = float(high["fixpoint"].mean()) if len(high) else 0.0
+        zeros = m[m["kind"] == FIXPOINT_LABELS[0]]
+        v[f"{red}_zero_rounds_median"] = float(zeros["rounds"].median()) if len(zeros) else 0.0
+        v[f"{red}_zero_rounds_max"] = int(zeros["rounds"].max()) if len(zeros) else 0
+        v[f"{red}_diverged_first_round"] = float(
+            ((m["kind"] == KIND_LABELS[FixpointKind.DIVERGENT]) & (m["rounds"] == 1)).mean()
+        )
+        log = logged(f"fig11_{name}").values
+        for t in cfg.trains:
+            if str(t) in log:
+                v[f"log_{red}_fixpoint_{t}"] = float(log[str(t)])
+        v[f"log_{red}_fixpoint_mean"] = float(np.mean(list(log.values())))
+    v["log_wei_first_90"] = first_reaching(logged_fractions(), "weightwise")
+    # Weightwise at small T (≤ LOW_T) against the authors' log: the excess, its standard error, and what it
+    # is made of (zero or non-zero fixpoints)
+    low_ts = [t for t in cfg.trains if t <= LOW_T and f"log_wei_fixpoint_{t}" in v]
+    if low_ts and "weightwise" in cfg.reductions:
+        n_ours, n_log = cfg.nets * cfg.replicates, int(logged("fig11_weightwise").n)
+        ours = np.array([v[f"wei_fixpoint_{t}"] for t in low_ts])
+        theirs = np.array([v[f"log_wei_fixpoint_{t}"] for t in low_ts])
+        se = np.sqrt(ours * (1 - ours) / n_ours + theirs * (1 - theirs) / n_log)
+        se = np.maximum(se, 1.0 / min(n_ours, n_log))  # floored at one net of the smaller sample
+        v["wei_low_t_excess"] = float((ours - theirs).mean())
+        v["wei_low_t_excess_se"] = float(np.sqrt((se**2).sum()) / len(low_ts))
+        v["wei_low_t_excess_max_z"] = float(((ours - theirs) / se).max())
+        zero = np.array([v[f"wei_zero_{t}"] for t in low_ts])
+        v["wei_low_t_zero_share"] = float(zero.sum() / max(ours.sum(), 1e-12))
+        v["low_t"] = LOW_T
+    v["trains_step"] = int(np.diff(sorted(cfg.trains)).min()) if len(cfg.trains) > 1 else 0
+    v["eps_text"] = f"1e{round(np.log10(cfg.eps))}"
+    v["replicates_text"] = (
+        "one repetition, of the paper's size"
+        if cfg.replicates == 1
+        else f"{cfg.replicates} repetitions, pooled; repetition 0 has the paper's own size"
+    )
+    v["nets_per_cell"] = cfg.nets
+    v["nets_per_cell_all"] = cfg.nets * cfg.replicates
+    v["se_max_per_point"] = 0.5 / float(np.sqrt(cfg.nets))  # one standard error of a fraction at p = 0.5
+    v["log_fig11_n"] = int(logged("fig11_weightwise").n)
+    v["nets_total"] = len(mixed)
+    v["census_nets"] = len(mixed)
+    v["census_second_order"] = int((mixed["kind"] == KIND_LABELS[FixpointKind.SECOND_ORDER]).sum())
+    for label, key in KIND_KEYS.items():
+        v[f"total_{key}"] = int((mixed["kind"] == label).sum())
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            v[f"cfg_{f.name}"] = value
+    v["cfg_trains_max"] = max(cfg.trains)
+    return v
+
+
+# ------------------------------------------------------------------------------------------------
+# Claims (paper-spec §13, claims 10 and 14)
+# ------------------------------------------------------------------------------------------------
+def _decide_p10a(v):
+    agg_zero, agg_trend, agg_nz = v["agg_zero_mean"], v["agg_zero_trend"], v["agg_nonzero_max"]
+    text = (
+        f"{agg_zero:.0%} zero fixpoints (T > half minus T ≤ half: {agg_trend:+.2f}; median "
+        f"{v['agg_zero_rounds_median']:.0f} self-applications), at most {agg_nz:.0%} non-zero at any T"
+    )
+    ok = agg_zero >= 0.8 and agg_nz == 0 and abs(agg_trend) <= 0.1
+    return text, verdict(ok)
+
+
+def _decide_p10b(v):
+    t90, after = v["wei_first_90"], v["wei_fixpoint_after_90"]
+    text = (
+        f"fixpoints ≥ 90 % first at T = {t90} (authors' log: T = {v['log_wei_first_90']}; mean {after:.0%} "
+        f"from there on; {v['wei_nonzero_high_t']:.0%} non-zero at T ≥ 300)"
+    )
+    return text, verdict(200 <= t90 <= 350 and after >= 0.85)
+
+
+CLAIMS: list[Claim] = [
+    Claim(
+        "P10a",
+        CHAPTER,
+        "Alternating self-application with self-training, aggregating nets reach the zero fixpoint, "
+        "whatever the amount of self-training (paper Fig 11).",
+        "paper Fig 11 log (20 nets per T): agg 0.8 … 1.0 fixpoints; "
+        "'self-training is not able to add anything'",
+        ("agg_zero_mean", "agg_zero_trend", "agg_zero_rounds_median", "agg_nonzero_max"),
+        "holds if ≥ 80 % of aggregating nets end as zero fixpoints, none as non-zero ones, and the zero "
+        "share at the larger half of the T values differs from the smaller half's by ≤ 0.1 ('adds "
+        "nothing'); else differs",
+        _decide_p10a,
+        "holds",
+    ),
+    Claim(
+        "P10b",
+        CHAPTER,
+        "Weightwise nets need at least 200–300 self-training epochs between applications to converge to "
+        "fixpoints reliably (paper Fig 11).",
+        "paper Fig 11 log (20 nets per T): ww 0.2 … 1.0, first ≥ 0.9 at T = 350",
+        ("wei_first_90", "wei_fixpoint_after_90", "wei_nonzero_high_t", "log_wei_first_90"),
+        "'reliably' read as ≥ 90 % fixpoints; 'need at least 200–300' read as: the fraction (all "
+        "repetitions) first reaches 90 % at a T ≥ 200, and no later than one step (50) past 300, where the "
+        "authors' own log reaches it; and it averages ≥ 85 % from there on; holds if so, else differs",
+        _decide_p10b,
+        "holds",
+    ),
+    Claim(
+        "P14.4",
+        CHAPTER,
+        "No second-order fixpoint appears in the mixed setting.",
+        "'we did not observe higher-order fixpoints'",
+        ("census_nets", "census_second_order"),
+        "holds if none of the networks classified in this chapter is a second-order fixpoint at ε = 1e-4",
+        decide_no_second_order,
+        "holds",
+    ),
+]

@@ -1,0 +1,82 @@
+"""Chapter 6b's configuration: one sub-config per experiment (the libraries' own configs), the presets
+per scale, the meanings of the fields that change between scales, and the sources' anchor numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from selfrep.selfmod.editnet import EditConfig
+from selfrep.selfmod.hypernet import GHNConfig
+from selfrep.selfmod.lottery import LotteryConfig
+from selfrep.selfmod.serann import SerannConfig
+
+CHAPTER = "06b_self_modification"
+
+
+@dataclass(frozen=True)
+class SelfModConfig:
+    """The four experiments of the chapter, one sub-config each."""
+
+    ghn: GHNConfig = field(metadata={"meaning": "E4: graph hypernetwork (selfrep.selfmod.hypernet)"})
+    edit: EditConfig = field(metadata={"meaning": "E5: self-edit head (selfrep.selfmod.editnet)"})
+    lottery: LotteryConfig = field(metadata={"meaning": "E6: lottery tickets (selfrep.selfmod.lottery)"})
+    serann: SerannConfig = field(
+        metadata={"meaning": "E7: self-replicating populations (selfrep.selfmod.serann)"}
+    )
+
+
+# (E7 includes the low-rate exogenous control):
+#   ci     136 CPU-s (E4 37, E5 21, E6 32, E7 36), 225-340 s wall under contention;
+#   paper  ~410 CPU-s (E4 118, E5 108, E6 138, E7 43), 778 s wall under heavy contention.
+PRESETS: dict[str, SelfModConfig] = {
+    "ci": SelfModConfig(
+        ghn=GHNConfig(steps=500, n_test=4, ghn_seeds=2),
+        edit=EditConfig(pop=6, elite=2, generations=4, evo_runs=2, test_seeds=5),
+        # two paper rounds per ci round: the same sparsities (0.8**2k), half the trainings
+        lottery=LotteryConfig(prune_rate=0.36, prune_rate_out=0.19, rounds=5, epochs=30, seeds=3),
+        serann=SerannConfig(pop=24, generations=15, repeats=5),
+    ),
+    "paper": SelfModConfig(
+        ghn=GHNConfig(steps=1500, n_test=10, ghn_seeds=3),
+        edit=EditConfig(pop=8, elite=2, generations=15, evo_runs=3, test_seeds=10),
+        lottery=LotteryConfig(prune_rate=0.2, prune_rate_out=0.1, rounds=10, epochs=40, seeds=5),
+        serann=SerannConfig(pop=32, generations=30, repeats=10),
+    ),
+}
+
+# One line per field that differs between the scales (shown in the chapter's scale table).
+SCALE_MEANINGS: dict[str, str] = {
+    "ghn.steps": "Adam steps training each hypernetwork",
+    "ghn.n_test": "architectures per evaluation split",
+    "ghn.ghn_seeds": "independently trained hypernetworks per encoder",
+    "edit.pop": "edit heads per generation",
+    "edit.generations": "generations of the head's evolution",
+    "edit.evo_runs": "independent evolutions of the head",
+    "edit.test_seeds": "fresh body seeds on which every policy is compared",
+    "lottery.prune_rate": "fraction of each hidden layer's surviving weights pruned per round",
+    "lottery.prune_rate_out": "the same for the output layer",
+    "lottery.rounds": "pruning rounds after the dense run",
+    "lottery.epochs": "training epochs per round",
+    "lottery.seeds": "seeds (initial weights and batch order)",
+    "serann.pop": "population size",
+    "serann.generations": "generations",
+    "serann.repeats": "independent populations per condition",
+}
+
+
+# Anchors quoted in the chapter (archsearch-design §2.6-2.9); numbers from the sources, not
+# computed here.
+ANCHORS: dict[str, float] = {
+    # GHN-2, CIFAR-10, mean over 500 test architectures, 0 steps (ppuda results_cifar10.json)
+    "ghn2_id": 66.88,
+    "ghn2_deep": 60.54,
+    "ghn2_wide": 63.97,
+    "ghn2_bnfree": 36.80,
+    "ghn1_id": 51.35,
+    "mlp_hyper_id": 42.23,
+    "sgd_id": 88.53,
+    "ghn2_ratio_id": 0.755,  # 66.9 / 88.5
+    "ghn2_ratio_deep": 0.716,  # 60.5 / 84.5
+    "article_2500_iters": 69.2,  # article 004: trained nets after 2,500 iterations
+    "lth_ticket_size_max": 0.2,  # Frankle & Carbin: winning tickets < 10-20 % of the weights
+}

@@ -1,0 +1,256 @@
+"""Chapter 5: the numbers the chapter glues (and its claims read), as plain Python scalars."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+
+from selfrep.chapters.common import KIND_KEYS
+from selfrep.chapters.soups.config import (
+    COMMITTED,
+    FAR_ERROR,
+    INTERACTING,
+    NEAR_ERROR,
+    NONZERO,
+    ZERO,
+    SoupsConfig,
+)
+from selfrep.chapters.soups.summaries import count_means, logged_counts, spearman
+from selfrep.fixpoints import KIND_LABELS, FixpointKind
+from selfrep.published import logged
+
+
+# ------------------------------------------------------------------------------------------------
+# Values and claims
+# ------------------------------------------------------------------------------------------------
+def values(
+    cfg: SoupsConfig,
+    traj12: pd.DataFrame,
+    soups12: pd.DataFrame,
+    attacks12: pd.DataFrame,
+    counts: pd.DataFrame,
+    children14: pd.DataFrame,
+    soups14: pd.DataFrame,
+    attacks14: pd.DataFrame,
+) -> dict[str, float | int | str]:
+    """The numbers chapter 5 glues (and its claims read), as plain Python scalars."""
+    v: dict[str, float | int | str] = {}
+    # Fig 12
+    soup = soups12[soups12["setting"] == "soup"]
+    ctrl = soups12[soups12["setting"] != "soup"]
+    s0 = soup[soup["soup"] == 0].iloc[0]
+    for key in (
+        "nonzero",
+        "zero",
+        "other",
+        "div",
+        "second",
+        "replacements",
+        "attacks",
+        "cluster_size",
+        "cluster_nonzero",
+    ):
+        v[f"fig12_s0_{key}"] = int(s0[key])
+    v["fig12_s0_share_end"] = float(s0["share_end"])
+    v["fig12_s0_cluster_to_zero"] = float(s0["cluster_to_zero"])
+    v["fig12_s0_cluster_to_start"] = float(s0["cluster_to_start_centroid"])
+    v["fig12_radius"] = float(soup["radius"].mean())
+    v["fig12_initial_distance"] = float(soup["initial_median_distance"].mean())
+    v["fig12_soups"] = len(soup)
+    clustered = soup[soup["share_end"] >= 0.5]
+    v["fig12_clustered"] = len(clustered)
+    v["fig12_clustered_frac"] = len(clustered) / max(len(soup), 1)
+    v["fig12_ctrl_clustered"] = int((ctrl["share_end"] >= 0.5).sum())
+    # sensitivity to the cluster radius (half and twice cluster_radius)
+    for key, col in (("half", "share_end_half_radius"), ("double", "share_end_double_radius")):
+        v[f"fig12_clustered_{key}_radius"] = int((soup[col] >= 0.5).sum())
+        v[f"fig12_ctrl_clustered_{key}_radius"] = int((ctrl[col] >= 0.5).sum())
+    v["fig12_radius_half"] = cfg.cluster_radius / 2
+    v["fig12_radius_double"] = cfg.cluster_radius * 2
+    v["fig12_clustered_replaced"] = int((clustered["replacements"] > 0).sum())
+    v["fig12_clustered_replacements"] = int(clustered["replacements"].sum())
+    v["fig12_share_end_median"] = float(soup["share_end"].median())
+    v["fig12_ctrl_share_end_median"] = float(ctrl["share_end"].median())
+    v["fig12_share_start_max"] = float(soups12["share_start"].max())
+    top = soup.iloc[int(soup["share_end"].to_numpy().argmax())]
+    v["fig12_top_soup"] = int(top["soup"])
+    v["fig12_top_share"] = float(top["share_end"])
+    v["fig12_top_nonzero"] = int(top["nonzero"])
+    v["fig12_top_other"] = int(top["other"])
+    v["fig12_top_cluster_nonzero"] = int(top["cluster_nonzero"])
+    v["fig12_top_cluster_size"] = int(top["cluster_size"])
+    v["fig12_all_nonzero_soups"] = int((soup["nonzero"] == cfg.particles).sum())
+    v["fig12_mostly_other_soups"] = int((soup["other"] > cfg.particles / 2).sum())
+    n_all = len(soup) * cfg.particles
+    v["fig12_nonzero_frac"] = float(soup["nonzero"].sum() / n_all)
+    v["fig12_ctrl_nonzero_frac"] = float(ctrl["nonzero"].sum() / n_all)
+    v["fig12_other_frac"] = float(soup["other"].sum() / n_all)
+    v["fig12_replacements"] = int(soup["replacements"].sum())
+    v["fig12_ctrl_replacements"] = int(ctrl["replacements"].sum())
+    v["fig12_replaced_soups"] = int((soup["replacements"] > 0).sum())
+    if len(clustered):
+        v["fig12_cluster_nonzero_frac"] = float(
+            clustered["cluster_nonzero"].sum() / clustered["cluster_size"].sum()
+        )
+        v["fig12_cluster_to_zero_min"] = float(clustered["cluster_to_zero"].min())
+        v["fig12_cluster_to_start_min"] = float(clustered["cluster_to_start_centroid"].min())
+        v["fig12_cluster_size_median"] = float(clustered["cluster_size"].median())
+        v["fig12_cluster_top_attacker_share"] = float(clustered["cluster_top_attacker_share"].median())
+        v["fig12_cluster_top_attacker_error"] = float(clustered["cluster_top_attacker_error"].median())
+    else:
+        v["fig12_cluster_nonzero_frac"] = 0.0
+        v["fig12_cluster_to_zero_min"] = 0.0
+        v["fig12_cluster_to_start_min"] = 0.0
+        v["fig12_cluster_size_median"] = 0.0
+        v["fig12_cluster_top_attacker_share"] = 0.0
+        v["fig12_cluster_top_attacker_error"] = 0.0
+    rest = soup[soup["share_end"] < 0.5]
+    v["fig12_other_top_attacker_error"] = (
+        float(rest["cluster_top_attacker_error"].median()) if len(rest) else 0.0
+    )
+    a = attacks12[attacks12["soup"] < cfg.soups]
+    near = a[a["attacker_error"] <= NEAR_ERROR]
+    far = a[a["attacker_error"] > FAR_ERROR]
+    v["fig12_attacks"] = len(a)
+    v["fig12_disp_near_median"] = float(near["displacement"].median()) if len(near) else 0.0
+    v["fig12_disp_far_median"] = float(far["displacement"].median()) if len(far) else 0.0
+    v["fig12_attacks_near_frac"] = len(near) / max(len(a), 1)
+    late = a[a["epoch"] > cfg.epochs // 2]
+    v["fig12_late_near_frac"] = float((late["attacker_error"] <= NEAR_ERROR).mean()) if len(late) else 0.0
+    log12 = logged("fig12_soup")
+    v["log_fig12_nonzero"] = int(log12.values[NONZERO])
+    v["log_fig12_other"] = int(log12.values[KIND_LABELS[FixpointKind.OTHER]])
+    # Fig 13
+    means = count_means(counts).set_index(["reduction", "trains"])
+    first = count_means(counts, 0).set_index(["reduction", "trains"])
+    for red in cfg.count_reductions:
+        tag = red[:3]
+        sub = means.loc[red]
+        for a_ in cfg.count_trains:
+            v[f"fig13_{tag}_nonzero_{a_}"] = float(sub.loc[a_, "nonzero"])
+            v[f"fig13_{tag}_zero_{a_}"] = float(sub.loc[a_, "zero"])
+        v[f"fig13_{tag}_nonzero_max"] = float(sub["nonzero"].max())
+        v[f"fig13_{tag}_nonzero_top"] = float(sub.loc[max(cfg.count_trains), "nonzero"])
+        v[f"fig13_{tag}_nonzero_bottom"] = float(sub.loc[min(cfg.count_trains), "nonzero"])
+        v[f"fig13_{tag}_zero_mean"] = float(sub["zero"].mean())
+        v[f"fig13_{tag}_zero_frac"] = float(sub["zero"].mean() / cfg.count_particles)
+        v[f"fig13_{tag}_trend"] = spearman(np.asarray(sub.index, dtype=float), sub["nonzero"].to_numpy())
+        v[f"fig13_{tag}_r0_nonzero_top"] = float(first.loc[red].loc[max(cfg.count_trains), "nonzero"])
+        r0 = first.loc[red]
+        v[f"fig13_{tag}_r0_trend"] = spearman(np.asarray(r0.index, dtype=float), r0["nonzero"].to_numpy())
+        ctrl = count_means(counts, attacking=False).set_index(["reduction", "trains"]).loc[red]
+        for a_ in cfg.count_trains:
+            v[f"fig13_{tag}_ctrl_nonzero_{a_}"] = float(ctrl.loc[a_, "nonzero"])
+            v[f"fig13_{tag}_ctrl_zero_{a_}"] = float(ctrl.loc[a_, "zero"])
+        v[f"fig13_{tag}_attack_cost_max"] = float((ctrl["nonzero"] - sub["nonzero"]).max())
+        a_cost = (ctrl["nonzero"] - sub["nonzero"]).idxmax()
+        v[f"fig13_{tag}_attack_cost_at"] = int(a_cost)
+        v[f"fig13_{tag}_ctrl_at_cost"] = float(ctrl.loc[a_cost, "nonzero"])
+        v[f"fig13_{tag}_soup_at_cost"] = float(sub.loc[a_cost, "nonzero"])
+        v[f"fig13_{tag}_ctrl_zero_mean"] = float(ctrl["zero"].mean())
+        kinds = counts[(counts["reduction"] == red) & counts["attacking"]]
+        v[f"fig13_{tag}_other_frac"] = float(kinds["other"].sum() / (len(kinds) * cfg.count_particles))
+        v[f"fig13_{tag}_attacks_per_soup"] = float(kinds["attacks"].mean())
+    lg = logged_counts().set_index(["reduction", "trains"])
+    for red in ("weightwise", "aggregating"):
+        tag = red[:3]
+        v[f"log_fig13_{tag}_nonzero_top"] = float(lg.loc[(red, 100), "nonzero"])
+        v[f"log_fig13_{tag}_zero_mean"] = float(lg.loc[red]["zero"].mean())
+        v[f"log_fig13_{tag}_zero_frac"] = float(lg.loc[red]["zero"].mean() / 10)
+    v["fig13_soups_per_cell"] = cfg.count_soups * cfg.count_replicates
+    # The figure and the prose pool every repetition; Table 1 (compare_with_logged) shows repetition 0.
+    reps, n_soups = cfg.count_replicates, cfg.count_soups
+    if reps == 1:
+        v["fig13_pooled_text"] = (
+            f"means over the {n_soups} soups per A of our single repetition, the same soups as in the "
+            "table below"
+        )
+        v["fig13_table_text"] = (
+            f"the paper's {n_soups} soups per A (our single repetition, the same soups as in the figure "
+            "and the text)"
+        )
+    else:
+        v["fig13_pooled_text"] = (
+            f"means over all {reps} repetitions, {reps * n_soups} soups per A. The table below shows "
+            f"repetition 0 alone, the paper's {n_soups} soups per A, so its numbers differ a little"
+        )
+        if "fig13_wei_r0_trend" in v:
+            v["fig13_pooled_text"] += (
+                f": there weightwise soups end with {v['fig13_wei_r0_nonzero_top']:.1f} non-zero "
+                f"fixpoints at A = {max(cfg.count_trains)} (Spearman correlation with A "
+                f"{v['fig13_wei_r0_trend']:.2f})"
+            )
+        v["fig13_table_text"] = (
+            f"the paper's {n_soups} soups per A: repetition 0 of our {reps}, not the mean over all "
+            f"{reps} repetitions ({reps * n_soups} soups per A) that the figure and the text report"
+        )
+    v["log_fig13_soup_size"] = int(logged("fig13_weightwise_nonzero").n)
+    # Fig 14
+    for setting in (COMMITTED, INTERACTING):
+        tag = "c14" if setting == COMMITTED else "i14"
+        ch = children14[children14["setting"] == setting]
+        so = soups14[soups14["setting"] == setting]
+        at = attacks14[attacks14["setting"] == setting]
+        v[f"{tag}_soups"] = len(so)
+        v[f"{tag}_attacks_per_soup"] = float(so["attacks"].mean())
+        v[f"{tag}_soups_without_attack"] = int((so["attacks"] == 0).sum())
+        v[f"{tag}_cross_attacks"] = int(so["cross_attacks"].sum())
+        v[f"{tag}_attacks"] = int(so["attacks"].sum())
+        v[f"{tag}_disp_max"] = float(at["displacement"].max()) if len(at) else 0.0
+        v[f"{tag}_disp_median"] = float(at["displacement"].median()) if len(at) else 0.0
+        v[f"{tag}_nearest_own"] = float((ch["nearest_family"] == ch["family"]).mean())
+        v[f"{tag}_influence_max"] = float(ch["influence"].max())
+        v[f"{tag}_influence_rel_max"] = float((ch["influence"] / ch["pre"]).max())
+        v[f"{tag}_influenced_frac"] = float((ch["influence"] > 0.1 * ch["pre"]).mean())
+        v[f"{tag}_nonzero_frac"] = float((ch["kind"] == NONZERO).mean())
+        v[f"{tag}_parent_distance_min"] = float(so["parent_distance_min"].min())
+        v[f"{tag}_influence_vs_parents"] = float(ch["influence"].max() / so["parent_distance_min"].min())
+        v[f"{tag}_zero"] = int((ch["kind"] == ZERO).sum())
+        v[f"{tag}_children"] = len(ch)
+        for z in cfg.clone_zetas:
+            e = str(round(-np.log10(z)))
+            cz = ch[ch["zeta"] == z]
+            v[f"{tag}_influence_rel_max_{e}"] = float((cz["influence"] / cz["pre"]).max())
+            v[f"{tag}_pre_median_{e}"] = float(cz["pre"].median())
+    v["c14_expected_attacks"] = cfg.clone_attack_rate
+    v["c14_soups_per_zeta"] = cfg.clone_soups
+    # how many more attacks the interacting setting makes than the committed one (measured, and expected)
+    c_rate = max(v["c14_attacks_per_soup"], 1.0 / max(v["c14_soups"], 1))  # at least one attack in all soups
+    v["attack_ratio_measured"] = v["i14_attacks_per_soup"] / c_rate
+    v["attack_ratio_measured_is_bound"] = int(v["c14_attacks_per_soup"] == 0)
+    n14 = cfg.clone_parents * (1 + cfg.clone_children)
+    expected_interacting = n14 * cfg.clone_attack_rate * cfg.interacting_epochs
+    v["attack_ratio_expected"] = expected_interacting / cfg.clone_attack_rate
+    v["fig12_near_error"] = NEAR_ERROR
+    v["fig12_far_error"] = FAR_ERROR
+    v["fig12_near_error_text"] = _sci(NEAR_ERROR)
+    v["fig12_far_error_text"] = _sci(FAR_ERROR)
+    v["eps_text"] = _sci(cfg.eps)
+    v["clone_zeta_first_exp"] = int(round(-np.log10(cfg.clone_zetas[0])))
+    v["clone_zeta_first_text"] = _sci(cfg.clone_zetas[0])
+    # Claim 14 census over every classified network of this chapter
+    census = [
+        soups12[list(KIND_KEYS.values())].to_numpy().sum(),
+        counts[list(KIND_KEYS.values())].to_numpy().sum(),
+        soups14[list(KIND_KEYS.values())].to_numpy().sum(),
+    ]
+    second = int(soups12["second"].sum() + counts["second"].sum() + soups14["second"].sum())
+    v["census_nets"] = int(sum(census))
+    v["census_second_order"] = second
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            v[f"cfg_{f.name}"] = value
+    v["cfg_count_trains_max"] = max(cfg.count_trains)
+    v["cfg_clone_total_steps"] = cfg.interacting_epochs * cfg.interacting_steps
+    v["cfg_particles_14"] = cfg.clone_parents * (1 + cfg.clone_children)
+    return v
+
+
+def _sci(x: float) -> str:
+    """1e-4, not 1e-04 (for powers of ten); otherwise the shortest general form."""
+    e = math.log10(x)
+    return f"1e{round(e)}" if abs(e - round(e)) < 1e-9 else f"{x:g}"

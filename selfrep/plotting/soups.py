@@ -1,0 +1,249 @@
+"""Figures of chapter 5: soups (paper Figs 12-14)."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from selfrep.fixpoints import KIND_LABELS
+from selfrep.plotting.style import FONT, KIND_COLORS
+
+
+# ------------------------------------------------------------------------------------------------
+# Chapter 5: soups (Figs 12-14)
+# ------------------------------------------------------------------------------------------------
+def soup_trajectories_3d(
+    frame: pd.DataFrame,
+    *,
+    panel: str = "panel",
+    time_label: str = "soup epoch",
+    ncols: int = 2,
+    elev: float = 22,
+    azim: float = -58,
+) -> Figure:
+    """Fig 12: every particle of a soup in its first two principal components, z = soup epoch, one panel
+    per `panel` value. Lines are coloured by how the particle ended (KIND_COLORS; light grey: replaced by
+    a fresh net); red dots: starts; dotted: the zero net."""
+    panels = list(dict.fromkeys(frame[panel]))
+    ncols = min(ncols, len(panels))
+    nrows = int(np.ceil(len(panels) / ncols))
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.4, 3.7 * nrows + 0.7), layout="constrained")
+        for k, name in enumerate(panels):
+            ax = fig.add_subplot(nrows, ncols, k + 1, projection="3d")
+            sub = frame[frame[panel] == name]
+            for _, tr in sub.groupby("uid", sort=False):
+                kind = tr["kind"].iloc[0]
+                color = KIND_COLORS.get(kind, "#c7c7c7")
+                ax.plot(tr["pc1"], tr["pc2"], tr["t"], color=color, lw=1.1, alpha=0.85)
+                ax.scatter(
+                    tr["pc1"].iloc[:1],
+                    tr["pc2"].iloc[:1],
+                    tr["t"].iloc[:1],
+                    color="red",
+                    s=10,
+                    depthshade=False,
+                )
+            z1, z2 = sub["zero_pc1"].iloc[0], sub["zero_pc2"].iloc[0]
+            ax.plot([z1, z1], [z2, z2], [sub["t"].min(), sub["t"].max()], color="black", ls=":", lw=1)
+            ax.set_xlabel("PC1", fontsize=9)
+            ax.set_ylabel("PC2", fontsize=9)
+            ax.set_zlabel(time_label, fontsize=9)
+            ax.tick_params(labelsize=8)
+            ax.view_init(elev=elev, azim=azim)
+            ax.set_title(str(name), fontsize=10)
+        kinds = [k for k in KIND_LABELS if (frame["kind"] == k).any()]
+        handles = [Line2D([], [], color=KIND_COLORS[k], lw=2, label=f"ends as {k}") for k in kinds]
+        if (frame["kind"] == "replaced").any():
+            handles.append(Line2D([], [], color="#c7c7c7", lw=2, label="replaced (divergent or zero)"))
+        handles += [
+            Line2D([], [], color="red", marker="o", ls="", label="start"),
+            Line2D([], [], color="black", ls=":", label="the zero net"),
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), frameon=False)
+    return fig
+
+
+def cluster_shares(soups: pd.DataFrame) -> Figure:
+    """Beyond Fig 12: the share of particles in each soup's largest cluster at the end, soups with attacks
+    beside their controls; a point's colour says what its cluster is made of."""
+    settings = list(dict.fromkeys(soups["setting"]))
+    rng = np.random.default_rng(0)  # horizontal jitter only
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.2, 4.0), layout="constrained")
+        ax = fig.subplots()
+        for i, setting in enumerate(settings):
+            sub = soups[soups["setting"] == setting]
+            mostly = sub["cluster_nonzero"] / sub["cluster_size"] >= 0.5
+            for flag, label, color in (
+                (True, "cluster mostly non-zero fixpoints", KIND_COLORS["non-zero fixpoint"]),
+                (False, "cluster mostly other nets", KIND_COLORS["other"]),
+            ):
+                s = sub[mostly == flag]
+                ax.scatter(
+                    i + rng.uniform(-0.15, 0.15, len(s)),
+                    s["share_end"],
+                    color=color,
+                    s=30,
+                    alpha=0.8,
+                    label=label if i == 0 or not (mostly == flag).any() else None,
+                )
+        ax.axhline(0.5, color="black", ls="--", lw=0.8)
+        ax.set_xticks(range(len(settings)), settings)
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("share of the soup in its largest cluster")
+        handles = [
+            Line2D(
+                [],
+                [],
+                color=KIND_COLORS["non-zero fixpoint"],
+                marker="o",
+                ls="",
+                label="cluster mostly non-zero fixpoints",
+            ),
+            Line2D([], [], color=KIND_COLORS["other"], marker="o", ls="", label="cluster mostly other nets"),
+        ]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig
+
+
+def attack_damage(attacks: pd.DataFrame, *, floor: float = 1e-9) -> Figure:
+    """How far an attack moves its victim (mean |Δw|) against the attacker's fixpoint error (max
+    |N◁N − N|), coloured by soup epoch; log axes, values below `floor` drawn at it."""
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.4, 4.8), layout="constrained")
+        ax = fig.subplots()
+        sc = ax.scatter(
+            np.maximum(attacks["attacker_error"], floor),
+            np.maximum(attacks["displacement"], floor),
+            c=attacks["epoch"],
+            cmap="viridis",
+            s=8,
+            alpha=0.6,
+        )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("attacker's fixpoint error (max |N◁N − N|)")
+        ax.set_ylabel("change of the victim (MAE)")
+        fig.colorbar(sc, ax=ax, label="soup epoch")
+    return fig
+
+
+def soup_counts(
+    means: pd.DataFrame,
+    reference: pd.DataFrame | None = None,
+    *,
+    xlabel: str = "self-training epochs per soup epoch (A)",
+) -> Figure:
+    """Fig 13: mean count per soup of non-zero (green) and zero (grey) fixpoints against A, one panel per
+    reduction, with standard errors; the authors' log as open markers.
+
+    means: reduction, trains, zero, nonzero, zero_se, nonzero_se. reference: reduction, trains, zero, nonzero.
+    """
+    reds = list(dict.fromkeys(means["reduction"]))
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.4, 4.0), layout="constrained")
+        axes = fig.subplots(1, len(reds), sharey=True, squeeze=False)[0]
+        for ax, red in zip(axes, reds, strict=True):
+            sub = means[means["reduction"] == red].sort_values("trains")
+            for col, kind, marker in (("nonzero", "non-zero fixpoint", "^"), ("zero", "zero fixpoint", "v")):
+                ax.errorbar(
+                    sub["trains"],
+                    sub[col],
+                    yerr=sub[f"{col}_se"],
+                    color=KIND_COLORS[kind],
+                    marker=marker,
+                    ms=5,
+                    capsize=3,
+                    label=f"{kind}s (ours)",
+                )
+                if reference is not None:
+                    ref = reference[reference["reduction"] == red].sort_values("trains")
+                    ax.plot(
+                        ref["trains"],
+                        ref[col],
+                        color=KIND_COLORS[kind],
+                        marker="D",
+                        ms=6,
+                        ls=":",
+                        mfc="white",
+                        label=f"{kind}s (authors' log)",
+                    )
+            ax.set_title(red)
+            ax.set_xlabel(xlabel, fontsize=10)
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel("fixpoints per soup (mean)")
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    return fig
+
+
+def clone_soup_3d(
+    frame: pd.DataFrame,
+    *,
+    panel: str = "setting",
+    time_label: str = "self-training step",
+    ncols: int = 2,
+    elev: float = 20,
+    azim: float = -60,
+    only: str | None = None,
+) -> Figure:
+    """Fig 14: the children of a soup of noisy clones, coloured by their parent (family), with the parents
+    in black; whitened PCA per panel, z = training step. `only`: draw just the panels whose name contains
+    this text (e.g. "family 0")."""
+    panels = [p for p in dict.fromkeys(frame[panel]) if only is None or only in str(p)]
+    if not panels:
+        raise ValueError(f"only: no panel name contains {only!r}")
+    cmap = mpl.colormaps["tab10"]
+    ncols = min(ncols, len(panels))
+    nrows = int(np.ceil(len(panels) / ncols))
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.4, 3.6 * nrows + 0.6), layout="constrained")
+        for k, name in enumerate(panels):
+            ax = fig.add_subplot(nrows, ncols, k + 1, projection="3d")
+            sub = frame[frame[panel] == name]
+            order = sorted(sub.groupby(["net", "role"], sort=False), key=lambda item: item[0][1] != "parent")
+            for (_, role), tr in order:  # parents first, so the children are drawn over them
+                color = cmap(int(tr["family"].iloc[0]) % 10)
+                if role == "parent":
+                    ax.plot(tr["pc1"], tr["pc2"], tr["t"], color="black", lw=1.4, ls="--")
+                    ax.scatter(
+                        tr["pc1"].iloc[-1:],
+                        tr["pc2"].iloc[-1:],
+                        tr["t"].iloc[-1:],
+                        color=color,
+                        s=70,
+                        marker="*",
+                        edgecolor="black",
+                        depthshade=False,
+                    )
+                else:
+                    ax.plot(tr["pc1"], tr["pc2"], tr["t"], color=color, lw=1.2, alpha=0.9)
+                    ax.scatter(
+                        tr["pc1"].iloc[:1],
+                        tr["pc2"].iloc[:1],
+                        tr["t"].iloc[:1],
+                        color="red",
+                        s=12,
+                        depthshade=False,
+                    )
+            ax.set_xlabel("PC1 (whitened)", fontsize=9)
+            ax.set_ylabel("PC2 (whitened)", fontsize=9)
+            ax.set_zlabel(time_label, fontsize=9)
+            ax.tick_params(labelsize=8)
+            ax.view_init(elev=elev, azim=azim)
+            ax.set_title(str(name), fontsize=10)
+        fig.legend(
+            handles=[
+                Line2D([], [], color="black", lw=1.4, ls="--", label="parents (star: end)"),
+                Line2D([], [], color=cmap(0), lw=1.2, label="children (colour = parent)"),
+                Line2D([], [], color="red", marker="o", ls="", label="child after cloning"),
+            ],
+            loc="outside lower center",
+            ncols=2,
+            frameon=False,
+        )
+    return fig

@@ -1,0 +1,315 @@
+"""E6: a network that prunes itself -- lottery tickets on digits (Frankle & Carbin, ICLR 2019).
+
+Iterative magnitude pruning (IMP) with rewinding on a 64-300-100-10 ReLU net, the LeNet-300-100
+analogue:
+train, remove the `prune_rate` smallest-|w| surviving weights of every hidden layer
+(`prune_rate_out` of
+the output layer), rewind the survivors to their initial values theta_0, repeat. Biases are never
+pruned.
+
+Controls at every sparsity, as in the paper:
+- "reinit": the ticket's mask with a fresh random initialisation;
+- "random_mask": a random mask with the same per-layer sparsity, on theta_0.
+
+Each training run records validation loss/accuracy and test accuracy after every epoch. The
+early-stop
+epoch is the epoch of minimum validation loss (the paper's criterion), and "test at stop" is the
+test
+accuracy there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from selfrep.archsearch.data import Digits, load_digits_split
+from selfrep.selfmod.common import batches, generator, init_layers, mlp_forward
+
+E6_TAG = 6  # experiment tag mixed into every derived seed
+
+Layers = list[tuple[torch.Tensor, torch.Tensor]]
+CONDITIONS: tuple[str, ...] = ("ticket", "reinit", "random_mask")
+
+
+@dataclass(frozen=True)
+class LotteryConfig:
+    """Iterative magnitude pruning with rewinding, and its controls."""
+
+    sizes: tuple[int, ...] = (64, 300, 100, 10)
+    prune_rate: float = 0.2  # fraction of surviving hidden-layer weights removed per round
+    prune_rate_out: float = 0.1  # the same for the output layer (half the rate, as in the paper)
+    rounds: int = 10  # pruning rounds after the dense run
+    epochs: int = 40  # training epochs per round (the dense net reaches its minimum val loss at ~40)
+    batch_size: int = 64
+    lr: float = 1.2e-3  # Adam, the paper's LeNet setting
+    seeds: int = 3
+
+    def __post_init__(self) -> None:
+        for name in ("prune_rate", "prune_rate_out"):
+            v = getattr(self, name)
+            if not 0.0 < v < 1.0:
+                raise ValueError(f"{name}: must be in (0, 1), got {v}")
+        for name in ("rounds", "epochs", "batch_size", "seeds"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be >= 1, got {getattr(self, name)}")
+        if len(self.sizes) < 2 or self.sizes[0] != 64 or self.sizes[-1] != 10:
+            raise ValueError(f"sizes: must start with 64 and end with 10, got {self.sizes}")
+
+
+def dense_masks(layers: Layers) -> list[torch.Tensor]:
+    """All-ones masks, one per weight matrix."""
+    return [torch.ones_like(W) for W, _ in layers]
+
+
+def remaining_fraction(masks: list[torch.Tensor]) -> float:
+    """Fraction of weights (biases excluded) still present."""
+    return float(sum(m.sum() for m in masks) / sum(m.numel() for m in masks))
+
+
+def magnitude_prune(layers: Layers, masks: list[torch.Tensor], rates: list[float]) -> list[torch.Tensor]:
+    """New masks: in each layer remove round(rate * surviving) of the surviving weights with
+    smallest |w|."""
+    if len(rates) != len(masks):
+        raise ValueError(f"rates: need one rate per layer ({len(masks)}), got {len(rates)}")
+    out = []
+    for (W, _), m, rate in zip(layers, masks, rates, strict=True):
+        alive = m.flatten().nonzero().squeeze(1)
+        k = int(round(rate * alive.numel()))
+        new = m.clone().flatten()
+        if k > 0:
+            mags = W.detach().abs().flatten()[alive]
+            order = torch.argsort(mags, stable=True)  # smallest first; ties broken by position
+            new[alive[order[:k]]] = 0.0
+        out.append(new.view_as(m))
+    return out
+
+
+def random_masks_like(masks: list[torch.Tensor], gen: torch.Generator) -> list[torch.Tensor]:
+    """Random masks with exactly the same number of surviving weights per layer."""
+    out = []
+    for m in masks:
+        k = int(m.sum())
+        new = torch.zeros(m.numel(), dtype=m.dtype)
+        new[torch.randperm(m.numel(), generator=gen)[:k]] = 1.0
+        out.append(new.view_as(m))
+    return out
+
+
+def train_masked(
+    init: Layers,
+    masks: list[torch.Tensor],
+    cfg: LotteryConfig,
+    gen: torch.Generator,
+    data: Digits | None = None,
+) -> tuple[Layers, dict[str, np.ndarray]]:
+    """Adam-train the masked net from `init`; return trained (masked) layers and per-epoch
+    curves."""
+    torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
+    d = data or load_digits_split()
+    params = [(W.clone().requires_grad_(True), b.clone().requires_grad_(True)) for W, b in init]
+    flat = [p for pair in params for p in pair]
+    opt = torch.optim.Adam(flat, lr=cfg.lr)
+
+    def masked() -> Layers:
+        return [(W * m, b) for (W, b), m in zip(params, masks, strict=True)]
+
+    curves = {k: np.zeros(cfg.epochs) for k in ("val_loss", "val_acc", "test_acc", "train_loss")}
+    with torch.no_grad():  # before any training: what the mask alone does to theta_0 (a "supermask")
+        curves["test_at_init"] = np.array(
+            [(mlp_forward(masked(), d.X_test).argmax(1) == d.y_test).float().mean().item()]
+        )
+    n = d.X_train.shape[0]
+    for e in range(cfg.epochs):
+        tot = 0.0
+        for idx in batches(n, cfg.batch_size, gen):
+            loss = F.cross_entropy(mlp_forward(masked(), d.X_train[idx]), d.y_train[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            tot += loss.item() * len(idx)
+        with torch.no_grad():
+            net = masked()
+            lv = mlp_forward(net, d.X_val)
+            curves["train_loss"][e] = tot / n
+            curves["val_loss"][e] = F.cross_entropy(lv, d.y_val).item()
+            curves["val_acc"][e] = (lv.argmax(1) == d.y_val).float().mean().item()
+            lt = mlp_forward(net, d.X_test)
+            curves["test_acc"][e] = (lt.argmax(1) == d.y_test).float().mean().item()
+    with torch.no_grad():
+        trained = [(W.detach() * m, b.detach().clone()) for (W, b), m in zip(params, masks, strict=True)]
+    return trained, curves
+
+
+SPEED_ACC = 0.95  # "learning speed": the first epoch whose validation accuracy reaches this
+
+
+def _row(seed: int, rnd: int, cond: str, masks: list[torch.Tensor], curves: dict[str, np.ndarray]) -> dict:
+    stop = int(np.argmin(curves["val_loss"]))
+    reached = np.nonzero(curves["val_acc"] >= SPEED_ACC)[0]
+    return {
+        "seed": seed,
+        "round": rnd,
+        "remaining": remaining_fraction(masks),
+        "condition": cond,
+        "stop_epoch": stop + 1,
+        # epochs + 1 when never reached (a censored value, reported as such)
+        "epochs_to_95": int(reached[0]) + 1 if reached.size else len(curves["val_acc"]) + 1,
+        "test_at_init": float(curves["test_at_init"][0]),
+        "test_at_stop": float(curves["test_acc"][stop]),
+        "val_at_stop": float(curves["val_acc"][stop]),
+        "test_final": float(curves["test_acc"][-1]),
+        "val_final": float(curves["val_acc"][-1]),
+    }
+
+
+def run_lottery_seed(cfg: LotteryConfig, seed: int, data: Digits | None = None) -> pd.DataFrame:
+    """IMP with rewinding plus both controls for one seed: one row per (round, condition).
+
+    Round 0 is the dense net; it is reported once per condition (they coincide there). A pure
+    function of
+    (cfg, seed).
+    """
+    torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
+    d = data or load_digits_split()
+    theta0 = init_layers(cfg.sizes, generator(E6_TAG, seed, 0))
+    masks = dense_masks(theta0)
+    rates = [cfg.prune_rate] * (len(theta0) - 1) + [cfg.prune_rate_out]
+    rows = []
+    trained, curves = train_masked(theta0, masks, cfg, generator(E6_TAG, seed, 1, 0), d)
+    for cond in CONDITIONS:
+        rows.append(_row(seed, 0, cond, masks, curves))
+    for rnd in range(1, cfg.rounds + 1):
+        masks = magnitude_prune(trained, masks, rates)
+        # the ticket: surviving weights rewound to theta_0
+        trained, curves = train_masked(theta0, masks, cfg, generator(E6_TAG, seed, 1, rnd), d)
+        rows.append(_row(seed, rnd, "ticket", masks, curves))
+        # control 1: the same mask, a fresh initialisation
+        reinit = init_layers(cfg.sizes, generator(E6_TAG, seed, 2, rnd))
+        _, c = train_masked(reinit, masks, cfg, generator(E6_TAG, seed, 3, rnd), d)
+        rows.append(_row(seed, rnd, "reinit", masks, c))
+        # control 2: a random mask of the same per-layer sparsity, on theta_0
+        rmask = random_masks_like(masks, generator(E6_TAG, seed, 4, rnd))
+        _, c = train_masked(theta0, rmask, cfg, generator(E6_TAG, seed, 5, rnd), d)
+        rows.append(_row(seed, rnd, "random_mask", rmask, c))
+    return pd.DataFrame(rows)
+
+
+def run_lottery(cfg: LotteryConfig, seed: int = 0) -> pd.DataFrame:
+    """`run_lottery_seed` for repeats seed, seed+1, ..., seed+cfg.seeds-1, concatenated."""
+    return pd.concat([run_lottery_seed(cfg, seed + r) for r in range(cfg.seeds)], ignore_index=True)
+
+
+def lottery_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Remaining % x condition -> test accuracy at early stop (mean, SD over seeds) and early-stop
+    epoch."""
+    g = df.groupby(["round", "condition"])
+    t = g.agg(
+        remaining=("remaining", "mean"),
+        test_mean=("test_at_stop", "mean"),
+        test_sd=("test_at_stop", "std"),
+        stop_epoch=("stop_epoch", "mean"),
+        epochs_to_95=("epochs_to_95", "mean"),
+        n=("seed", "nunique"),
+    ).reset_index()
+    return t
+
+
+def lottery_summary(df: pd.DataFrame, small: float = 0.2, resolution: float = 0.0) -> dict[str, float]:
+    """Numbers deciding A6.1-A6.3.
+
+    `resolution` is the smallest step of one seed's test accuracy (1 / test-set size): every
+    seed SD of an accuracy is floored at it, and every seed SD of an epoch count at 1 epoch, so a
+    few seeds that happen to agree exactly cannot produce a near-zero standard error.
+
+    - dense_test, dense_sd: dense accuracy at early stop (mean, SD over seeds);
+    - ticket_min_remaining: the smallest remaining fraction whose ticket mean is >= dense mean -
+      dense SD (floored at `resolution`) (the smallest "winning" ticket; 1.0 if none);
+      ticket_run_remaining: the smallest remaining fraction down to which *every* pruning round
+      passes that test (a contiguous run from the dense net; 1.0 if the first round fails);
+    - ticket_at_small / reinit_at_small / random_at_small: mean test accuracy at the first
+      pruning round whose remaining fraction is <= `small` (default 20 %; the sparsest round if
+      none reaches it), and that fraction, `small_remaining`;
+    - reinit_gap_small (+ _sd, floored at `resolution`): ticket - reinit at that round, paired
+      by seed; random_gap_small:
+      ticket -
+      random mask;
+    - stop_dense, stop_ticket_small, stop_ticket_min: mean early-stop epochs (dense, at `small`, at
+      the
+      smallest winning ticket); stop_gap_small (+ _se): dense - ticket early-stop epoch, paired by
+      seed;
+    - speed_dense, speed_ticket_small, speed_gap_small (+ _se): the same for the first epoch
+      reaching
+      SPEED_ACC validation accuracy (a second measure of "learns faster");
+    - init_dense, init_ticket_small, init_reinit_small, init_random_small: test accuracy before any
+      training
+      (the mask applied to the initial weights: Zhou et al.'s "supermask" effect).
+    """
+    t = lottery_table(df)
+    dense = df[(df["round"] == 0) & (df["condition"] == "ticket")]
+    dense_mean = float(dense["test_at_stop"].mean())
+    dense_sd = float(dense["test_at_stop"].std(ddof=1)) if len(dense) > 1 else 0.0
+    tk = t[t["condition"] == "ticket"].sort_values("remaining")
+    passes = tk["test_mean"] >= dense_mean - max(dense_sd, resolution)
+    win = tk[passes]
+    min_round = int(win.iloc[0]["round"]) if len(win) else 0
+    min_rem = float(win.iloc[0]["remaining"]) if len(win) else 1.0
+    pruned = tk[tk["round"] > 0].sort_values("round")
+    ok = (pruned["test_mean"] >= dense_mean - max(dense_sd, resolution)).to_numpy()
+    n_run = int(np.argmin(ok)) if not ok.all() else len(ok)  # leading rounds that pass
+    run_rem = float(pruned["remaining"].iloc[n_run - 1]) if n_run else 1.0
+    at_most = pruned[pruned["remaining"] <= small]  # pruning rounds at or below `small`
+    rnd_small = int(at_most.iloc[0]["round"]) if len(at_most) else int(pruned.iloc[-1]["round"])
+
+    def at(cond: str, rnd: int) -> pd.Series:
+        return df[(df["condition"] == cond) & (df["round"] == rnd)].set_index("seed")["test_at_stop"]
+
+    def at_col(cond: str, rnd: int, col: str) -> pd.Series:
+        return df[(df["condition"] == cond) & (df["round"] == rnd)].set_index("seed")[col]
+
+    gap = at("ticket", rnd_small) - at("reinit", rnd_small)
+    gap_r = at("ticket", rnd_small) - at("random_mask", rnd_small)
+    stop = df[df["condition"] == "ticket"].groupby("round")["stop_epoch"].mean()
+
+    def paired(col: str) -> tuple[float, float]:
+        a = df[(df["condition"] == "ticket") & (df["round"] == 0)].set_index("seed")[col]
+        b = df[(df["condition"] == "ticket") & (df["round"] == rnd_small)].set_index("seed")[col]
+        d = (a - b).to_numpy(dtype=float)  # dense - ticket: > 0 means the ticket is faster
+        se = float(max(d.std(ddof=1), 1.0) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+        return float(d.mean()), se
+
+    stop_gap, stop_gap_se = paired("stop_epoch")
+    speed_gap, speed_gap_se = paired("epochs_to_95")
+    speed = df[df["condition"] == "ticket"].groupby("round")["epochs_to_95"].mean()
+    return {
+        "dense_test": dense_mean,
+        "dense_sd": dense_sd,
+        "ticket_min_remaining": min_rem,
+        "ticket_run_remaining": run_rem,
+        "resolution": float(resolution),
+        "small_remaining": float(tk[tk["round"] == rnd_small]["remaining"].iloc[0]),
+        "ticket_at_small": float(at("ticket", rnd_small).mean()),
+        "reinit_at_small": float(at("reinit", rnd_small).mean()),
+        "random_at_small": float(at("random_mask", rnd_small).mean()),
+        "reinit_gap_small": float(gap.mean()),
+        "reinit_gap_small_sd": max(float(gap.std(ddof=1)) if len(gap) > 1 else 0.0, resolution),
+        "random_gap_small": float(gap_r.mean()),
+        "stop_dense": float(stop.loc[0]),
+        "stop_ticket_small": float(stop.loc[rnd_small]),
+        "stop_ticket_min": float(stop.loc[min_round]),
+        "stop_gap_small": stop_gap,
+        "stop_gap_small_se": stop_gap_se,
+        "speed_dense": float(speed.loc[0]),
+        "speed_ticket_small": float(speed.loc[rnd_small]),
+        "speed_gap_small": speed_gap,
+        "speed_gap_small_se": speed_gap_se,
+        "init_dense": float(at_col("ticket", 0, "test_at_init").mean()),
+        "init_ticket_small": float(at_col("ticket", rnd_small, "test_at_init").mean()),
+        "init_reinit_small": float(at_col("reinit", rnd_small, "test_at_init").mean()),
+        "init_random_small": float(at_col("random_mask", rnd_small, "test_at_init").mean()),
+        "n_seeds": float(df["seed"].nunique()),
+    }
