@@ -187,7 +187,7 @@ def movement_count_bars(counts: pd.DataFrame, *, panel: str = "dtype") -> Figure
                 bottom += sub[m].to_numpy()
             ax.set_xticks(x, [_level_label(z) for z in sub["level"]])
             ax.set_title(str(name))
-            ax.set_ylabel("clones")
+            ax.set_ylabel("children")
         axes[-1].set_xlabel("noise level ζ")
         fig.legend(
             handles=[Patch(color=c, label=m) for m, c in MOVEMENT_COLORS.items()],

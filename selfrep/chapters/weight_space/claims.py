@@ -185,10 +185,10 @@ CLAIMS: list[Claim] = [
             "f64_border",
         ),
         "holds if ≥ 80 % of parents and of children have L1 < 1e-6 (the authors' own box plot reaches "
-        "1.5e-6), at least one net < 1e-7, and the children's median L1 is within a factor 10^0.5 of the "
-        "parents' at every level where float32 noise survived (below it a child is its parent); partly if "
-        "≥ 50 % are below 1e-6; float32 only (float64 training has not finished at 2,500 steps, and its "
-        "children train longer than their parents; the border itself is claim Q1)",
+        "1.5e-6), at least one net < 1e-7, and the children's median L1 is within a factor √10 (about "
+        "3.2) of the parents' at every level where float32 noise survived (below it a child is its "
+        "parent); partly if ≥ 50 % are below 1e-6; float32 only (float64 training has not finished at "
+        "2,500 steps, and its children train longer than their parents; the border itself is claim Q1)",
         _decide_p8,
         {"ci": "holds", "paper": "holds"},
     ),

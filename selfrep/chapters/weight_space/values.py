@@ -287,6 +287,7 @@ def family_values(
     ranks = parents["rank"]
     mode = int(ranks.mode().iloc[0])
     v["family_rank"] = mode
+    v["rank_rtol_text"] = level_text(cfg.rank_rtol)
     v["family_rank_frac"] = float((ranks == mode).mean())
     v["family_parents"] = len(parents)
     v["family_weights"] = n_w
