@@ -30,6 +30,13 @@ TINY3 = ch3.WeightSpaceConfig(
     line_candidates=5,
     line_steps=2500,
     line_children=6,
+    sweep_steps=(2500,),
+    sweep_levels=(1e-2, 1e-9),
+    sweep_parents=2,
+    sweep_candidates=5,
+    search_starts=20,
+    search_iters=20,
+    constructed=2,
 )
 TINY4 = ch4.MixedConfig(trains=(0, 20, 40), nets=4, replicates=2)
 TINY5 = ch5.SoupsConfig(
@@ -108,8 +115,15 @@ def test_trajectories_and_line(ws_frames):
 
 
 def test_weight_space_values_and_claims(ws_frames):
-    v = ch3.values(TINY3, *ws_frames)
+    search = ch3.run_search(TINY3, generator(0, "s"))
+    constructed = ch3.run_constructed(TINY3, generator(0, "k"))
+    sweep = ch3.run_border_sweep(TINY3, generator(0, "b"))
+    assert set(sweep[0]["steps"]) == {2500} and set(sweep[0]["dtype"]) == {"float32", "float64"}
+    assert len(constructed) == 2 * (1 + TINY3.constructed)
+    v = ch3.values(TINY3, *ws_frames, search=search, constructed=constructed, sweep=sweep)
     assert not finite_numbers(v)
+    assert v["family_rank"] == 4 and v["family_dim"] == 10
+    assert v["search2_so_other"] == 0 and v["con_negid_ok"] == 2
     assert v["census_second_order"] == 0 and v["census_nets"] > 0
     assert v["log_appr_1"] == 40 and v["log_dist_10"] == 30  # the authors' count plot
     table = claims_frame(ch3.CLAIMS, v)
@@ -288,6 +302,7 @@ def test_chapter3_figures_fit_the_book_column(ws_frames):
         pl.drift_scatter(children),
         pl.fixpoint_error_boxes(children, parents),
         pl.line_children_scatter(line),
+        pl.projection_scatter(children),
     ]
     assert all(f.get_figwidth() <= 7.5 for f in figs)
 

@@ -360,10 +360,12 @@ CLAIMS: list[Claim] = [
     Claim(
         "P14.4",
         CHAPTER,
-        "No second-order fixpoint appears in the mixed setting.",
+        "The mixed setting produces no second-order fixpoint, although such fixpoints exist (chapter 3, Q6: "
+        "every one negates the weight value, a₀ = −1); a statement about where the dynamics go.",
         "'we did not observe higher-order fixpoints'",
         ("census_nets", "census_second_order"),
-        "holds if none of the networks classified in this chapter is a second-order fixpoint at ε = 1e-4",
+        "holds if none of the networks classified in this chapter is a second-order fixpoint at ε = 1e-4 "
+        "(a first-order fixpoint cannot be one, so only the nets that are not fixpoints test the claim)",
         decide_no_second_order,
         "holds",
     ),

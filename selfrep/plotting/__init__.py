@@ -36,12 +36,14 @@ from selfrep.plotting.style import FONT, KIND_COLORS
 from selfrep.plotting.weight_space import (
     MOVEMENT_COLORS,
     ZERO_FLOOR,
+    border_sweep,
     clone_distances,
     clone_trajectories_3d,
     drift_scatter,
     fixpoint_error_boxes,
     line_children_scatter,
     movement_count_bars,
+    projection_scatter,
 )
 
 __all__ = [
@@ -64,6 +66,8 @@ __all__ = [
     "line_children_scatter",
     "mixed_fractions",
     "movement_count_bars",
+    "projection_scatter",
+    "border_sweep",
     "outcome_bars",
     "outcome_bars_facets",
     "outcome_by_gain",

@@ -133,11 +133,14 @@ CLAIMS: list[Claim] = [
     Claim(
         "P14",
         CHAPTER,
-        "No second-order fixpoint (𝒩 ◁ (𝒩 ◁ 𝒩) = 𝒩 without 𝒩 ◁ 𝒩 = 𝒩) is ever found in the soups.",
+        "The soups produce no second-order fixpoint (𝒩 ◁ (𝒩 ◁ 𝒩) = 𝒩 without 𝒩 ◁ 𝒩 = 𝒩), although such "
+        "fixpoints exist (chapter 3, Q6: every one negates the weight value, a₀ = −1); a statement about "
+        "where the dynamics go.",
         "'we did not observe higher-order fixpoints'",
         ("census_nets", "census_second_order"),
         "holds if none of the networks classified at the end of any soup of this chapter is a second-order "
-        "fixpoint (chapters 3 and 4 check their own experiments: P14.3, P14.4)",
+        "fixpoint (a first-order fixpoint cannot be one, so only the nets that are not fixpoints test the "
+        "claim; chapters 3 and 4 check their own experiments: P14.3, P14.4)",
         decide_no_second_order,
         "holds",
     ),
