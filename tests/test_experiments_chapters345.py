@@ -50,6 +50,9 @@ TINY5 = ch5.SoupsConfig(
     interacting_epochs=4,
     interacting_steps=5,
     clone_record_every=5,
+    large_sizes=(4, 12),
+    large_soups=(2, 1),
+    large_sample=8,
 )
 
 
@@ -222,8 +225,12 @@ def test_mixed_fractions_legend_clear_of_x_label():
 # Chapter 5
 # ------------------------------------------------------------------------------------------------
 def test_soups_run_values_and_claims():
-    traj12, soups12, attacks12 = ch5.run_soup_trajectories(TINY5, generator(0, "a"))
+    traj12, soups12, attacks12, lineage12 = ch5.run_soup_trajectories(TINY5, generator(0, "a"))
     assert len(soups12) == 2 * TINY5.soups
+    assert len(lineage12) == (TINY5.epochs + 1) * 2 * TINY5.soups * TINY5.particles
+    large = ch5.run_large_soups(TINY5, generator(0, "q4"))
+    assert set(large["size"]) == {4, 12} and set(large["epoch"]) == {0, TINY5.epochs}
+    assert large[["nonzero", "stampers", "largest"]].apply(lambda c: c.between(0, 1)).all().all()
     ctrl = soups12[soups12["setting"] != "soup"]
     assert (ctrl["attacks"] == 0).all()
     counts = ch5.run_soup_counts(TINY5, generator(0, "b"))
@@ -235,10 +242,13 @@ def test_soups_run_values_and_claims():
     assert set(children["setting"]) == {"committed", "interacting"}
     assert (soups14[soups14["setting"] == "committed"]["attacks"] <= 1).all()
     assert set(traj14["role"]) == {"parent", "child"}
-    v = ch5.values(TINY5, traj12, soups12, attacks12, counts, children, soups14, attacks14)
-    assert not finite_numbers(v) and v["census_second_order"] == 0
+    v = ch5.values(TINY5, traj12, soups12, attacks12, counts, children, soups14, attacks14, lineage12, large)
+    assert not finite_numbers({k: x for k, x in v.items() if not k.startswith(("q3_within", "q3_between"))})
+    assert v["census_second_order"] == 0
     table = claims_frame(ch5.CLAIMS, v)
-    assert set(table["verdict"]) <= {"holds", "partly", "differs"} and {"P11a", "P11b"} <= set(table.index)
+    assert set(table["verdict"]) <= {"holds", "partly", "differs"}
+    assert {"P11a", "P11b", "Q3", "Q4", "Q5"} <= set(table.index)
+    assert 1 <= v["q3_lineages_median"] <= TINY5.particles and v["q4_big"] == 12
     assert ch5.compare_with_logged(counts).shape[0] == 2 * len(TINY5.count_trains)
     # 3 families of 3 (parents and children) attack at 0.1 per particle and epoch for 4 epochs: 3.6 expected
     # per soup, against 0.1 per soup in the committed setting
@@ -310,14 +320,20 @@ def test_last_attackers_of_a_cluster():
             "attacker": [3, 3, 2, 3, 4],
             "victim": [0, 1, 0, 2, 5],  # victim 0: last hit by 2; victims 1, 2 by 3; 5 is not a member
             "attacker_error": [0.1, 0.2, 0.3, 0.4, 0.5],
+            "attacker_gain": [1.0, 1.0, 0.2, 1.0, 0.0],  # 2 is a stamper (|a0| <= 0.5) when it hits 0
         }
     )
     members = torch.tensor([True, True, True, False, False, False])
     out = _last_attackers(attacks, members)
     assert out["cluster_top_attacker_share"] == 2 / 3
     assert math.isclose(out["cluster_top_attacker_error"], 0.3)  # median of 3's two attacks (0.2, 0.4)
+    assert out["cluster_stamped"] == 1 / 3  # member 0's last attacker was a stamper
     none = _last_attackers(attacks.iloc[:0], members)
-    assert none == {"cluster_top_attacker_share": 0.0, "cluster_top_attacker_error": 0.0}
+    assert none == {
+        "cluster_top_attacker_share": 0.0,
+        "cluster_top_attacker_error": 0.0,
+        "cluster_stamped": 0.0,
+    }
 
 
 def test_p7d_separates_the_observation_from_its_cause():
