@@ -31,7 +31,7 @@ TINY3 = ch3.WeightSpaceConfig(
     line_steps=2500,
     line_children=6,
 )
-TINY4 = ch4.MixedConfig(trains=(0, 20, 40), nets=4, replicates=2)
+TINY4 = ch4.MixedConfig(trains=(0, 20, 40), nets=4, replicates=2, arrival_nets=50, arrival_steps=20)
 TINY5 = ch5.SoupsConfig(
     particles=4,
     epochs=3,
@@ -202,6 +202,27 @@ def test_mixed_run_values_and_log():
         )
         == 1
     )
+
+
+def test_mixed_control_and_zero_arrival():
+    ctrl = ch4.run_mixed(TINY4, generator(0, "c"), apply=False)
+    assert set(ctrl["reduction"]) == set(TINY4.control_reductions)
+    # without self-application and without training (T = 0) a random net stays what it was: no fixpoint
+    assert not ctrl[ctrl["trains"] == 0]["fixpoint"].any()
+    arr = ch4.run_zero_arrival(TINY4, generator(0, "z"))
+    assert len(arr) == TINY4.arrival_nets
+    # a zero net is an ε-fixpoint, so the stopping test fires no later than the zero test
+    z = arr[arr["zero_at"] > 0]
+    assert ((z["fixpoint_at"] > 0) & (z["fixpoint_at"] <= z["zero_at"])).all()
+    assert not ((arr["zero_at"] > 0) & (arr["div_at"] > 0)).any()
+    m = ch4.run_mixed(TINY4, generator(0, "m"))
+    v = ch4.values(TINY4, m, ctrl, arr)
+    assert not finite_numbers(v)
+    assert 0 <= v["arrival_log_t0_p"] <= 1 and v["log_fig2_n"] == 50
+    assert v["ctrl_t_compare"] == 40 and v["wei_fixpoint_cmp"] == v["wei_fixpoint_40"]
+    assert "pooled" in v["table_text"]
+    with pytest.raises(ValueError, match="control_reductions"):
+        ch4.MixedConfig(control_reductions=("convolutional",))
 
 
 def test_mixed_fractions_legend_clear_of_x_label():
