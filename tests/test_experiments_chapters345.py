@@ -270,6 +270,10 @@ def test_soups_run_values_and_claims():
     assert set(table["verdict"]) <= {"holds", "partly", "differs"}
     assert {"P11a", "P11b", "Q3", "Q4", "Q5"} <= set(table.index)
     assert 1 <= v["q3_lineages_median"] <= TINY5.particles and v["q4_big"] == 12
+    # P12's size check: a control without attacks and A = 0 leaves every net as it was
+    still = counts[~counts["attacking"] & (counts["trains"] == 0)]
+    assert (still["size_end"] == still["size_start"]).all() and (still["shrunk"] == 0).all()
+    assert 0 <= v["fig13_agg_shrunk_frac"] <= 1 and v["fig13_agg_size_ratio_median"] > 0
     assert ch5.compare_with_logged(counts).shape[0] == 2 * len(TINY5.count_trains)
     # 3 families of 3 (parents and children) attack at 0.1 per particle and epoch for 4 epochs: 3.6 expected
     # per soup, against 0.1 per soup in the committed setting

@@ -39,6 +39,11 @@ def _decide_p12(v):
         f"{agg_zero:.0%} of particles zero fixpoints, max {agg_nz:.1f} non-zero per soup "
         f"(log: {v['log_fig13_agg_zero_frac']:.0%} zero)"
     )
+    if "fig13_agg_size_ratio_median" in v:
+        text += (
+            f"; agg weights' median size end/start {v['fig13_agg_size_ratio_median']:.2f}, "
+            f"{v['fig13_agg_shrunk_frac']:.0%} of the nets below a tenth of it"
+        )
     ww_ok = trend >= 0.8 and top >= 0.7 * v["cfg_count_particles"]
     return text, verdict(ww_ok and agg_nz == 0 and agg_zero >= 0.5, ww_ok and agg_nz == 0)
 
@@ -140,6 +145,8 @@ CLAIMS: list[Claim] = [
             "fig13_agg_zero_frac",
             "log_fig13_agg_zero_frac",
             "cfg_count_particles",
+            "fig13_agg_size_ratio_median",
+            "fig13_agg_shrunk_frac",
         ),
         "holds if the ww non-zero count rises with A (Spearman ≥ 0.8) to ≥ 70 % of the soup at the "
         "largest A, agg nets are never non-zero fixpoints and ≥ 50 % of them are zero fixpoints; partly if "

@@ -273,7 +273,8 @@ def run_soup_counts(cfg: SoupsConfig, generator: torch.Generator) -> pd.DataFram
     of `count_trains`, `count_epochs` epochs, α = attack_rate, no replacement; all soups of a reduction in
     one batch, beside as many control soups with the same particles and no attacks (beyond the paper).
     One row per soup: reduction, attacking (False for a control), trains (A), replicate, soup, counts of
-    every kind at ε = eps, attacks."""
+    every kind at ε = eps, attacks, and the median over its particles of the mean |w| at the start and the
+    end (size_start, size_end), and how many particles end below a tenth of size_start (shrunk)."""
     frames = []
     n_per_a = cfg.count_soups * cfg.count_replicates
     for name in cfg.count_reductions:
@@ -305,6 +306,14 @@ def run_soup_counts(cfg: SoupsConfig, generator: torch.Generator) -> pd.DataFram
         for kind in FixpointKind:
             frame[KIND_KEYS[kind.label]] = (codes == int(kind)).sum(dim=1).numpy()
         frame["attacks"] = run.attacks.groupby("soup").size().reindex(range(2 * S), fill_value=0).to_numpy()
+        # P12: how far the weights shrank, whatever the ε-test says (median over a soup's particles of
+        # their mean |w|, at the start and the end; divergent particles count as infinitely large)
+        for col, state in (("size_start", torch.cat([w, w])), ("size_end", run.final.weights)):
+            size = state.to(torch.float64).abs().mean(dim=2)
+            size = torch.where(torch.isfinite(size), size, torch.full_like(size, float("inf")))
+            frame[col] = size.median(dim=1).values.numpy()
+            if col == "size_end":  # particles shrunk below a tenth of their soup's starting median size
+                frame["shrunk"] = (size <= 0.1 * torch.tensor(frame["size_start"].to_numpy())[:, None]).sum(1)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 

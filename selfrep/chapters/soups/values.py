@@ -165,6 +165,13 @@ def values(
         kinds = counts[(counts["reduction"] == red) & counts["attacking"]]
         v[f"fig13_{tag}_other_frac"] = float(kinds["other"].sum() / (len(kinds) * cfg.count_particles))
         v[f"fig13_{tag}_attacks_per_soup"] = float(kinds["attacks"].mean())
+        if "size_end" in counts.columns:  # P12: the weights' size, read before the ε-zero counts
+            crow = counts[(counts["reduction"] == red) & ~counts["attacking"]]
+            n_k, n_c = len(kinds) * cfg.count_particles, len(crow) * cfg.count_particles
+            v[f"fig13_{tag}_size_ratio_median"] = float((kinds["size_end"] / kinds["size_start"]).median())
+            v[f"fig13_{tag}_ctrl_size_ratio_median"] = float((crow["size_end"] / crow["size_start"]).median())
+            v[f"fig13_{tag}_shrunk_frac"] = float(kinds["shrunk"].sum() / n_k)
+            v[f"fig13_{tag}_ctrl_shrunk_frac"] = float(crow["shrunk"].sum() / n_c)
     lg = logged_counts().set_index(["reduction", "trains"])
     for red in ("weightwise", "aggregating"):
         tag = red[:3]
