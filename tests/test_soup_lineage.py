@@ -142,3 +142,18 @@ def test_cluster_census_counts_groups_and_ignores_small_ones():
     assert cluster_census(w, 0.1, min_share=0.1)[0] == pytest.approx(0.4)
     with pytest.raises(ValueError, match="min_share"):
         cluster_census(w, 0.1, min_share=0.0)
+
+
+def test_three_soup_panels_fill_one_row():
+    from selfrep import plotting as pl
+
+    rows = [
+        {"panel": p, "uid": u, "t": t, "pc1": float(u + t), "pc2": float(u - t), "kind": "other"}
+        for p in ("a", "b", "c")
+        for u in range(2)
+        for t in range(3)
+    ]
+    frame = pd.DataFrame(rows).assign(zero_pc1=0.0, zero_pc2=0.0)
+    fig = pl.soup_trajectories_3d(frame)
+    boxes = [ax.get_position() for ax in fig.axes]
+    assert len(boxes) == 3 and len({round(b.y0, 3) for b in boxes}) == 1  # no empty quarter

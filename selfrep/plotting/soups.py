@@ -20,18 +20,19 @@ def soup_trajectories_3d(
     *,
     panel: str = "panel",
     time_label: str = "soup epoch",
-    ncols: int = 2,
+    ncols: int = 3,
     elev: float = 22,
     azim: float = -58,
 ) -> Figure:
     """Fig 12: every particle of a soup in its first two principal components, z = soup epoch, one panel
-    per `panel` value. Lines are coloured by how the particle ended (KIND_COLORS; light grey: replaced by
-    a fresh net); red dots: starts; dotted: the zero net."""
+    per `panel` value (up to `ncols` per row, so three panels leave no empty quarter). Lines are coloured
+    by how the particle ended (KIND_COLORS; light grey: replaced by a fresh net); red dots: starts; dotted:
+    the zero net."""
     panels = list(dict.fromkeys(frame[panel]))
     ncols = min(ncols, len(panels))
     nrows = int(np.ceil(len(panels) / ncols))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(7.4, 3.7 * nrows + 0.7), layout="constrained")
+        fig = Figure(figsize=(7.4, (3.0 if ncols >= 3 else 3.7) * nrows + 0.7), layout="constrained")
         for k, name in enumerate(panels):
             ax = fig.add_subplot(nrows, ncols, k + 1, projection="3d")
             sub = frame[frame[panel] == name]
@@ -52,9 +53,10 @@ def soup_trajectories_3d(
             ax.set_xlabel("PC1", fontsize=9)
             ax.set_ylabel("PC2", fontsize=9)
             ax.set_zlabel(time_label, fontsize=9)
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=7, pad=0)
+            ax.locator_params(nbins=4)  # fewer ticks: PC1 and PC2 labels no longer collide
             ax.view_init(elev=elev, azim=azim)
-            ax.set_title(str(name), fontsize=10)
+            ax.set_title(str(name), fontsize=9 if ncols >= 3 else 10)
         kinds = [k for k in KIND_LABELS if (frame["kind"] == k).any()]
         handles = [Line2D([], [], color=KIND_COLORS[k], lw=2, label=f"ends as {k}") for k in kinds]
         if (frame["kind"] == "replaced").any():
@@ -233,9 +235,10 @@ def clone_soup_3d(
             ax.set_xlabel("PC1 (whitened)", fontsize=9)
             ax.set_ylabel("PC2 (whitened)", fontsize=9)
             ax.set_zlabel(time_label, fontsize=9)
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=7, pad=0)
+            ax.locator_params(nbins=4)  # fewer ticks: PC1 and PC2 labels no longer collide
             ax.view_init(elev=elev, azim=azim)
-            ax.set_title(str(name), fontsize=10)
+            ax.set_title(str(name), fontsize=9 if ncols >= 3 else 10)
         fig.legend(
             handles=[
                 Line2D([], [], color="black", lw=1.4, ls="--", label="parents (star: end)"),
