@@ -27,8 +27,11 @@ from selfrep.plotting.self_training import (
 )
 from selfrep.plotting.soups import (
     attack_damage,
+    attack_replication,
     clone_soup_3d,
     cluster_shares,
+    large_soups,
+    lineage_plot,
     soup_counts,
     soup_trajectories_3d,
 )
@@ -53,6 +56,9 @@ __all__ = [
     "MOVEMENT_COLORS",
     "ZERO_FLOOR",
     "attack_damage",
+    "attack_replication",
+    "large_soups",
+    "lineage_plot",
     "clone_distances",
     "clone_soup_3d",
     "clone_trajectories_3d",
