@@ -491,6 +491,9 @@ CLAIMS: list[Claim] = [
         "else differs",
         _decide_p10b,
         {"ci": "partly", "paper": "holds"},
+        # measured by `selfrep sweep --seeds 0-2 --scale ci`: seed 0 first reaches 90 % at T = 350,
+        # seeds 1 and 2 at T = 300 (the boundary of the rule)
+        seed_dependent={"ci": {"holds": 2, "partly": 1}},
     ),
     Claim(
         "P14.4",
