@@ -11,21 +11,26 @@ from selfrep.archsearch.search import (
     bootstrap_se_median,
     default_grid,
     difference,
+    fidelities,
     floored_se,
     grid_search,
+    hyperband,
     incumbent_curves,
+    local_search,
     maximin_order,
+    optuna_search,
     predictor_guided,
     random_search,
     regularized_evolution,
     run_repeats,
+    successive_halving,
     summarize,
     tied_best,
 )
 from selfrep.archsearch.space import SearchSpace
 
 SMALL = SearchSpace(depths=(1, 2, 3), widths=(16, 64), activations=("relu", "sigmoid"))
-FAST = {"predictor": {"n_init": 5, "batch": 5, "n_random": 30, "n_mutants": 10}}
+FAST = {"predictor": {"n_init": 5, "batch": 5, "n_random": 30, "n_mutants": 10}, "grid": {"order": "fixed"}}
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +46,7 @@ def test_same_seed_same_trace_and_budget_accounting(bench, method):
     b = STRATEGIES[method](obj, 20, 7, **kw)
     assert a.same_as(b)
     c = STRATEGIES[method](obj, 20, 8, **kw)
-    if method != "grid":  # the grid's order is fixed; only the observation noise differs
+    if method != "grid":  # order="fixed": the grid's order is fixed; only the observation noise differs
         assert not np.array_equal(a.arch, c.arch)
     assert a.evaluations == 20
     # charged seconds are the table's seconds of exactly the runs made
@@ -83,6 +88,88 @@ def test_grid_order_is_space_filling_and_grid_stops_when_exhausted(bench):
     assert first.activation != second.activation and first.skip != second.skip
     t = grid_search(TableObjective(bench), 100, 0)
     assert t.evaluations == len(grid)
+
+
+def test_grid_in_random_order_differs_per_repeat_and_stays_space_filling(bench):
+    grid = default_grid(SMALL)
+    rng = np.random.default_rng(0)
+    orders = [maximin_order(grid, SMALL, rng) for _ in range(5)]
+    assert all(sorted(o) == list(range(len(grid))) for o in orders)
+    assert len({tuple(o) for o in orders}) > 1  # a random start and random tie-breaks
+    for o in orders:  # still space-filling: the second point is the opposite corner on every axis
+        a, b = grid[o[0]], grid[o[1]]
+        assert a.activation != b.activation and a.skip != b.skip and a.widths[0] != b.widths[0]
+        assert abs(a.depth - b.depth) == 2 or 2 in (a.depth, b.depth)
+    obj = TableObjective(bench)
+    assert not np.array_equal(grid_search(obj, 10, 0).arch, grid_search(obj, 10, 1).arch)
+    assert np.array_equal(
+        grid_search(obj, 10, 0, order="fixed").arch, grid_search(obj, 10, 1, order="fixed").arch
+    )
+    with pytest.raises(ValueError, match="order"):
+        grid_search(obj, 10, 0, order="sorted")
+
+
+def test_neighbors_are_exactly_the_one_edit_configs():
+    space = SMALL
+    for cfg in space.configs()[::7]:
+        nb = space.neighbors(cfg)
+        assert len(nb) == len(set(nb)) and cfg not in nb
+        assert all(space.contains(c) and _one_edit(cfg, c) for c in nb)
+        rng = np.random.default_rng(0)
+        assert {space.mutate(cfg, rng) for _ in range(300)} <= set(nb)
+        others = [c for c in space.configs() if c != cfg and _one_edit(cfg, c)]
+        assert set(others) == set(nb)
+
+
+def test_local_search_moves_only_to_better_neighbours_and_restarts_at_optima(bench):
+    obj = TableObjective(bench, noise="mean")
+    t = local_search(obj, 40, 4)
+    canon = bench.canonical_index
+    assert len(set(canon[t.arch].tolist())) == t.evaluations == 40  # never re-evaluates a twin
+    # replay: every evaluation is a neighbour of the current point, or a restart after a local optimum
+    cur, cur_v, tried = t.arch[0], t.observed[0], set()
+    restarts = 0
+    for i, v in zip(t.arch[1:], t.observed[1:], strict=True):
+        nb = {canon[bench.index(c)] for c in bench.space.neighbors(bench.configs[cur])}
+        if canon[i] in nb:
+            tried.add(canon[i])
+            if v > cur_v:
+                cur, cur_v, tried = i, v, set()
+        else:  # a restart: only once every unseen neighbour of the current point was tried (a local optimum)
+            restarts += 1
+            seen = set(canon[t.arch[: list(t.arch).index(i)]].tolist())
+            assert nb <= seen
+            cur, cur_v, tried = i, v, set()
+    assert restarts >= 1
+    # with the true means, the first point of every climb is improved on or is a local optimum
+    assert bench.val_mean[t.incumbent[-1]] >= bench.val_mean[t.arch[0]]
+
+
+def test_hyperband_accounts_epochs_and_keeps_the_highest_rung_incumbent(bench):
+    epochs, accs = fidelities(bench)
+    assert epochs == (2, 5, 10, 20) and accs[-1] is bench.val
+    obj = TableObjective(bench)
+    for fn in (hyperband, successive_halving):
+        a, b = fn(obj, 15, 3), fn(obj, 15, 3)
+        assert a.same_as(b) and a.evaluations == 15
+        assert np.all(np.diff(a.charged_s) >= 0)
+        # charged seconds never exceed the cost of the full trainings the epochs could buy
+        assert a.charged_s[-1] <= 15 * bench.cpu_s.max() + 1e-9
+        assert np.array_equal(a.arch, a.incumbent)
+    # successive halving's first bracket: 27 configs at 2 epochs = 54 epochs = 2.7 full trainings, so the
+    # first two entries hold a 2-epoch observation
+    t = successive_halving(obj, 15, 0)
+    assert t.observed[0] == accs[0][t.arch[0], t.seed_used[0]]
+    # noise-free and with the whole space's budget, Hyperband finds the best configuration
+    full = hyperband(TableObjective(bench, noise="mean"), len(bench), 1)
+    assert bench.val_mean[full.incumbent[-1]] == bench.val_mean.max()
+    tr = run_repeats(obj, "hyperband", 10, 3)
+    assert [x.method for x in tr] == ["hyperband"] * 3
+    assert summarize(tr, bench, [10])["evals"].iloc[0] == 10
+    with pytest.raises(ValueError, match="brackets"):
+        hyperband(obj, 10, 0, brackets=(7,))
+    with pytest.raises(ValueError, match="eta"):
+        hyperband(obj, 10, 0, eta=1)
 
 
 def test_evolution_replaces_the_oldest_and_mutates_from_the_population(bench):
@@ -138,13 +225,17 @@ def test_summary_and_curves(bench):
         run_repeats(obj, "bayes", 5, 2)
 
 
-def test_optuna_cross_check_is_deterministic_when_installed(bench):
-    pytest.importorskip("optuna")
-    from selfrep.archsearch.search import optuna_search
+def test_optuna_tpe_is_deterministic_and_pinned(bench):
+    import optuna  # a pinned test dependency: never skipped
 
+    assert optuna.__version__ == "5.0.0"
     obj = TableObjective(bench)
     a = optuna_search(obj, 15, 0, "tpe")
     assert a.same_as(optuna_search(obj, 15, 0, "tpe")) and a.evaluations == 15
+    assert a.method == "tpe (optuna)" and a.overhead_s > 0
+    # after its random start-up trials TPE concentrates: noise-free, it finds better configs than chance
+    b = optuna_search(TableObjective(bench, noise="mean"), 60, 0, "tpe")
+    assert bench.val_mean[b.arch[30:]].mean() > bench.val_mean.mean()
     with pytest.raises(ValueError, match="sampler"):
         optuna_search(obj, 5, 0, "cmaes")
 

@@ -30,8 +30,15 @@ TINY3 = ch3.WeightSpaceConfig(
     line_candidates=5,
     line_steps=2500,
     line_children=6,
+    sweep_steps=(2500,),
+    sweep_levels=(1e-2, 1e-9),
+    sweep_parents=2,
+    sweep_candidates=5,
+    search_starts=20,
+    search_iters=20,
+    constructed=2,
 )
-TINY4 = ch4.MixedConfig(trains=(0, 20, 40), nets=4, replicates=2)
+TINY4 = ch4.MixedConfig(trains=(0, 20, 40), nets=4, replicates=2, arrival_nets=50, arrival_steps=20)
 TINY5 = ch5.SoupsConfig(
     particles=4,
     epochs=3,
@@ -50,6 +57,9 @@ TINY5 = ch5.SoupsConfig(
     interacting_epochs=4,
     interacting_steps=5,
     clone_record_every=5,
+    large_sizes=(4, 12),
+    large_soups=(2, 1),
+    large_sample=8,
 )
 
 
@@ -108,8 +118,15 @@ def test_trajectories_and_line(ws_frames):
 
 
 def test_weight_space_values_and_claims(ws_frames):
-    v = ch3.values(TINY3, *ws_frames)
+    search = ch3.run_search(TINY3, generator(0, "s"))
+    constructed = ch3.run_constructed(TINY3, generator(0, "k"))
+    sweep = ch3.run_border_sweep(TINY3, generator(0, "b"))
+    assert set(sweep[0]["steps"]) == {2500} and set(sweep[0]["dtype"]) == {"float32", "float64"}
+    assert len(constructed) == 2 * (1 + TINY3.constructed)
+    v = ch3.values(TINY3, *ws_frames, search=search, constructed=constructed, sweep=sweep)
     assert not finite_numbers(v)
+    assert v["family_rank"] == 4 and v["family_dim"] == 10
+    assert v["search2_so_other"] == 0 and v["con_negid_ok"] == 2
     assert v["census_second_order"] == 0 and v["census_nets"] > 0
     assert v["log_appr_1"] == 40 and v["log_dist_10"] == 30  # the authors' count plot
     table = claims_frame(ch3.CLAIMS, v)
@@ -201,6 +218,27 @@ def test_mixed_run_values_and_log():
     )
 
 
+def test_mixed_control_and_zero_arrival():
+    ctrl = ch4.run_mixed(TINY4, generator(0, "c"), apply=False)
+    assert set(ctrl["reduction"]) == set(TINY4.control_reductions)
+    # without self-application and without training (T = 0) a random net stays what it was: no fixpoint
+    assert not ctrl[ctrl["trains"] == 0]["fixpoint"].any()
+    arr = ch4.run_zero_arrival(TINY4, generator(0, "z"))
+    assert len(arr) == TINY4.arrival_nets
+    # a zero net is an ε-fixpoint, so the stopping test fires no later than the zero test
+    z = arr[arr["zero_at"] > 0]
+    assert ((z["fixpoint_at"] > 0) & (z["fixpoint_at"] <= z["zero_at"])).all()
+    assert not ((arr["zero_at"] > 0) & (arr["div_at"] > 0)).any()
+    m = ch4.run_mixed(TINY4, generator(0, "m"))
+    v = ch4.values(TINY4, m, ctrl, arr)
+    assert not finite_numbers(v)
+    assert 0 <= v["arrival_log_t0_p"] <= 1 and v["log_fig2_n"] == 50
+    assert v["ctrl_t_compare"] == 40 and v["wei_fixpoint_cmp"] == v["wei_fixpoint_40"]
+    assert "pooled" in v["table_text"]
+    with pytest.raises(ValueError, match="control_reductions"):
+        ch4.MixedConfig(control_reductions=("convolutional",))
+
+
 def test_mixed_fractions_legend_clear_of_x_label():
     from selfrep import plotting as pl
 
@@ -222,8 +260,12 @@ def test_mixed_fractions_legend_clear_of_x_label():
 # Chapter 5
 # ------------------------------------------------------------------------------------------------
 def test_soups_run_values_and_claims():
-    traj12, soups12, attacks12 = ch5.run_soup_trajectories(TINY5, generator(0, "a"))
+    traj12, soups12, attacks12, lineage12 = ch5.run_soup_trajectories(TINY5, generator(0, "a"))
     assert len(soups12) == 2 * TINY5.soups
+    assert len(lineage12) == (TINY5.epochs + 1) * 2 * TINY5.soups * TINY5.particles
+    large = ch5.run_large_soups(TINY5, generator(0, "q4"))
+    assert set(large["size"]) == {4, 12} and set(large["epoch"]) == {0, TINY5.epochs}
+    assert large[["nonzero", "stampers", "largest"]].apply(lambda c: c.between(0, 1)).all().all()
     ctrl = soups12[soups12["setting"] != "soup"]
     assert (ctrl["attacks"] == 0).all()
     counts = ch5.run_soup_counts(TINY5, generator(0, "b"))
@@ -235,10 +277,17 @@ def test_soups_run_values_and_claims():
     assert set(children["setting"]) == {"committed", "interacting"}
     assert (soups14[soups14["setting"] == "committed"]["attacks"] <= 1).all()
     assert set(traj14["role"]) == {"parent", "child"}
-    v = ch5.values(TINY5, traj12, soups12, attacks12, counts, children, soups14, attacks14)
-    assert not finite_numbers(v) and v["census_second_order"] == 0
+    v = ch5.values(TINY5, traj12, soups12, attacks12, counts, children, soups14, attacks14, lineage12, large)
+    assert not finite_numbers({k: x for k, x in v.items() if not k.startswith(("q3_within", "q3_between"))})
+    assert v["census_second_order"] == 0
     table = claims_frame(ch5.CLAIMS, v)
-    assert set(table["verdict"]) <= {"holds", "partly", "differs"} and {"P11a", "P11b"} <= set(table.index)
+    assert set(table["verdict"]) <= {"holds", "partly", "differs"}
+    assert {"P11a", "P11b", "Q3", "Q4", "Q5"} <= set(table.index)
+    assert 1 <= v["q3_lineages_median"] <= TINY5.particles and v["q4_big"] == 12
+    # P12's size check: a control without attacks and A = 0 leaves every net as it was
+    still = counts[~counts["attacking"] & (counts["trains"] == 0)]
+    assert (still["size_end"] == still["size_start"]).all() and (still["shrunk"] == 0).all()
+    assert 0 <= v["fig13_agg_shrunk_frac"] <= 1 and v["fig13_agg_size_ratio_median"] > 0
     assert ch5.compare_with_logged(counts).shape[0] == 2 * len(TINY5.count_trains)
     # 3 families of 3 (parents and children) attack at 0.1 per particle and epoch for 4 epochs: 3.6 expected
     # per soup, against 0.1 per soup in the committed setting
@@ -288,6 +337,7 @@ def test_chapter3_figures_fit_the_book_column(ws_frames):
         pl.drift_scatter(children),
         pl.fixpoint_error_boxes(children, parents),
         pl.line_children_scatter(line),
+        pl.projection_scatter(children),
     ]
     assert all(f.get_figwidth() <= 7.5 for f in figs)
 
@@ -310,14 +360,20 @@ def test_last_attackers_of_a_cluster():
             "attacker": [3, 3, 2, 3, 4],
             "victim": [0, 1, 0, 2, 5],  # victim 0: last hit by 2; victims 1, 2 by 3; 5 is not a member
             "attacker_error": [0.1, 0.2, 0.3, 0.4, 0.5],
+            "attacker_gain": [1.0, 1.0, 0.2, 1.0, 0.0],  # 2 is a stamper (|a0| <= 0.5) when it hits 0
         }
     )
     members = torch.tensor([True, True, True, False, False, False])
     out = _last_attackers(attacks, members)
     assert out["cluster_top_attacker_share"] == 2 / 3
     assert math.isclose(out["cluster_top_attacker_error"], 0.3)  # median of 3's two attacks (0.2, 0.4)
+    assert out["cluster_stamped"] == 1 / 3  # member 0's last attacker was a stamper
     none = _last_attackers(attacks.iloc[:0], members)
-    assert none == {"cluster_top_attacker_share": 0.0, "cluster_top_attacker_error": 0.0}
+    assert none == {
+        "cluster_top_attacker_share": 0.0,
+        "cluster_top_attacker_error": 0.0,
+        "cluster_stamped": 0.0,
+    }
 
 
 def test_p7d_separates_the_observation_from_its_cause():

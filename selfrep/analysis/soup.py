@@ -21,6 +21,18 @@ The journal's PyTorch code (`attack_rule="one_pair"`, journal@21dd572:journal_so
 §10.4) makes, with probability `attack_rate`, one attack between two distinct random particles per epoch
 and then self-trains every particle `train_steps` steps.
 
+A third rule, `attack_rule="synchronous"` (ours, for soups of thousands of particles, where a Python turn
+per particle is too slow), lets every particle attack with probability `attack_rate` a target j = ⌊U·N⌋,
+all from the weights at the start of the epoch (when several attackers hit one victim, the last in list
+order wins, as it would in turn order); then every particle self-trains `train_steps` steps in lockstep and
+is checked for removal. It differs from the Keras rule only in the order within an epoch.
+
+Every attack is logged with the victim's distance (mean absolute difference of the weights) to its
+attacker before and after, the attacker's fixpoint error and kind, and, for a linear bias-free MLP, its
+value gain a₀ (the first entry of its end-to-end map): an attack by a linear weightwise net gives
+v' = a₀·v + (terms that do not depend on v), so for an exact fixpoint attacker 𝒩 it gives
+v' − w_𝒩 = a₀ (v − w_𝒩): the victim ends |a₀| times as far from a copy of the attacker as it was.
+
 `attack_rate` and `train_steps` may be tuples with one value per soup, so a sweep over them (Fig 13) and
 a control without attacks run in one batch.
 """
@@ -33,14 +45,14 @@ from typing import NamedTuple
 import pandas as pd
 import torch
 
-from selfrep.fixpoints import fixpoint_error, is_divergent, is_zero
+from selfrep.fixpoints import KIND_LABELS, classify, fixpoint_error, is_divergent, is_zero
 from selfrep.nets import INITS, init_population
 from selfrep.operators import attack
 from selfrep.optim import TrainConfig, train_init
 from selfrep.reductions import Reduction
 from selfrep.training import learn_from, train_step
 
-ATTACK_RULES: tuple[str, ...] = ("per_particle", "one_pair")
+ATTACK_RULES: tuple[str, ...] = ("per_particle", "one_pair", "synchronous")
 
 
 @dataclass(frozen=True)
@@ -183,16 +195,27 @@ def soup_epoch(
     replacements: list[dict] = []
     records: list[tuple[int, torch.Tensor]] = []
 
-    def do_attacks(att_rows: torch.Tensor, vic_rows: torch.Tensor, hit: torch.Tensor) -> None:
+    def do_attacks(
+        att_rows: torch.Tensor,
+        vic_rows: torch.Tensor,
+        hit: torch.Tensor,
+        soups_of: torch.Tensor | None = None,
+    ) -> None:
         nonlocal flat
         if not bool(hit.any()):
             return
         a, v = att_rows[hit], vic_rows[hit]
+        soup_ids = soups[hit] if soups_of is None else soups_of
         before = flat[v].clone()
-        err, _ = fixpoint_error(flat[a], reduction)
+        attacker = flat[a].clone()
+        err, _ = fixpoint_error(attacker, reduction)
+        kinds = classify(attacker, reduction, config.eps)
+        gain = attacker_gain(attacker, reduction)
         flat = attack(flat, reduction, a, v)
         moved = (flat[v].to(torch.float64) - before.to(torch.float64)).abs().mean(dim=1)
-        for k, s in enumerate(soups[hit].tolist()):
+        d_before = (before.to(torch.float64) - attacker.to(torch.float64)).abs().mean(dim=1)
+        d_after = (flat[v].to(torch.float64) - attacker.to(torch.float64)).abs().mean(dim=1)
+        for k, s in enumerate(soup_ids.tolist()):
             attacks.append(
                 {
                     "epoch": epoch,
@@ -203,6 +226,10 @@ def soup_epoch(
                     "victim_uid": int(uid[s, int(v[k]) - s * N]),
                     "attacker_error": float(err[k]),
                     "displacement": float(moved[k]),
+                    "distance_before": float(d_before[k]),
+                    "distance_after": float(d_after[k]),
+                    "attacker_gain": float(gain[k]),
+                    "attacker_kind": KIND_LABELS[int(kinds[k])],
                 }
             )
 
@@ -254,6 +281,22 @@ def soup_epoch(
                     ).weights
             flat = _train_rows(flat, rows, steps, reduction, config.train, generator)
             replace(rows)
+    elif config.attack_rule == "synchronous":
+        u = torch.rand(S, N, generator=generator, dtype=torch.float64)
+        target = (torch.rand(S, N, generator=generator, dtype=torch.float64) * N).long().clamp(max=N - 1)
+        hit = (u < rates[:, None]).reshape(-1)
+        att = torch.arange(S * N)[hit]
+        vic = (soups[:, None] * N + target).reshape(-1)[hit]
+        # several attackers on one victim: the last in list order wins (as in turn order)
+        order = torch.arange(att.numel())
+        last = torch.full((S * N,), -1, dtype=torch.int64).scatter_reduce(0, vic, order, "amax")
+        keep = last[vic] == order
+        do_attacks(
+            att[keep], vic[keep], torch.ones(int(keep.sum()), dtype=torch.bool), soups_of=att[keep] // N
+        )
+        all_rows = torch.arange(S * N)
+        flat = _train_rows(flat, all_rows, steps.repeat_interleave(N), reduction, config.train, generator)
+        replace(all_rows)
     else:
         u = torch.rand(S, generator=generator, dtype=torch.float64)
         pick = torch.rand(S, N, generator=generator).argsort(dim=1)[:, :2]  # two distinct particles
@@ -299,6 +342,10 @@ ATTACK_COLUMNS = (
     "victim_uid",
     "attacker_error",
     "displacement",
+    "distance_before",
+    "distance_after",
+    "attacker_gain",
+    "attacker_kind",
 )
 REPLACEMENT_COLUMNS = ("epoch", "soup", "slot", "old_uid", "new_uid", "reason")
 
@@ -342,7 +389,9 @@ def evolve(
             uids.append(state.uid)
             times.append((e + 1) * a_common if record_every is not None else e + 1)
     attack_frame = pd.DataFrame(attacks, columns=list(ATTACK_COLUMNS)).astype(
-        {c: "int64" for c in ATTACK_COLUMNS[:6]} | {"attacker_error": "float64", "displacement": "float64"}
+        {c: "int64" for c in ATTACK_COLUMNS[:6]}
+        | {c: "float64" for c in ATTACK_COLUMNS[6:11]}
+        | {"attacker_kind": "object"}
     )
     repl_frame = pd.DataFrame(replacements, columns=list(REPLACEMENT_COLUMNS)).astype(
         {c: "int64" for c in REPLACEMENT_COLUMNS[:5]} | {"reason": "object"}
@@ -350,6 +399,19 @@ def evolve(
     return SoupRun(
         torch.stack(states), torch.stack(uids), torch.tensor(times), attack_frame, repl_frame, state
     )
+
+
+def attacker_gain(weights: torch.Tensor, reduction: Reduction) -> torch.Tensor:
+    """(P,) float64: the value gain a₀ of each network — the first entry of its end-to-end map — for a
+    linear bias-free weightwise net (the paper's plotted setting); NaN for any other reduction."""
+    arch = reduction.arch
+    linear = arch.kind == "mlp" and arch.activation == "linear" and not arch.bias
+    if getattr(reduction, "name", None) != "weightwise" or not linear:
+        return torch.full((weights.shape[0],), float("nan"), dtype=torch.float64)
+    m = None
+    for layer in arch.layers(weights.to(torch.float64)):
+        m = layer["kernel"] if m is None else m @ layer["kernel"]
+    return m[:, 0, 0]
 
 
 def random_soups(
@@ -366,3 +428,80 @@ def random_soups(
         raise ValueError(f"soups, particles: must be >= 1, got {soups}, {particles}")
     w = init_population(reduction.arch, soups * particles, init, generator=generator, dtype=dtype)
     return w.reshape(soups, particles, -1)
+
+
+def lineages(run: SoupRun) -> pd.DataFrame:
+    """Genealogy of the soups of a recorded run (record=True, times in epochs), from its attack log.
+
+    Descent by attack: every particle at the start, and every replacement, founds a lineage; an attack
+    i ◁ j on another particle makes j a member of i's lineage (j's weights are now i's output). Attacks are
+    replayed in the order they happened; replacements only found lineages, so their order does not matter.
+
+    Returns one row per (t, soup, slot): t (epoch), soup, slot, uid, founder (the uid that founded the
+    particle's lineage).
+    """
+    if run.uids.shape[0] != len(run.times) or run.uids.ndim != 3:
+        raise ValueError("run: needs a recorded run (record=True)")
+    founder = {int(u): int(u) for u in run.uids[0].flatten().tolist()}
+    att = run.attacks.groupby("epoch", sort=True)
+    rep = run.replacements.groupby("epoch", sort=True)
+    att_by = {int(e): g for e, g in att}
+    rep_by = {int(e): g for e, g in rep}
+    T, S, N = run.uids.shape
+    soup = torch.arange(S).repeat_interleave(N).numpy()
+    slot = torch.arange(N).repeat(S).numpy()
+    frames = []
+    for t in range(T):
+        e = int(run.times[t])
+        if t > 0:
+            for u in rep_by.get(e, pd.DataFrame(columns=["new_uid"]))["new_uid"].tolist():
+                founder[int(u)] = int(u)
+            g = att_by.get(e)
+            if g is not None:
+                for a, v in zip(g["attacker_uid"].tolist(), g["victim_uid"].tolist(), strict=True):
+                    if a != v:
+                        founder[v] = founder[a]
+        uids = run.uids[t].flatten().tolist()
+        frames.append(
+            pd.DataFrame(
+                {"t": e, "soup": soup, "slot": slot, "uid": uids, "founder": [founder[u] for u in uids]}
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def cluster_census(
+    weights: torch.Tensor,
+    radius: float,
+    min_share: float = 0.1,
+    sample: int | None = None,
+    generator: torch.Generator | None = None,
+) -> tuple[float, int]:
+    """(largest share, number of clusters) of (N, W) particles: the largest share within `radius` of one
+    particle (as `cluster_share`), and the clusters found greedily: the particle with the most
+    neighbours within `radius` (Euclidean) and its neighbours form a cluster and are removed, until the
+    next cluster would hold less than `min_share` of the particles (or fewer than 2). With `sample`, on
+    that many particles drawn at random (for soups of thousands).
+    Non-finite particles belong to no cluster."""
+    if not 0 < min_share <= 1:
+        raise ValueError(f"min_share: must lie in (0, 1], got {min_share!r}")
+    w = weights.to(torch.float64)
+    if sample is not None and w.shape[0] > sample:
+        w = w[torch.randperm(w.shape[0], generator=generator)[:sample]]
+    n = w.shape[0]
+    ok = torch.isfinite(w).all(dim=1)
+    d = torch.cdist(
+        torch.where(ok[:, None], w, torch.zeros_like(w)), torch.where(ok[:, None], w, torch.zeros_like(w))
+    )
+    near = (d <= radius) & ok[:, None] & ok[None, :]
+    alive = ok.clone()
+    largest = float((near.sum(dim=1).max() / n) if n else 0.0)
+    count = 0
+    while bool(alive.any()):
+        cnt = (near & alive[None, :]).sum(dim=1) * alive
+        k = int(cnt.argmax())
+        if int(cnt[k]) < max(min_share * n, 2):
+            break
+        count += 1
+        alive &= ~near[k]
+    return largest, count

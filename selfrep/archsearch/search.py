@@ -8,19 +8,32 @@ through a `TableObjective`; test accuracy is read afterwards, for incumbents onl
 
 Strategies (the registry `STRATEGIES`):
 - `random_search`: uniform over the candidates (default: the whole space), without replacement.
-- `grid_search`: an axis-aligned grid of uniform-width nets, visited in a fixed space-filling order
-  (`maximin_order`), so a budget smaller than the grid still spreads over every axis; the order is the same in
-  every repeat (only the observation noise differs); stops when the grid is exhausted.
+- `grid_search`: an axis-aligned grid of uniform-width nets, visited in a space-filling order
+  (`maximin_order`), so a budget smaller than the grid still spreads over every axis. By default each repeat
+  starts the order at a random grid point and breaks distance ties at random, so its spread over repeats is
+  the spread of grid search, not only observation noise (`order="fixed"`: one order for every repeat); stops
+  when the grid is exhausted.
 - `regularized_evolution` (Real et al. 2019): population P, tournament of S, the child of the tournament
   winner (one `SearchSpace.mutate` edit) replaces the *oldest* member. The first P evaluations are random.
-- `predictor_guided` (BANANAS-lite, White et al. 2021): after `n_init` random evaluations, repeatedly fit an
-  ensemble predictor (random-forest trees, or an ensemble of small MLPs) on the observations, score
-  `n_random` random unseen configs plus `n_mutants` mutants of the incumbent by independent Thompson sampling
-  (mean + sd * z), and evaluate the best `batch`.
-- `optuna_search` (only if `optuna` is importable; not a dependency): TPE or random sampler through ask/tell.
+- `local_search` (White et al. 2020): from a random architecture, evaluate its one-edit neighbours
+  (`SearchSpace.neighbors`) in a random order and move to the first one observed better; at a local optimum
+  (no neighbour better) restart from a random unseen architecture. Never re-evaluates a functional twin.
+- `predictor_guided`: after `n_init` random evaluations, repeatedly fit an ensemble predictor on the
+  observations, score `n_random` random unseen configs plus `n_mutants` mutants of the incumbent by
+  independent Thompson sampling (mean + sd * z), and evaluate the best `batch`. With a random forest
+  (`model="rf"`) this is a SMAC-like search (Hutter et al. 2011: random-forest surrogate, random and local
+  candidates), labelled "smac-like (RF)"; with an ensemble of small MLPs (`model="mlp"`) it is BANANAS-like
+  (White et al. 2021: MLP ensemble, mutation candidates, independent Thompson sampling; without BANANAS' path
+  encoding, which a chain of layers does not need), labelled "bananas-like (MLP)".
+- `optuna_search`: Optuna's TPE (Bergstra et al. 2011) or random sampler through ask/tell.
+- `hyperband` / `successive_halving` (Li et al. 2018; Jamieson & Talwalkar 2016): multi-fidelity search on
+  the validation accuracies the table stores after 2, 5 and 10 epochs and at the end of training (20): train
+  many configs for a few epochs, continue the best 1/eta of them to the next rung. Its budget is counted in
+  epochs; its trace has one entry per full training's worth of epochs (see `hyperband`).
 
 Budget accounting: every evaluation counts once (re-evaluating a config counts again), is charged the table's
-CPU seconds for that training run, and the strategy's own compute (predictor fits) is `overhead_s`.
+CPU seconds for that training run, and the strategy's own compute (predictor fits, TPE proposals) is
+`overhead_s`. Multi-fidelity evaluations are charged their share of epochs of the run's seconds.
 """
 
 from __future__ import annotations
@@ -167,10 +180,13 @@ def default_grid(space: SearchSpace) -> list[ArchConfig]:
     return grid_configs(space.depths, space.widths, space.activations, space.skips)
 
 
-def maximin_order(configs: Sequence[ArchConfig], space: SearchSpace) -> list[int]:
-    """A fixed space-filling order of grid points: greedily take the point farthest (L1 over level positions
-    scaled to [0, 1] per axis: depth, width of the first layer, activation, skip) from those already taken;
-    ties go to the earliest point in `configs`. Starts with `configs[0]`."""
+def maximin_order(
+    configs: Sequence[ArchConfig], space: SearchSpace, rng: np.random.Generator | None = None
+) -> list[int]:
+    """A space-filling order of grid points: greedily take the point farthest (L1 over level positions
+    scaled to [0, 1] per axis: depth, width of the first layer, activation, skip) from those already taken.
+    Without `rng`: starts with `configs[0]` and ties go to the earliest point (one fixed order). With `rng`:
+    starts at a random point and breaks ties at random (a random space-filling order)."""
     if not configs:
         raise ValueError("configs: empty grid")
 
@@ -188,11 +204,16 @@ def maximin_order(configs: Sequence[ArchConfig], space: SearchSpace) -> list[int
             for c in configs
         ]
     )
-    order = [0]
-    dmin = np.abs(X - X[0]).sum(1)
-    dmin[0] = -1.0
+    first = 0 if rng is None else int(rng.integers(len(configs)))
+    order = [first]
+    dmin = np.abs(X - X[first]).sum(1)
+    dmin[first] = -1.0
     for _ in range(len(configs) - 1):
-        nxt = int(np.argmax(dmin))  # argmax returns the first maximum: ties -> earliest
+        if rng is None:
+            nxt = int(np.argmax(dmin))  # argmax returns the first maximum: ties -> earliest
+        else:
+            ties = np.flatnonzero(np.isclose(dmin, dmin.max()))
+            nxt = int(ties[rng.integers(len(ties))])
         order.append(nxt)
         dmin = np.minimum(dmin, np.abs(X - X[nxt]).sum(1))
         dmin[order] = -1.0
@@ -200,16 +221,24 @@ def maximin_order(configs: Sequence[ArchConfig], space: SearchSpace) -> list[int
 
 
 def grid_search(
-    objective: TableObjective, budget: int, seed: int, grid: Sequence[ArchConfig] | None = None
+    objective: TableObjective,
+    budget: int,
+    seed: int,
+    grid: Sequence[ArchConfig] | None = None,
+    order: str = "random",
 ) -> SearchTrace:
-    """Evaluate the grid (default: `default_grid(space)`) in `maximin_order`; `seed` only drives the
-    observation noise. Stops early when the grid is exhausted (fewer evaluations than `budget`)."""
+    """Evaluate the grid (default: `default_grid(space)`) in a `maximin_order`: order="random" (default) a
+    random start and random tie-breaks per repeat, order="fixed" the one fixed order (then `seed` only drives
+    the observation noise). Stops early when the grid is exhausted (fewer evaluations than `budget`)."""
+    if order not in ("random", "fixed"):
+        raise ValueError(f"order: must be 'random' or 'fixed', got {order!r}")
     rng = np.random.default_rng(seed)
     rec = _Recorder(objective, budget, rng)
     space = objective.space
     grid = list(default_grid(space) if grid is None else grid)
     ids = [objective.bench.index(c) for c in grid]
-    for k in maximin_order(grid, space)[:budget]:
+    sequence = maximin_order(grid, space, rng if order == "random" else None)
+    for k in sequence[:budget]:
         rec.evaluate(ids[k])
     return rec.trace("grid", seed)
 
@@ -239,6 +268,169 @@ def regularized_evolution(
     return rec.trace("evolution", seed)
 
 
+def local_search(
+    objective: TableObjective, budget: int, seed: int, first_improvement: bool = True
+) -> SearchTrace:
+    """Local search (White et al. 2020): start at a random architecture; evaluate its neighbours
+    (`SearchSpace.neighbors`, one edit away) in a random order; with `first_improvement` move to the first
+    one observed better than the current one, else evaluate the whole neighbourhood and move to the best
+    better one; when no neighbour is better (a local optimum) restart at a random unseen architecture.
+    Functional twins (same canonical config) are evaluated at most once over the whole search."""
+    rng = np.random.default_rng(seed)
+    rec = _Recorder(objective, budget, rng)
+    bench, space = objective.bench, objective.space
+    canon = bench.canonical_index
+    seen: set[int] = set()
+    starts = iter(rng.permutation(len(bench)))
+
+    def fresh() -> int | None:
+        for i in starts:
+            if canon[i] not in seen:
+                return int(i)
+        return None
+
+    while not rec.done:
+        cur = fresh()
+        if cur is None:
+            break
+        seen.add(int(canon[cur]))
+        cur_val = rec.evaluate(cur)
+        moved = True
+        while moved and not rec.done:
+            moved = False
+            nb = [bench.index(c) for c in space.neighbors(bench.configs[cur])]
+            best_i, best_v = -1, cur_val
+            for i in rng.permutation(np.asarray(nb, dtype=np.int64)):
+                if rec.done:
+                    break
+                if canon[i] in seen:
+                    continue
+                seen.add(int(canon[i]))
+                v = rec.evaluate(int(i))
+                if v > best_v:
+                    best_i, best_v = int(i), v
+                    if first_improvement:
+                        break
+            if best_i >= 0:
+                cur, cur_val, moved = best_i, best_v, True
+    return rec.trace("local search", seed)
+
+
+# --- multi-fidelity ----------------------------------------------------------------------------------
+def fidelities(bench: Bench) -> tuple[tuple[int, ...], list[np.ndarray]]:
+    """The table's fidelities: the epochs at which validation accuracy is stored (ascending, the end of
+    training last) and, per epoch, the (configs, seeds) accuracy array."""
+    final = int(bench.meta.get("train", {}).get("epochs", 20))
+    early = sorted(e for e in bench.val_at if e < final)
+    return (*early, final), [bench.val_at[e] for e in early] + [bench.val]
+
+
+def hyperband(
+    objective: TableObjective,
+    budget: int,
+    seed: int,
+    eta: int = 3,
+    brackets: Sequence[int] | None = None,
+) -> SearchTrace:
+    """Hyperband (Li et al. 2018) on the table's fidelities (`fidelities`: rungs at 2, 5, 10 and 20 epochs),
+    cycling its brackets s = s_max .. 0 (s_max = rungs - 1; `brackets` picks some): bracket s starts
+    ceil((s_max + 1) / (s + 1) * eta^s) new random configs (without replacement over the whole search) at
+    rung s_max - s and promotes the best floor(n / eta) (at least 1), by observed validation accuracy, to the
+    next rung, training on (the earlier rung's epochs are not paid again: a promoted config continues its
+    run, and it keeps the seed column drawn when it started). Bracket s = 0 is random search.
+
+    Budget: `budget` full trainings' worth of epochs (budget x 20); a training that would overrun it is not
+    started. The incumbent is the config observed best at the highest rung reached so far. The trace has one
+    entry per full training's worth of epochs (20): entry k is the incumbent once at most 20 k epochs are
+    spent (`arch` = `incumbent`; `observed`, `seed_used`: the observation that made it the incumbent, at its
+    rung; `charged_s`: the table's CPU seconds spent by then, each training charged its share of epochs;
+    with the objective's noise="mean", observations are means over seeds and `seed_used` is 0)."""
+    if eta < 2:
+        raise ValueError(f"eta: must be >= 2, got {eta}")
+    rng = np.random.default_rng(seed)
+    if budget < 1:
+        raise ValueError(f"budget: must be >= 1, got {budget}")
+    bench = objective.bench
+    epochs, accs = fidelities(bench)
+    cpu = bench.cpu_s
+    if objective.noise == "mean":  # noise-free: every observation is the mean over seeds (one column)
+        accs = [a.mean(1, keepdims=True) for a in accs]
+        cpu = cpu.mean(1, keepdims=True)
+    s_max = len(epochs) - 1
+    cycle = list(range(s_max, -1, -1)) if brackets is None else [int(b) for b in brackets]
+    if not cycle or any(not 0 <= b <= s_max for b in cycle):
+        raise ValueError(f"brackets: must be a non-empty list of values in 0..{s_max}, got {brackets}")
+    total, final = budget * epochs[-1], epochs[-1]
+    order = rng.permutation(len(bench))
+    nxt = 0
+    spent, charged = 0, 0.0
+    best: tuple[int, float] = (-1, -np.inf)  # (rung, observed) of the incumbent
+    inc = (-1, -1, float("nan"))  # (id, seed column, observed)
+    units: list[tuple[int, int, float, float]] = []  # per full training's epochs: incumbent, seed, obs, s
+    stop = False
+
+    def train(i: int, j: int, rung: int, start: int) -> float | None:
+        nonlocal spent, charged, best, inc
+        cost = epochs[rung] - (epochs[start] if start >= 0 else 0)
+        if spent + cost > total:
+            return None
+        spent += cost
+        charged += float(cpu[i, j]) * cost / final
+        val = float(accs[rung][i, j])
+        if (rung, val) > best:
+            best, inc = (rung, val), (i, j, val)
+        while len(units) < spent // final:
+            units.append((*inc, charged))
+        return val
+
+    while not stop and nxt < len(order):
+        for s in cycle:
+            n = int(np.ceil((s_max + 1) / (s + 1) * eta**s))
+            ids = [int(i) for i in order[nxt : nxt + n]]
+            nxt += len(ids)
+            if not ids:
+                stop = True
+                break
+            cols = {i: int(rng.integers(accs[0].shape[1])) for i in ids}
+            rung, prev = s_max - s, -1
+            alive = ids
+            while True:
+                obs = []
+                for i in alive:
+                    v = train(i, cols[i], rung, prev)
+                    if v is None:
+                        stop = True
+                        break
+                    obs.append((v, i))
+                if stop or rung == s_max:
+                    break
+                keep = max(1, len(alive) // eta)
+                alive = [i for _, i in sorted(obs, key=lambda t: -t[0])[:keep]]  # stable: ties -> earlier
+                rung, prev = rung + 1, rung
+            if stop:
+                break
+    while len(units) < budget:
+        units.append((*inc, charged))
+    a = np.array([u[0] for u in units], dtype=np.int64)
+    label = "successive halving" if brackets is not None and list(cycle) == [s_max] else "hyperband"
+    return SearchTrace(
+        method=label,
+        seed=int(seed),
+        arch=a,
+        seed_used=np.array([u[1] for u in units], dtype=np.int64),
+        observed=np.array([u[2] for u in units], dtype=np.float64),
+        incumbent=a.copy(),
+        charged_s=np.array([u[3] for u in units], dtype=np.float64),
+    )
+
+
+def successive_halving(objective: TableObjective, budget: int, seed: int, eta: int = 3) -> SearchTrace:
+    """Successive halving (Jamieson & Talwalkar 2016), repeated: Hyperband's most aggressive bracket only
+    (every config starts at the lowest rung, 2 epochs); see `hyperband`."""
+    s_max = len(fidelities(objective.bench)[0]) - 1
+    return hyperband(objective, budget, seed, eta=eta, brackets=(s_max,))
+
+
 # --- predictor-guided -------------------------------------------------------------------------------
 def _fit_predict_rf(
     X: np.ndarray, y: np.ndarray, Xc: np.ndarray, rs: int, n_trees: int = 50
@@ -259,6 +451,7 @@ def _fit_predict_mlp(
     return MLPEnsembleRegressor(n_models=n_models, seed=rs).fit(X, y).predict_dist(Xc)
 
 
+PREDICTOR_LABELS = {"rf": "smac-like (RF)", "mlp": "bananas-like (MLP)"}
 PREDICTOR_FITS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
     "rf": _fit_predict_rf,
     "mlp": _fit_predict_mlp,
@@ -275,9 +468,10 @@ def predictor_guided(
     n_random: int = 200,
     n_mutants: int = 50,
 ) -> SearchTrace:
-    """BANANAS-lite: random start, then rounds of fit ensemble -> Thompson-sample candidates -> evaluate the
-    top `batch`. Candidates: `n_random` random unseen configs plus `n_mutants` distinct unseen mutants of the
-    incumbent. Features: `space.encode`. Never re-evaluates a config."""
+    """SMAC-like (model="rf") or BANANAS-like (model="mlp") search: random start, then rounds of fit
+    ensemble -> Thompson-sample candidates -> evaluate the top `batch`. Candidates: `n_random` random unseen
+    configs plus `n_mutants` distinct unseen mutants of the incumbent. Features: `space.encode`. Never
+    re-evaluates a config."""
     if model not in PREDICTOR_FITS:
         raise ValueError(f"model: unknown predictor {model!r} (known: {sorted(PREDICTOR_FITS)})")
     if n_init < 2 or batch < 1 or n_random < 0 or n_mutants < 0:
@@ -313,21 +507,17 @@ def predictor_guided(
                 break
             rec.evaluate(int(cand[k]))
             seen[cand[k]] = True
-    return rec.trace(f"predictor-{model}", seed)
+    return rec.trace(PREDICTOR_LABELS[model], seed)
 
 
-# --- optional: optuna -------------------------------------------------------------------------------
-def optuna_available() -> bool:
-    try:
-        import optuna  # noqa: F401
-    except ImportError:
-        return False
-    return True
+# --- optuna ------------------------------------------------------------------------------------------
+OPTUNA_LABELS = {"tpe": "tpe (optuna)", "random": "random (optuna)"}
 
 
 def optuna_search(objective: TableObjective, budget: int, seed: int, sampler: str = "tpe") -> SearchTrace:
-    """Optuna's TPE or random sampler through ask/tell on the same table objective (define-by-run: the
-    widths of layers deeper than the sampled depth are not sampled). Requires `optuna` (not a dependency)."""
+    """Optuna's TPE (default settings: 10 random start-up trials, independent per-parameter densities) or
+    random sampler through ask/tell on the same table objective (define-by-run: the widths of layers deeper
+    than the sampled depth are not sampled). Optuna's own compute is `overhead_s`."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -340,6 +530,7 @@ def optuna_search(objective: TableObjective, budget: int, seed: int, sampler: st
     rng = np.random.default_rng(seed)
     rec = _Recorder(objective, budget, rng)
     bench, space = objective.bench, objective.space
+    t0 = time.perf_counter()
     study = optuna.create_study(direction="maximize", sampler=smp)
     while not rec.done:
         trial = study.ask()
@@ -349,14 +540,22 @@ def optuna_search(objective: TableObjective, budget: int, seed: int, sampler: st
         skip = trial.suggest_categorical("skip", list(space.skips))
         val = rec.evaluate(bench.index(ArchConfig(widths, act, skip)))
         study.tell(trial, val)
-    return rec.trace(f"optuna-{sampler}", seed)
+    rec.overhead = time.perf_counter() - t0
+    return rec.trace(OPTUNA_LABELS[sampler], seed)
 
 
 STRATEGIES: dict[str, Callable[..., SearchTrace]] = {
     "random": random_search,
     "grid": grid_search,
     "evolution": regularized_evolution,
+    "local": local_search,
     "predictor": predictor_guided,
+    "optuna": optuna_search,
+}
+# strategies whose trace has one entry per full training's worth of epochs, not per evaluation
+MULTI_FIDELITY: dict[str, Callable[..., SearchTrace]] = {
+    "hyperband": hyperband,
+    "successive_halving": successive_halving,
 }
 
 
@@ -370,12 +569,10 @@ def run_repeats(
     **options,
 ) -> list[SearchTrace]:
     """`repeats` independent runs of a strategy with seeds seed0 .. seed0 + repeats - 1."""
-    if method == "optuna":
-        fn: Callable[..., SearchTrace] = optuna_search
-    elif method in STRATEGIES:
-        fn = STRATEGIES[method]
-    else:
-        raise ValueError(f"method: unknown strategy {method!r} (known: {sorted(STRATEGIES)}, optuna)")
+    known = {**STRATEGIES, **MULTI_FIDELITY}
+    if method not in known:
+        raise ValueError(f"method: unknown strategy {method!r} (known: {sorted(known)})")
+    fn = known[method]
     if repeats < 1:
         raise ValueError(f"repeats: must be >= 1, got {repeats}")
     out = []

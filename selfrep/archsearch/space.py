@@ -207,6 +207,26 @@ class SearchSpace:
             return ArchConfig(cfg.widths, choices[int(rng.integers(len(choices)))], cfg.skip)
         return ArchConfig(cfg.widths, cfg.activation, not cfg.skip)
 
+    def neighbors(self, cfg: ArchConfig) -> list[ArchConfig]:
+        """Every config one `mutate` edit away from `cfg` (add, remove or resize a layer, change the
+        activation, toggle the skip flag), distinct, in a fixed order; the neighbourhood of local search."""
+        out: list[ArchConfig] = []
+        ws = list(cfg.widths)
+        if (cfg.depth + 1) in self.depths:
+            for pos in range(len(ws) + 1):
+                for w in self.widths:
+                    out.append(ArchConfig(tuple(ws[:pos] + [w] + ws[pos:]), cfg.activation, cfg.skip))
+        if (cfg.depth - 1) in self.depths:
+            for pos in range(len(ws)):
+                out.append(ArchConfig(tuple(ws[:pos] + ws[pos + 1 :]), cfg.activation, cfg.skip))
+        for pos in range(len(ws)):
+            for w in self.widths:
+                if w != ws[pos]:
+                    out.append(ArchConfig(tuple(ws[:pos] + [w] + ws[pos + 1 :]), cfg.activation, cfg.skip))
+        out += [ArchConfig(cfg.widths, a, cfg.skip) for a in self.activations if a != cfg.activation]
+        out += [ArchConfig(cfg.widths, cfg.activation, s) for s in self.skips if s != cfg.skip]
+        return [c for c in dict.fromkeys(out) if c != cfg]
+
 
 def encode(configs: Sequence[ArchConfig], max_depth: int = max(DEPTHS)) -> np.ndarray:
     """Feature matrix (n, 4 + max_depth + n_act) for predictors: one row per config.

@@ -27,8 +27,11 @@ from selfrep.plotting.self_training import (
 )
 from selfrep.plotting.soups import (
     attack_damage,
+    attack_replication,
     clone_soup_3d,
     cluster_shares,
+    large_soups,
+    lineage_plot,
     soup_counts,
     soup_trajectories_3d,
 )
@@ -36,12 +39,14 @@ from selfrep.plotting.style import FONT, KIND_COLORS
 from selfrep.plotting.weight_space import (
     MOVEMENT_COLORS,
     ZERO_FLOOR,
+    border_sweep,
     clone_distances,
     clone_trajectories_3d,
     drift_scatter,
     fixpoint_error_boxes,
     line_children_scatter,
     movement_count_bars,
+    projection_scatter,
 )
 
 __all__ = [
@@ -51,6 +56,9 @@ __all__ = [
     "MOVEMENT_COLORS",
     "ZERO_FLOOR",
     "attack_damage",
+    "attack_replication",
+    "large_soups",
+    "lineage_plot",
     "clone_distances",
     "clone_soup_3d",
     "clone_trajectories_3d",
@@ -64,6 +72,8 @@ __all__ = [
     "line_children_scatter",
     "mixed_fractions",
     "movement_count_bars",
+    "projection_scatter",
+    "border_sweep",
     "outcome_bars",
     "outcome_bars_facets",
     "outcome_by_gain",

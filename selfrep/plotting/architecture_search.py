@@ -18,10 +18,13 @@ METHOD_STYLE = {
     "random": ("#444444", "-"),
     "grid": ("#9467bd", "--"),
     "evolution": ("#ff7f0e", "-"),
-    "predictor-rf": ("#1f77b4", "-"),
-    "predictor-mlp": ("#17becf", "-."),
-    "optuna-tpe": ("#8c564b", ":"),
-    "optuna-random": ("#7f7f7f", ":"),
+    "local search": ("#2ca02c", "-."),
+    "smac-like (RF)": ("#1f77b4", "-"),
+    "bananas-like (MLP)": ("#17becf", "-."),
+    "tpe (optuna)": ("#8c564b", ":"),
+    "random (optuna)": ("#7f7f7f", ":"),
+    "hyperband": ("#e377c2", "--"),
+    "successive halving": ("#bcbd22", ":"),
 }
 
 
@@ -32,8 +35,8 @@ def _style(method: str) -> tuple[str, str]:
 @styled(COMPACT)
 def landscape(bench: Bench) -> Figure:
     """(a) histogram of mean validation accuracy by activation; (b) mean and max validation accuracy by depth
-    and activation; (c) seed 0 vs seed 1 for every distinct architecture, top 10 % marked; (d) the top 10 %
-    alone, zoomed in. Book-column width (7.2 in), fonts >= 9 pt."""
+    and activation; (c) seed 0 vs seed 1 for every distinct architecture, the top 10 % by the other seeds
+    marked; (d) that top 10 % alone, zoomed in. Book-column width (7.2 in), fonts >= 9 pt."""
     df = bench.frame()
     df = df[df["canonical"]]
     fig = Figure(figsize=(WIDTH, 6.6), layout="constrained")
@@ -61,10 +64,16 @@ def landscape(bench: Bench) -> Figure:
         xticks=sorted(df["depth"].unique()),
     )
     ax[1].legend(frameon=False, ncol=2, loc="lower left")
-    top = df["val_acc"] >= df["val_acc"].quantile(0.9)
+    # the top 10 % of (c) and (d) is chosen on the held-out seeds (all but the two plotted), so that the
+    # selection does not favour the configs on which the two plotted seeds agree
+    held_cols = [f"val_s{s}" for s in bench.seeds[2:]] or ["val_acc"]
+    held = df[held_cols].mean(axis=1)
+    top = held >= held.quantile(0.9)
     s0, s1 = f"val_s{bench.seeds[0]}", f"val_s{bench.seeds[1]}"
     ax[2].scatter(df.loc[~top, s0], df.loc[~top, s1], s=5, alpha=0.4, color="#999999", label="others")
-    ax[2].scatter(df.loc[top, s0], df.loc[top, s1], s=6, alpha=0.7, color="#d62728", label="top 10 %")
+    ax[2].scatter(
+        df.loc[top, s0], df.loc[top, s1], s=6, alpha=0.7, color="#d62728", label="top 10 % (other seeds)"
+    )
     ax[2].plot([0, 1], [0, 1], color="k", lw=0.6)
     ax[2].legend(frameon=False, loc="upper left")
     ax[3].scatter(df.loc[top, s0], df.loc[top, s1], s=8, alpha=0.6, color="#d62728")
@@ -107,7 +116,7 @@ def anytime(curves: pd.DataFrame, reference: dict[str, float], n_seconds: int = 
         a.grid(alpha=0.3)
     ax[0].set(
         xscale="log",
-        xlabel="evaluations",
+        xlabel="evaluations (multi-fidelity: 20 epochs' worth each)",
         ylabel="incumbent test accuracy (mean of seeds)",
         title="(a) against evaluations",
     )

@@ -15,6 +15,7 @@ from selfrep.plotting.style import FONT, KIND_COLORS
 def mixed_fractions(
     frac: pd.DataFrame,
     reference: pd.DataFrame | None = None,
+    control: pd.DataFrame | None = None,
     *,
     xlabel: str = "self-training epochs between self-applications (T)",
 ) -> Figure:
@@ -23,6 +24,8 @@ def mixed_fractions(
     fractions (zero and non-zero together) as black diamonds.
 
     frac: reduction, trains, fixpoint, zero, nonzero, low, high. reference: reduction, trains, fixpoint.
+    control: like frac, for the control without self-applications (blue, dotted, with its interval), drawn
+    in the panels of the reductions it has.
     """
     reds = list(dict.fromkeys(frac["reduction"]))
     with mpl.rc_context(FONT):
@@ -52,6 +55,18 @@ def mixed_fractions(
                 ls="--",
                 label="zero fixpoints (ours)",
             )
+            if control is not None and (control["reduction"] == red).any():
+                c = control[control["reduction"] == red].sort_values("trains")
+                ax.fill_between(c["trains"], c["low"], c["high"], color="#1f77b4", alpha=0.1, lw=0)
+                ax.plot(
+                    c["trains"],
+                    c["fixpoint"],
+                    color="#1f77b4",
+                    marker="s",
+                    ms=3,
+                    ls=":",
+                    label="fixpoints, self-training alone (control)",
+                )
             if reference is not None:
                 ref = reference[reference["reduction"] == red]
                 ax.scatter(
@@ -65,6 +80,7 @@ def mixed_fractions(
                 )
             ax.set_title(red)
             ax.set_ylim(-0.03, 1.03)
+            ax.set_xticks(sorted(set(x.tolist()))[::2] if len(x) > 6 else x)
             ax.grid(alpha=0.3)
         axes[0].set_ylabel("fraction of networks")
         for ax in axes:

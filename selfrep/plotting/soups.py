@@ -20,18 +20,19 @@ def soup_trajectories_3d(
     *,
     panel: str = "panel",
     time_label: str = "soup epoch",
-    ncols: int = 2,
+    ncols: int = 3,
     elev: float = 22,
     azim: float = -58,
 ) -> Figure:
     """Fig 12: every particle of a soup in its first two principal components, z = soup epoch, one panel
-    per `panel` value. Lines are coloured by how the particle ended (KIND_COLORS; light grey: replaced by
-    a fresh net); red dots: starts; dotted: the zero net."""
+    per `panel` value (up to `ncols` per row, so three panels leave no empty quarter). Lines are coloured
+    by how the particle ended (KIND_COLORS; light grey: replaced by a fresh net); red dots: starts; dotted:
+    the zero net."""
     panels = list(dict.fromkeys(frame[panel]))
     ncols = min(ncols, len(panels))
     nrows = int(np.ceil(len(panels) / ncols))
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(7.4, 3.7 * nrows + 0.7), layout="constrained")
+        fig = Figure(figsize=(7.4, (3.0 if ncols >= 3 else 3.7) * nrows + 0.7), layout="constrained")
         for k, name in enumerate(panels):
             ax = fig.add_subplot(nrows, ncols, k + 1, projection="3d")
             sub = frame[frame[panel] == name]
@@ -52,9 +53,10 @@ def soup_trajectories_3d(
             ax.set_xlabel("PC1", fontsize=9)
             ax.set_ylabel("PC2", fontsize=9)
             ax.set_zlabel(time_label, fontsize=9)
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=7, pad=0)
+            ax.locator_params(nbins=4)  # fewer ticks: PC1 and PC2 labels no longer collide
             ax.view_init(elev=elev, azim=azim)
-            ax.set_title(str(name), fontsize=10)
+            ax.set_title(str(name), fontsize=9 if ncols >= 3 else 10)
         kinds = [k for k in KIND_LABELS if (frame["kind"] == k).any()]
         handles = [Line2D([], [], color=KIND_COLORS[k], lw=2, label=f"ends as {k}") for k in kinds]
         if (frame["kind"] == "replaced").any():
@@ -233,9 +235,10 @@ def clone_soup_3d(
             ax.set_xlabel("PC1 (whitened)", fontsize=9)
             ax.set_ylabel("PC2 (whitened)", fontsize=9)
             ax.set_zlabel(time_label, fontsize=9)
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=7, pad=0)
+            ax.locator_params(nbins=4)  # fewer ticks: PC1 and PC2 labels no longer collide
             ax.view_init(elev=elev, azim=azim)
-            ax.set_title(str(name), fontsize=10)
+            ax.set_title(str(name), fontsize=9 if ncols >= 3 else 10)
         fig.legend(
             handles=[
                 Line2D([], [], color="black", lw=1.4, ls="--", label="parents (star: end)"),
@@ -245,5 +248,141 @@ def clone_soup_3d(
             loc="outside lower center",
             ncols=2,
             frameon=False,
+        )
+    return fig
+
+
+GAIN_CLASSES = (
+    ("stamper: |a₀| ≤ 0.5", "#d62728"),
+    ("identity family: |a₀ − 1| ≤ 0.01", KIND_COLORS["non-zero fixpoint"]),
+    ("other gain", "#7f7f7f"),
+)
+
+
+def _gain_class(gain: pd.Series, stamp: float) -> np.ndarray:
+    g = gain.to_numpy()
+    return np.where(np.abs(g) <= stamp, 0, np.where(np.abs(g - 1) <= 0.01, 1, 2))
+
+
+def attack_replication(attacks: pd.DataFrame, *, stamp: float = 0.5, floor: float = 1e-9) -> Figure:
+    """Q5: every attack on another particle. Left: the victim's change against the attacker's fixpoint error
+    (the axes of Figure 5.3), coloured by the attacker's value gain a₀. Right: the victim's distance to its
+    attacker after the attack over before, against |a₀|; dashed: after/before = |a₀|, what an exact fixpoint
+    attacker gives (v' − w = a₀ (v − w))."""
+    a = attacks[attacks["attacker"] != attacks["victim"]]
+    cls = _gain_class(a["attacker_gain"], stamp)
+    ratio = a["distance_after"] / a["distance_before"]
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.4, 3.9), layout="constrained")
+        left, right = fig.subplots(1, 2)
+        for k, (label, color) in enumerate(GAIN_CLASSES):
+            m = cls == k
+            left.scatter(
+                np.maximum(a["attacker_error"][m], floor),
+                np.maximum(a["displacement"][m], floor),
+                s=7,
+                alpha=0.5,
+                color=color,
+                label=f"{label} ({int(m.sum()):,})",
+            )
+            right.scatter(
+                np.maximum(a["attacker_gain"][m].abs(), 1e-6),
+                np.maximum(ratio[m], 1e-6),
+                s=7,
+                alpha=0.5,
+                color=color,
+            )
+        xs = np.logspace(-6, 0.5, 50)
+        right.plot(xs, xs, color="black", ls="--", lw=0.9, label="after/before = |a₀|")
+        for ax in (left, right):
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.grid(alpha=0.3)
+        left.set_xlabel("attacker's fixpoint error")
+        left.set_ylabel("change of the victim (MAE)")
+        right.set_xlabel("attacker's value gain |a₀| (floor 1e-6)")
+        right.set_ylabel("victim-to-attacker distance, after / before")
+        right.legend(loc="lower right", frameon=False)
+        fig.legend(
+            *left.get_legend_handles_labels(),
+            loc="outside lower center",
+            ncols=2,
+            frameon=False,
+            markerscale=2,
+        )
+    return fig
+
+
+def lineage_plot(lineage: pd.DataFrame, soup: int) -> Figure:
+    """Q3: left, the number of lineages per soup against the epoch (median and interquartile range over
+    soups; soups with attacks and their controls); right, soup `soup`'s lineages as shares of the soup
+    over the epochs (a Muller plot), lineages that end with ≥ 2 members in colour, the rest grey."""
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.4, 3.8), layout="constrained")
+        left, right = fig.subplots(1, 2)
+        for setting, color in (("soup", "#1f77b4"), ("control (no attacks)", "#7f7f7f")):
+            sub = lineage[lineage["setting"] == setting]
+            n = sub.groupby(["t", "soup"])["founder"].nunique().unstack()
+            q = n.quantile([0.25, 0.5, 0.75], axis=1).T
+            left.plot(q.index, q[0.5], color=color, label=setting)
+            left.fill_between(q.index, q[0.25], q[0.75], color=color, alpha=0.25)
+        left.set_xlabel("soup epoch")
+        left.set_ylabel("lineages per soup")
+        left.set_ylim(bottom=0)
+        left.grid(alpha=0.3)
+        left.legend(frameon=False)
+        one = lineage[(lineage["setting"] == "soup") & (lineage["soup"] == soup)]
+        shares = one.groupby(["t", "founder"]).size().unstack(fill_value=0)
+        shares = shares / shares.sum(axis=1).to_numpy()[:, None]
+        last = shares.iloc[-1]
+        order = last.sort_values(ascending=False).index
+        cmap = mpl.colormaps["tab10"]
+        colors, k = [], 0
+        for f in order:
+            if last[f] * one["slot"].nunique() >= 2:
+                colors.append(cmap(k % 10))
+                k += 1
+            else:
+                colors.append("#d9d9d9")
+        right.stackplot(shares.index, shares[order].T.to_numpy(), colors=colors, lw=0.2, edgecolor="white")
+        right.set_xlim(shares.index.min(), shares.index.max())
+        right.set_ylim(0, 1)
+        right.set_xlabel("soup epoch")
+        right.set_ylabel(f"share of soup {soup}")
+        right.set_title(f"soup {soup}: its lineages", fontsize=10)
+    return fig
+
+
+def large_soups(large: pd.DataFrame) -> Figure:
+    """Q4: against the soup epoch, one line per soup size (mean over its soups): the share of non-zero
+    fixpoints, of stampers (|a₀| ≤ 0.5), and the largest cluster's share."""
+    sizes = sorted(large["size"].unique())
+    cmap = mpl.colormaps["viridis"]
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.4, 3.4), layout="constrained")
+        axes = fig.subplots(1, 3, sharey=True)
+        for col, title, ax in zip(
+            ("nonzero", "stampers", "largest"),
+            ("non-zero fixpoints", "stampers (|a₀| ≤ 0.5)", "largest cluster"),
+            axes,
+            strict=True,
+        ):
+            for k, n in enumerate(sizes):
+                m = large[large["size"] == n].groupby("epoch")[col].mean()
+                ax.plot(
+                    m.index,
+                    m.to_numpy(),
+                    color=cmap(k / max(len(sizes) - 1, 1)),
+                    marker="o",
+                    ms=3,
+                    label=f"{n:,} networks",
+                )
+            ax.set_title(title, fontsize=10)
+            ax.set_xlabel("soup epoch")
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel("share of the soup")
+        axes[0].set_ylim(0, 1)
+        fig.legend(
+            *axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=len(sizes), frameon=False
         )
     return fig

@@ -31,7 +31,13 @@ class Chapter06Config:
     predictor_models: tuple[str, ...] = _field(
         ("rf",), "predictor-guided strategies run (rf: random forest, mlp: MLP ensemble)"
     )
-    optuna_repeats: int = _field(0, "runs of each Optuna sampler (only when optuna is installed)")
+    optuna_samplers: tuple[str, ...] = _field(
+        ("tpe",), "Optuna samplers run (tpe: TPE, random: Optuna's random sampler, a cross-check)"
+    )
+    optuna_repeats: int = _field(100, "runs of each Optuna sampler")
+    multi_fidelity: tuple[str, ...] = _field(
+        ("hyperband", "successive_halving"), "multi-fidelity strategies run (budgets counted in epochs)"
+    )
     evolution_population: int = _field(20, "regularized evolution: population P")
     evolution_sample: int = _field(5, "regularized evolution: tournament size S")
     # E2a: space vs strategy
@@ -41,19 +47,25 @@ class Chapter06Config:
     hpo_levels: int = _field(3, "grid levels per hyperparameter (trials = levels^3 for both methods)")
     hpo_epochs: int = _field(8, "training epochs of each live trial")
     # E2c: trainable L2 vs hypergradient
-    l2_seeds: tuple[int, ...] = _field((0, 1), "seeds of the trainable-L2 experiment")
-    l2_epochs: int = _field(40, "training epochs of the trainable-L2 experiment")
+    l2_seeds: tuple[int, ...] = _field((0, 1, 2), "seeds of the trainable-L2 experiment")
+    l2_epochs: int = _field(100, "training epochs of the trainable-L2 experiment")
     # E3: meta-predictors
     e3_ns: tuple[int, ...] = _field((10, 25, 50, 100, 200), "training-set sizes N of the predictors")
     e3_repeats: int = _field(3, "repeats (random training sets) per predictor and N")
     e3_models: tuple[str, ...] = _field(predictors.MODELS, "predictors compared")
-    proxy_limit: int | None = _field(400, "architectures scored by the zero-cost proxies (None: all)")
+    proxy_limit: int | None = _field(
+        None,
+        "architectures scored by the zero-cost proxies (None: all, like the predictors, which are scored on "
+        "all but their N training architectures)",
+    )
     extrap_repeats: int = _field(3, "repeats of the extrapolation test")
 
     def __post_init__(self) -> None:
         for name in ("repeats", "predictor_repeats", "hpo_repeats", "e3_repeats", "extrap_repeats"):
             if getattr(self, name) < 2:
                 raise ValueError(f"{name}: need at least 2 repeats for standard errors")
+        if self.optuna_repeats < 2:
+            raise ValueError("optuna_repeats: need at least 2 repeats for standard errors")
         if sorted(self.budgets) != list(self.budgets) or self.budgets[0] < 1:
             raise ValueError(f"budgets: must be increasing and >= 1, got {self.budgets}")
 
@@ -66,13 +78,11 @@ PRESETS: dict[str, Chapter06Config] = {
         repeats=100,
         predictor_repeats=100,
         predictor_models=("rf", "mlp"),
-        optuna_repeats=100,
         hpo_repeats=10,
         hpo_epochs=20,
         l2_seeds=(0, 1, 2, 3, 4),
         l2_epochs=100,
         e3_repeats=10,
-        proxy_limit=None,
         extrap_repeats=10,
     ),
 }
@@ -88,10 +98,13 @@ METHOD_KEYS = {
     "random": "rs",
     "grid": "grid",
     "evolution": "re",
-    "predictor-rf": "pred_rf",
-    "predictor-mlp": "pred_mlp",
-    "optuna-tpe": "tpe",
-    "optuna-random": "optuna_rs",
+    "local search": "ls",
+    "smac-like (RF)": "pred_rf",
+    "bananas-like (MLP)": "pred_mlp",
+    "tpe (optuna)": "tpe",
+    "random (optuna)": "optuna_rs",
+    "hyperband": "hb",
+    "successive halving": "sh",
 }
 
 
@@ -116,7 +129,8 @@ def config_values(cfg: Chapter06Config) -> dict[str, float]:
         "cfg_extrap_repeats": cfg.extrap_repeats,
         "cfg_grid_size": len(search.default_grid(SearchSpace())),
         "cfg_restricted_size": len(grid_configs(**RESTRICTED)),
-        "cfg_predictor_models": ", ".join(f"predictor-{m}" for m in cfg.predictor_models),
+        "cfg_predictor_models": ", ".join(search.PREDICTOR_LABELS[m] for m in cfg.predictor_models),
+        "cfg_optuna_repeats": cfg.optuna_repeats,
         **repeats_text(cfg),
         **{f"cfg_pred_{k}": v for k, v in _defaults(search.predictor_guided).items()},
         "cfg_hpo_arch": f"{list(hpo.HPO_ARCH.widths)} {hpo.HPO_ARCH.activation}",

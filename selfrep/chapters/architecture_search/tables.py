@@ -56,11 +56,13 @@ SUMMARY_MEANINGS = {
     "SE, SE (median)": "standard error of the mean, and bootstrap SE of the median; SDs floored at the "
     "table's accuracy step",
     "test regret": "best test accuracy in the table minus the mean",
-    "RI (%)": "relative improvement over the random-average architecture, 100 (mean - a) / (1 - a)",
+    "RI (%)": "relative improvement over the random-average architecture, 100 (mean - a) / a, with a the "
+    "random-average architecture's test accuracy (Yang et al. 2020)",
     "P(top 1 %)": "share of runs whose incumbent is among the best 1 % of configurations by test accuracy",
-    "evals": "evaluations made (grid stops when exhausted)",
+    "evals": "evaluations made (grid stops when exhausted); for hyperband and successive halving, full "
+    "trainings' worth of epochs (20 each) spent",
     "charged CPU-s": "training CPU seconds of exactly the runs made, from the table",
-    "overhead s": "the strategy's own compute (predictor fits, proposals)",
+    "overhead s": "the strategy's own compute (predictor fits, TPE proposals)",
     "incumbent val": "the incumbent's mean-of-seeds validation accuracy",
     "optimism": "the single observation that made it the incumbent minus that mean: the winner's curse",
 }

@@ -7,13 +7,10 @@ numbers the prose cites.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import pandas as pd
 import torch
 
 from selfrep.chapters.self_modification.config import PRESETS, SelfModConfig
-from selfrep.chapters.self_modification.values import e4_values, e5_values, e6_values, e7_values
+from selfrep.chapters.self_modification.values import Result, e4_values, e5_values, e6_values, e7_values
 from selfrep.selfmod import editnet, hypernet, lottery, serann
 from selfrep.selfmod.common import generator, init_layers, mlp_forward, timed
 from selfrep.selfmod.net2net import net2deeper, net2wider
@@ -35,15 +32,6 @@ def preservation_check(seed: int = 0, n_checks: int = 20) -> float:
         for net in (wide, deep):
             worst = max(worst, float((mlp_forward(net, x) - y0).abs().max()))
     return worst
-
-
-@dataclass
-class Result:
-    """One experiment: the library's frames (`res`) and the glued numbers (`values`), including its CPU
-    and wall seconds (`e<k>_cpu_s`, `e<k>_wall_s`: timings, different every run)."""
-
-    res: dict[str, pd.DataFrame] | pd.DataFrame
-    values: dict[str, float | int | str] = field(default_factory=dict)
 
 
 def run_e4(cfg: SelfModConfig, seed: int = 0) -> Result:

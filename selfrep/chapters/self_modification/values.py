@@ -3,6 +3,7 @@ floats) and `values(...)`, every value the prose, the results file and the claim
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +19,15 @@ from selfrep.selfmod.serann import BITS, SerannConfig, slopes
 
 if TYPE_CHECKING:  # run.py calls the e*_values below
     from selfrep.chapters.common import Stopwatch
-    from selfrep.chapters.self_modification.run import Result
+
+
+@dataclass
+class Result:
+    """One experiment: the library's frames (`res`) and the glued numbers (`values`), including its CPU
+    and wall seconds (`e<k>_cpu_s`, `e<k>_wall_s`: timings, different every run)."""
+
+    res: dict[str, pd.DataFrame] | pd.DataFrame
+    values: dict[str, float | int | str] = field(default_factory=dict)
 
 
 def _se(x: np.ndarray) -> float:

@@ -3,6 +3,7 @@
     run_soup_trajectories  Fig 12: soups of 20 weightwise nets (100 epochs, α = 0.1, A = 30), beside control
                            soups with the same particles and no attacks; PCA trajectories of soup 0
     run_soup_counts        Fig 13: zero / non-zero fixpoints per soup against A, weightwise and aggregating
+    run_large_soups        Q4: soups of 20, 1,000 and 10,000 networks over time (beyond the paper)
     run_clone_soups        Fig 14: soups of noisy-cloned children, in the journal's committed setting and in
                            a setting with real interaction, each beside control soups without attacks
 
@@ -26,6 +27,7 @@ from selfrep.chapters.soups.config import (
     NONZERO,
     PRESETS,
     SECOND,
+    STAMP_GAIN,
     ZERO,
     SoupsConfig,
     journal,
@@ -36,6 +38,7 @@ from selfrep.chapters.soups.run import (
     cluster_share,
     main_cluster,
     run_clone_soups,
+    run_large_soups,
     run_soup_counts,
     run_soup_trajectories,
 )
@@ -58,6 +61,7 @@ __all__ = [
     "NEAR_ERROR",
     "NONZERO",
     "PRESETS",
+    "STAMP_GAIN",
     "SECOND",
     "ZERO",
     "SoupsConfig",
@@ -72,6 +76,7 @@ __all__ = [
     "logged_counts",
     "main_cluster",
     "run_clone_soups",
+    "run_large_soups",
     "run_soup_counts",
     "run_soup_trajectories",
     "spearman",

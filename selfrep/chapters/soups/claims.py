@@ -39,6 +39,11 @@ def _decide_p12(v):
         f"{agg_zero:.0%} of particles zero fixpoints, max {agg_nz:.1f} non-zero per soup "
         f"(log: {v['log_fig13_agg_zero_frac']:.0%} zero)"
     )
+    if "fig13_agg_size_ratio_median" in v:
+        text += (
+            f"; agg weights' median size end/start {v['fig13_agg_size_ratio_median']:.2f}, "
+            f"{v['fig13_agg_shrunk_frac']:.0%} of the nets below a tenth of it"
+        )
     ww_ok = trend >= 0.8 and top >= 0.7 * v["cfg_count_particles"]
     return text, verdict(ww_ok and agg_nz == 0 and agg_zero >= 0.5, ww_ok and agg_nz == 0)
 
@@ -54,6 +59,42 @@ def _decide_p13(v):
     return text, verdict(
         own_c == 1.0 and own_i == 1.0 and v["i14_attacks_per_soup"] >= 10, own_c >= 0.9 and own_i >= 0.9
     )
+
+
+def _decide_q5(v):
+    text = (
+        f"{v['q5_fp_copy_frac']:.0%} of {v['q5_fp_attacks']:,} attacks by non-zero fixpoints leave "
+        f"the victim ≤ {v['q5_copy_ratio']:g} × its distance to the attacker (median after/before "
+        f"{v['q5_fp_ratio_median']:.3f}); attackers with |a₀| ≤ {v['q5_stamp_gain']:g}: "
+        f"{v['q5_stamp_copy_frac']:.0%} of {v['q5_stamp_attacks']:,} "
+        f"(median {v['q5_stamp_ratio_median']:.2f})"
+    )
+    frac = v["q5_fp_copy_frac"]
+    return text, verdict(frac >= 0.9, frac >= 0.1)
+
+
+def _decide_q3(v):
+    coalesce = v["q3_lineages_median"] <= v["cfg_particles"] / 2
+    fixpoints = v["q3_spread_nonzero_frac"] >= 0.9
+    text = (
+        f"median soup ends with {v['q3_lineages_median']:.0f} of {v['cfg_particles']} lineages (controls: "
+        f"{v['q3_ctrl_lineages_median']:.0f}); {v['q3_spread_nonzero_frac']:.0%} of the particles of "
+        f"lineages with ≥ 2 members are non-zero fixpoints (single ones: {v['q3_single_nonzero_frac']:.0%})"
+    )
+    return text, verdict(coalesce and fixpoints, coalesce or fixpoints)
+
+
+def _decide_q4(v):
+    same_fp = v["q4_nonzero_dev_max"] <= 0.1
+    same_cl = v["q4_largest_dev_max"] <= 0.1
+    text = (
+        f"non-zero fixpoints at the end {v['q4_nonzero_small']:.0%} ({v['q4_small']:,} nets), "
+        f"{v['q4_nonzero_middle']:.0%} ({v['q4_middle']:,}), {v['q4_nonzero_big']:.0%} ({v['q4_big']:,}); "
+        f"largest cluster {v['q4_largest_small']:.0%}, {v['q4_largest_middle']:.0%}, "
+        f"{v['q4_largest_big']:.0%}; stampers {v['q4_stampers_small']:.0%}, {v['q4_stampers_middle']:.0%}, "
+        f"{v['q4_stampers_big']:.0%}"
+    )
+    return text, verdict(same_fp and same_cl, same_fp or same_cl)
 
 
 CLAIMS: list[Claim] = [
@@ -104,6 +145,8 @@ CLAIMS: list[Claim] = [
             "fig13_agg_zero_frac",
             "log_fig13_agg_zero_frac",
             "cfg_count_particles",
+            "fig13_agg_size_ratio_median",
+            "fig13_agg_shrunk_frac",
         ),
         "holds if the ww non-zero count rises with A (Spearman ≥ 0.8) to ≥ 70 % of the soup at the "
         "largest A, agg nets are never non-zero fixpoints and ≥ 50 % of them are zero fixpoints; partly if "
@@ -133,12 +176,86 @@ CLAIMS: list[Claim] = [
     Claim(
         "P14",
         CHAPTER,
-        "No second-order fixpoint (𝒩 ◁ (𝒩 ◁ 𝒩) = 𝒩 without 𝒩 ◁ 𝒩 = 𝒩) is ever found in the soups.",
+        "The soups produce no second-order fixpoint (𝒩 ◁ (𝒩 ◁ 𝒩) = 𝒩 without 𝒩 ◁ 𝒩 = 𝒩), although such "
+        "fixpoints exist (chapter 3, Q6: every one negates the weight value, a₀ = −1); a statement about "
+        "where the dynamics go.",
         "'we did not observe higher-order fixpoints'",
         ("census_nets", "census_second_order"),
         "holds if none of the networks classified at the end of any soup of this chapter is a second-order "
-        "fixpoint (chapters 3 and 4 check their own experiments: P14.3, P14.4)",
+        "fixpoint (a first-order fixpoint cannot be one, so only the nets that are not fixpoints test the "
+        "claim; chapters 3 and 4 check their own experiments: P14.3, P14.4)",
         decide_no_second_order,
         "holds",
+    ),
+    Claim(
+        "Q5",
+        CHAPTER,
+        "Open question (from §3.5's replication): an attack by a fixpoint makes the victim a copy of the "
+        "attacker.",
+        "paper §3.5: the soup shows 'emergent replication'; whether an attack replicates the attacker is not "
+        "measured in the paper",
+        (
+            "q5_fp_copy_frac",
+            "q5_fp_attacks",
+            "q5_fp_ratio_median",
+            "q5_copy_ratio",
+            "q5_stamp_gain",
+            "q5_stamp_copy_frac",
+            "q5_stamp_attacks",
+            "q5_stamp_ratio_median",
+        ),
+        "in Fig 12's soups, for every attack on another particle by a non-zero fixpoint (classified at the "
+        "time of the attack, ε of the chapter): the victim's MAE distance to its attacker after the attack "
+        "over before. A 'copy' is an attack that removes ≥ 90 % of that distance (after/before ≤ 0.1). Holds "
+        "if ≥ 90 % of these attacks copy, partly if ≥ 10 % do, else differs",
+        _decide_q5,
+        {"ci": "differs", "paper": "differs"},
+    ),
+    Claim(
+        "Q3",
+        CHAPTER,
+        "Open question (lineage): descent by attack concentrates a soup in a few lineages, and the lineages "
+        "that survive are fixpoints.",
+        "paper §4 (future work): the genealogy of a soup is not studied",
+        (
+            "q3_lineages_median",
+            "q3_ctrl_lineages_median",
+            "q3_spread_nonzero_frac",
+            "q3_single_nonzero_frac",
+            "cfg_particles",
+        ),
+        "lineages from Fig 12's attack log (a victim joins its attacker's lineage; a replacement founds "
+        "one); 'few lineages' read as: the median soup ends with at most half as many lineages as particles; "
+        "'the lineages are fixpoints' as: ≥ 90 % of the particles in lineages with ≥ 2 members are non-zero "
+        "fixpoints. Holds if both, partly if one, else differs",
+        _decide_q3,
+        {"ci": "partly", "paper": "partly"},
+    ),
+    Claim(
+        "Q4",
+        CHAPTER,
+        "Open question (larger soups): soups of 1,000 and 10,000 networks end like the paper's soup of 20.",
+        "paper §4 (future work): larger soups are not run (the paper's have 20 networks)",
+        (
+            "q4_nonzero_dev_max",
+            "q4_largest_dev_max",
+            "q4_nonzero_small",
+            "q4_nonzero_middle",
+            "q4_nonzero_big",
+            "q4_largest_small",
+            "q4_largest_middle",
+            "q4_largest_big",
+            "q4_stampers_small",
+            "q4_stampers_middle",
+            "q4_stampers_big",
+            "q4_small",
+            "q4_middle",
+            "q4_big",
+        ),
+        "under the synchronous rule with Fig 12's settings: 'end like' read as: the share of non-zero "
+        "fixpoints after the run and the largest cluster's share (radius as Fig 12's) each within 0.10 of "
+        "the 20-network soups' at every size. Holds if both, partly if one, else differs",
+        _decide_q4,
+        {"ci": "partly", "paper": "partly"},
     ),
 ]

@@ -15,6 +15,9 @@ ZERO, NONZERO = KIND_LABELS[FixpointKind.ZERO], KIND_LABELS[FixpointKind.NONZERO
 SECOND = KIND_LABELS[FixpointKind.SECOND_ORDER]
 COMMITTED, INTERACTING = "committed", "interacting"
 NEAR_ERROR, FAR_ERROR = 1e-3, 1e-1  # Fig 12c: attackers this close to / this far from being fixpoints
+STAMP_GAIN = 0.5  # an attacker with value gain |a₀| ≤ this pulls its victim at least halfway onto itself
+COPY_RATIO = 0.1  # Q5: an attack "copies" the attacker if the victim ends ≤ this × its earlier distance
+BAND_CHANGE = 0.3  # Fig 12c's band: attacks that change the victim by at least this (MAE)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,22 @@ class SoupsConfig:
     # beyond the paper: more soups per cell (replicate 0 is the paper's)
     count_replicates: int = field(
         default=1, metadata={"meaning": "paper Fig 13: repetitions of count_soups (beyond the paper)"}
+    )
+    # Q4 (beyond the paper): soups of many networks, the synchronous rule, Fig 12's settings otherwise
+    large_sizes: tuple[int, ...] = field(
+        default=(20, 1000, 10000), metadata={"meaning": "Q4: networks per soup (20 is the paper's size)"}
+    )
+    large_soups: tuple[int, ...] = field(
+        default=(20, 3, 1), metadata={"meaning": "Q4: soups per size (one value per entry of large_sizes)"}
+    )
+    large_every: int = field(
+        default=10, metadata={"meaning": "Q4: soups are measured every this many epochs"}
+    )
+    large_sample: int = field(
+        default=1000, metadata={"meaning": "Q4: clusters are counted on this many particles drawn at random"}
+    )
+    large_min_share: float = field(
+        default=0.1, metadata={"meaning": "Q4: a cluster holds at least this share of the soup"}
     )
     # the Keras code's ε
     eps: float = field(default=1e-4, metadata={"meaning": "ε of the fixpoint test (Keras code)"})
@@ -140,6 +159,8 @@ class SoupsConfig:
             "clone_soups",
             "interacting_epochs",
             "interacting_steps",
+            "large_every",
+            "large_sample",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1, got {getattr(self, name)}")
@@ -149,6 +170,12 @@ class SoupsConfig:
             raise ValueError(f"clone_candidates: need at least clone_parents ({self.clone_parents})")
         if not self.clone_zetas or any(not z > 0 for z in self.clone_zetas):
             raise ValueError(f"clone_zetas: need positive noise levels, got {self.clone_zetas}")
+        if len(self.large_sizes) != len(self.large_soups) or not self.large_sizes:
+            raise ValueError("large_soups: need one soup count per entry of large_sizes")
+        if any(n < 2 for n in self.large_sizes) or any(k < 1 for k in self.large_soups):
+            raise ValueError("large_sizes, large_soups: need >= 2 networks and >= 1 soup per size")
+        if not 0 < self.large_min_share <= 1:
+            raise ValueError(f"large_min_share: must lie in (0, 1], got {self.large_min_share}")
         bad = [r for r in self.count_reductions if r not in ("weightwise", "aggregating", "recurrent")]
         if bad:
             raise ValueError(f"count_reductions: unknown {bad}")
@@ -157,7 +184,7 @@ class SoupsConfig:
 PRESETS = {
     # Beyond the paper: more soups for statistics (soup / replicate 0 has the paper's own size).
     "paper": SoupsConfig(soups=50, count_replicates=5, clone_soups=50),
-    "ci": SoupsConfig(soups=20, clone_soups=10),
+    "ci": SoupsConfig(soups=20, clone_soups=10, large_sizes=(20, 200, 1000), large_soups=(20, 3, 1)),
 }
 
 

@@ -3,18 +3,28 @@ tidy DataFrames."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import torch
 from sklearn.decomposition import PCA
 
-from selfrep.analysis.soup import SoupConfig, evolve, random_soups
+from selfrep.analysis.soup import (
+    SoupConfig,
+    attacker_gain,
+    cluster_census,
+    evolve,
+    lineages,
+    random_soups,
+)
 from selfrep.analysis.weightspace import mae, noisy_clones, train_parents
 from selfrep.chapters.common import KIND_KEYS
 from selfrep.chapters.soups.config import (
     COMMITTED,
     INTERACTING,
     NONZERO,
+    STAMP_GAIN,
     SoupsConfig,
     journal,
     journal_reduction,
@@ -48,19 +58,24 @@ def main_cluster(w: torch.Tensor, radius: float) -> tuple[torch.Tensor, torch.Te
 # ------------------------------------------------------------------------------------------------
 def run_soup_trajectories(
     cfg: SoupsConfig, generator: torch.Generator
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Fig 12: `soups` soups of `particles` weightwise nets evolved `epochs` epochs (α = attack_rate,
     A = train_steps Keras epochs, divergent and zero particles replaced, as the authors' run), and as many
     control soups that start from the same particles with α = 0.
 
-    Returns (trajectories, soups, attacks):
+    Returns (trajectories, soups, attacks, lineage):
       trajectories: soup 0, its control and the soup with the largest final cluster — panel, uid, t
         (epoch), pc1, pc2 (one PCA per panel, not whitened, as the authors'), kind (at the end;
         "replaced" for a particle that was replaced), explained variance, the zero net's coordinates;
       soups: one row per soup — setting, soup, counts of every kind, replacements, attacks, cluster share at
         the start and the end, main-cluster size, its centre's distance to 0 and to the initial centroid,
-        the kinds inside the main cluster, initial median distance;
-      attacks: every attack (soup, epoch, attacker, victim, attacker_error, displacement).
+        the kinds inside the main cluster, initial median distance, and for the cluster's members their
+        median value gain |a₀| at the end and the share whose last attack came from an attacker with
+        |a₀| ≤ STAMP_GAIN (a "stamper");
+      attacks: every attack (soup, epoch, attacker, victim, attacker_error, displacement, the victim's
+        distance to its attacker before and after, the attacker's value gain a₀ and kind);
+      lineage: the genealogy from the attack log (`selfrep.analysis.soup.lineages`) — t, soup, slot, uid,
+        founder — with each particle's kind at the end (column kind, on every row of its uid).
     """
     red = make_reduction("weightwise")
     S, N = cfg.soups, cfg.particles
@@ -76,6 +91,9 @@ def run_soup_trajectories(
     )
     run = evolve(torch.cat([w0, w0]), red, sc, cfg.epochs, generator)
     final = run.final.weights
+    gain = attacker_gain(final.reshape(-1, final.shape[-1]), red).reshape(final.shape[:2])
+    lin = lineages(run)
+    founders = torch.tensor(lin[lin["t"] == cfg.epochs]["founder"].to_numpy()).reshape(2 * S, N)
     rows = []
     for s in range(2 * S):
         setting = "soup" if s < S else "control (no attacks)"
@@ -102,6 +120,8 @@ def run_soup_trajectories(
             "replacements": int((run.replacements["soup"] == s).sum()),
             "attacks": int((run.attacks["soup"] == s).sum()),
             **_last_attackers(run.attacks[run.attacks["soup"] == s], members),
+            "cluster_gain_median": float(gain[s][members].abs().median()),
+            **_lineage_distances(end, founders[s]),
         }
         for label, key in KIND_KEYS.items():
             row[key] = sum(k == label for k in kinds)
@@ -116,7 +136,26 @@ def run_soup_trajectories(
         [_soup_projection(run, k, label, red, cfg.eps) for label, k in panels], ignore_index=True
     )
     attacks = run.attacks.copy()
-    return traj, soups, attacks
+    end_kind = {}
+    for s in range(2 * S):
+        for u, k in zip(run.final.uid[s].tolist(), _kinds(final[s], red, cfg.eps), strict=True):
+            end_kind[u] = k
+    lin["kind"] = lin["uid"].map(end_kind).fillna("replaced")
+    lin["setting"] = np.where(lin["soup"] < S, "soup", "control (no attacks)")
+    return traj, soups, attacks, lin
+
+
+def _lineage_distances(w: torch.Tensor, founders: torch.Tensor) -> dict[str, float]:
+    """Median MAE between the particles of one soup at the end that share a lineage, and between those
+    that do not (NaN where there is no such pair)."""
+    d = torch.cdist(w.to(torch.float64), w.to(torch.float64), p=1) / w.shape[1]
+    same = founders[:, None] == founders[None, :]
+    off = ~torch.eye(len(founders), dtype=torch.bool)
+    within, between = d[same & off], d[~same]
+    return {
+        "lineage_within": float(within.median()) if within.numel() else float("nan"),
+        "lineage_between": float(between.median()) if between.numel() else float("nan"),
+    }
 
 
 def _last_attackers(attacks: pd.DataFrame, members: torch.Tensor) -> dict[str, float]:
@@ -127,12 +166,17 @@ def _last_attackers(attacks: pd.DataFrame, members: torch.Tensor) -> dict[str, f
     last = attacks.groupby("victim", sort=False).tail(1)  # attacks are in the order they happened
     last = last[last["victim"].isin(idx)]
     if not len(last) or not idx:
-        return {"cluster_top_attacker_share": 0.0, "cluster_top_attacker_error": 0.0}
+        return {
+            "cluster_top_attacker_share": 0.0,
+            "cluster_top_attacker_error": 0.0,
+            "cluster_stamped": 0.0,
+        }
     top = last["attacker"].value_counts().idxmax()
     by_top = last[last["attacker"] == top]
     return {
         "cluster_top_attacker_share": len(by_top) / len(idx),
         "cluster_top_attacker_error": float(by_top["attacker_error"].median()),
+        "cluster_stamped": float((last["attacker_gain"].abs() <= STAMP_GAIN).sum() / len(idx)),
     }
 
 
@@ -162,6 +206,66 @@ def _soup_projection(run, k: int, label: str, red, eps: float) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------
+# Q4: large soups
+# ------------------------------------------------------------------------------------------------
+def run_large_soups(cfg: SoupsConfig, generator: torch.Generator) -> pd.DataFrame:
+    """Q4 (beyond the paper): soups of every size in `large_sizes` (`large_soups` soups each), Fig 12's
+    settings (α = attack_rate, A = train_steps, replacement, `epochs` epochs) under the synchronous rule
+    (`selfrep.analysis.soup`: every particle may attack, all from the epoch's start, then all train in
+    lockstep; a Python turn per particle is too slow for 10,000). Every `large_every` epochs: the share of
+    each kind, the largest cluster's share and the number of clusters (each ≥ `large_min_share` of the
+    soup; radius cluster_radius × the soup's initial median distance, both measured on `large_sample`
+    particles drawn at random), and the mean value gain |a₀|.
+
+    One row per (size, soup, epoch): size, soup, epoch, the kinds' shares (div, zero, nonzero, second,
+    other), stampers (share with |a₀| ≤ STAMP_GAIN), largest, clusters, wall_s (the size's wall time,
+    evolution and measurement, on every row of that size).
+    """
+    red = make_reduction("weightwise")
+    rows = []
+    for N, S in zip(cfg.large_sizes, cfg.large_soups, strict=True):
+        t0 = time.perf_counter()
+        w0 = random_soups(red, S, N, cfg.init, generator=generator)
+        sc = SoupConfig(
+            attack_rate=cfg.attack_rate,
+            attack_rule="synchronous",
+            train_steps=cfg.train_steps,
+            train=keras(cfg),
+            remove_divergent=True,
+            remove_zero=True,
+            eps=cfg.eps,
+            init=cfg.init,
+        )
+        run = evolve(w0, red, sc, cfg.epochs, generator)
+        size_rows = []
+        radii = []
+        for s in range(S):
+            pick = w0[s][torch.randperm(N, generator=generator)[: cfg.large_sample]].to(torch.float64)
+            d0 = torch.cdist(pick, pick)
+            radii.append(cfg.cluster_radius * float(d0[~torch.eye(len(pick), dtype=torch.bool)].median()))
+        for t, e in enumerate(run.times.tolist()):
+            if e % cfg.large_every and e != cfg.epochs:
+                continue
+            w = run.states[t]
+            codes = classify(w.reshape(-1, w.shape[-1]), red, cfg.eps).reshape(S, N)
+            gain = attacker_gain(w.reshape(-1, w.shape[-1]), red).reshape(S, N).abs()
+            for s in range(S):
+                largest, clusters = cluster_census(
+                    w[s], radii[s], cfg.large_min_share, cfg.large_sample, generator
+                )
+                row = {"size": N, "soup": s, "epoch": int(e), "largest": largest, "clusters": clusters}
+                for kind in FixpointKind:
+                    row[KIND_KEYS[kind.label]] = float((codes[s] == int(kind)).to(torch.float64).mean())
+                row["stampers"] = float((gain[s] <= STAMP_GAIN).to(torch.float64).mean())
+                size_rows.append(row)
+        wall = time.perf_counter() - t0
+        for row in size_rows:
+            row["wall_s"] = wall
+        rows += size_rows
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------------
 # Fig 13
 # ------------------------------------------------------------------------------------------------
 def run_soup_counts(cfg: SoupsConfig, generator: torch.Generator) -> pd.DataFrame:
@@ -169,7 +273,8 @@ def run_soup_counts(cfg: SoupsConfig, generator: torch.Generator) -> pd.DataFram
     of `count_trains`, `count_epochs` epochs, α = attack_rate, no replacement; all soups of a reduction in
     one batch, beside as many control soups with the same particles and no attacks (beyond the paper).
     One row per soup: reduction, attacking (False for a control), trains (A), replicate, soup, counts of
-    every kind at ε = eps, attacks."""
+    every kind at ε = eps, attacks, and the median over its particles of the mean |w| at the start and the
+    end (size_start, size_end), and how many particles end below a tenth of size_start (shrunk)."""
     frames = []
     n_per_a = cfg.count_soups * cfg.count_replicates
     for name in cfg.count_reductions:
@@ -201,6 +306,14 @@ def run_soup_counts(cfg: SoupsConfig, generator: torch.Generator) -> pd.DataFram
         for kind in FixpointKind:
             frame[KIND_KEYS[kind.label]] = (codes == int(kind)).sum(dim=1).numpy()
         frame["attacks"] = run.attacks.groupby("soup").size().reindex(range(2 * S), fill_value=0).to_numpy()
+        # P12: how far the weights shrank, whatever the ε-test says (median over a soup's particles of
+        # their mean |w|, at the start and the end; divergent particles count as infinitely large)
+        for col, state in (("size_start", torch.cat([w, w])), ("size_end", run.final.weights)):
+            size = state.to(torch.float64).abs().mean(dim=2)
+            size = torch.where(torch.isfinite(size), size, torch.full_like(size, float("inf")))
+            frame[col] = size.median(dim=1).values.numpy()
+            if col == "size_end":  # particles shrunk below a tenth of their soup's starting median size
+                frame["shrunk"] = (size <= 0.1 * torch.tensor(frame["size_start"].to_numpy())[:, None]).sum(1)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 

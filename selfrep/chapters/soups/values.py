@@ -10,11 +10,14 @@ import pandas as pd
 
 from selfrep.chapters.common import KIND_KEYS
 from selfrep.chapters.soups.config import (
+    BAND_CHANGE,
     COMMITTED,
+    COPY_RATIO,
     FAR_ERROR,
     INTERACTING,
     NEAR_ERROR,
     NONZERO,
+    STAMP_GAIN,
     ZERO,
     SoupsConfig,
 )
@@ -35,9 +38,17 @@ def values(
     children14: pd.DataFrame,
     soups14: pd.DataFrame,
     attacks14: pd.DataFrame,
+    lineage12: pd.DataFrame | None = None,
+    large: pd.DataFrame | None = None,
 ) -> dict[str, float | int | str]:
-    """The numbers chapter 5 glues (and its claims read), as plain Python scalars."""
+    """The numbers chapter 5 glues (and its claims read), as plain Python scalars. `lineage12` (from
+    `run_soup_trajectories`) and `large` (`run_large_soups`) add the open questions Q3 and Q4."""
     v: dict[str, float | int | str] = {}
+    v.update(replication_values(cfg, attacks12, soups12))
+    if lineage12 is not None:
+        v.update(lineage_values(cfg, lineage12, soups12))
+    if large is not None:
+        v.update(large_values(cfg, large))
     # Fig 12
     soup = soups12[soups12["setting"] == "soup"]
     ctrl = soups12[soups12["setting"] != "soup"]
@@ -154,6 +165,13 @@ def values(
         kinds = counts[(counts["reduction"] == red) & counts["attacking"]]
         v[f"fig13_{tag}_other_frac"] = float(kinds["other"].sum() / (len(kinds) * cfg.count_particles))
         v[f"fig13_{tag}_attacks_per_soup"] = float(kinds["attacks"].mean())
+        if "size_end" in counts.columns:  # P12: the weights' size, read before the ε-zero counts
+            crow = counts[(counts["reduction"] == red) & ~counts["attacking"]]
+            n_k, n_c = len(kinds) * cfg.count_particles, len(crow) * cfg.count_particles
+            v[f"fig13_{tag}_size_ratio_median"] = float((kinds["size_end"] / kinds["size_start"]).median())
+            v[f"fig13_{tag}_ctrl_size_ratio_median"] = float((crow["size_end"] / crow["size_start"]).median())
+            v[f"fig13_{tag}_shrunk_frac"] = float(kinds["shrunk"].sum() / n_k)
+            v[f"fig13_{tag}_ctrl_shrunk_frac"] = float(crow["shrunk"].sum() / n_c)
     lg = logged_counts().set_index(["reduction", "trains"])
     for red in ("weightwise", "aggregating"):
         tag = red[:3]
@@ -247,6 +265,120 @@ def values(
     v["cfg_count_trains_max"] = max(cfg.count_trains)
     v["cfg_clone_total_steps"] = cfg.interacting_epochs * cfg.interacting_steps
     v["cfg_particles_14"] = cfg.clone_parents * (1 + cfg.clone_children)
+    return v
+
+
+def replication_values(cfg: SoupsConfig, attacks12: pd.DataFrame, soups12: pd.DataFrame) -> dict:
+    """Q5: does an attack make the victim a copy of its attacker? From Fig 12's attack log (attacks on
+    another particle): the victim's distance to its attacker after over before, by the attacker's kind and
+    value gain a₀; what the band of large changes (≥ BAND_CHANGE) is made of;
+    what the clusters are made of."""
+    a = attacks12[(attacks12["soup"] < cfg.soups) & (attacks12["attacker"] != attacks12["victim"])].copy()
+    a["ratio"] = a["distance_after"] / a["distance_before"]
+    g = a["attacker_gain"].abs()
+    v: dict[str, float | int | str] = {}
+    fp = a[a["attacker_kind"] == NONZERO]
+    v["q5_attacks"] = len(a)
+    v["q5_fp_attacks"] = len(fp)
+    v["q5_fp_copy_frac"] = float((fp["ratio"] <= COPY_RATIO).mean()) if len(fp) else 0.0
+    v["q5_fp_ratio_median"] = float(fp["ratio"].median()) if len(fp) else 1.0
+    v["q5_fp_gain_dev_max"] = float((fp["attacker_gain"] - 1).abs().max()) if len(fp) else 0.0
+    st = a[g <= STAMP_GAIN]
+    v["q5_stamp_attacks"] = len(st)
+    v["q5_stamp_frac"] = len(st) / max(len(a), 1)
+    v["q5_stamp_ratio_median"] = float(st["ratio"].median()) if len(st) else 1.0
+    v["q5_stamp_copy_frac"] = float((st["ratio"] <= COPY_RATIO).mean()) if len(st) else 0.0
+    # the mechanism: for an attacker near a fixpoint, after / before = |a₀|
+    near = a[a["attacker_error"] <= NEAR_ERROR]
+    v["q5_near_pred_err_median"] = (
+        float((near["ratio"] - near["attacker_gain"].abs()).abs().median()) if len(near) else 0.0
+    )
+    band = a[a["displacement"] >= BAND_CHANGE]
+    v["q5_band_attacks"] = len(band)
+    v["q5_band_stamp_frac"] = float((band["attacker_gain"].abs() <= STAMP_GAIN).mean()) if len(band) else 0.0
+    bn = band[band["attacker_error"] <= NEAR_ERROR]
+    v["q5_band_near"] = len(bn)
+    v["q5_band_near_stamp_frac"] = float((bn["attacker_gain"].abs() <= STAMP_GAIN).mean()) if len(bn) else 0.0
+    v["q5_band_near_zero"] = int((bn["attacker_kind"] == ZERO).sum())
+    v["q5_band_ratio_median"] = float(band["ratio"].median()) if len(band) else 1.0
+    soup = soups12[soups12["setting"] == "soup"]
+    cl, rest = soup[soup["share_end"] >= 0.5], soup[soup["share_end"] < 0.5]
+    v["q5_cluster_gain_median"] = float(cl["cluster_gain_median"].median()) if len(cl) else 1.0
+    v["q5_cluster_stamped_median"] = float(cl["cluster_stamped"].median()) if len(cl) else 0.0
+    v["q5_other_gain_median"] = float(rest["cluster_gain_median"].median()) if len(rest) else 1.0
+    v["q5_stamp_gain"] = STAMP_GAIN
+    v["q5_copy_ratio"] = COPY_RATIO
+    v["q5_band_change"] = BAND_CHANGE
+    return v
+
+
+def lineage_values(cfg: SoupsConfig, lineage: pd.DataFrame, soups12: pd.DataFrame | None = None) -> dict:
+    """Q3: the genealogy of Fig 12's soups. At the end: lineages per soup, the largest lineage's share,
+    the share of non-zero fixpoints among the particles of lineages that spread (≥ 2 members) and among
+    the others; with `soups12`, the median MAE between particles of one lineage and of different ones."""
+    v: dict[str, float | int | str] = {}
+    end = lineage[lineage["t"] == lineage["t"].max()]
+    for setting, tag in (("soup", "q3"), ("control (no attacks)", "q3_ctrl")):
+        e = end[end["setting"] == setting]
+        per = e.groupby("soup")["founder"].nunique()
+        v[f"{tag}_lineages_median"] = float(per.median())
+        size = e.groupby(["soup", "founder"])["uid"].transform("size")
+        v[f"{tag}_top_share_median"] = float(
+            e.groupby(["soup", "founder"]).size().groupby("soup").max().median() / cfg.particles
+        )
+        if tag == "q3":
+            spread = e[size >= 2]
+            single = e[size < 2]
+            v["q3_spread_nonzero_frac"] = float((spread["kind"] == NONZERO).mean()) if len(spread) else 0.0
+            v["q3_single_nonzero_frac"] = float((single["kind"] == NONZERO).mean()) if len(single) else 0.0
+            v["q3_spread_frac"] = len(spread) / max(len(e), 1)
+            first_new = 2 * cfg.soups * cfg.particles  # uids from here on are replacements
+            v["q3_single_replaced_frac"] = (
+                float((single["founder"] >= first_new).mean()) if len(single) else 0.0
+            )
+            v["q3_initial_founders_left"] = float(
+                e[e["founder"] < cfg.soups * cfg.particles * 2].groupby("soup")["founder"].nunique().median()
+            )
+    if soups12 is not None:
+        so = soups12[soups12["setting"] == "soup"]
+        v["q3_within_median"] = float(so["lineage_within"].median())
+        v["q3_between_median"] = float(so["lineage_between"].median())
+        v["q3_initial_distance"] = float(so["initial_median_distance"].mean())
+    mid = lineage[(lineage["setting"] == "soup") & (lineage["t"] == cfg.epochs // 2)]
+    v["q3_lineages_half_median"] = float(mid.groupby("soup")["founder"].nunique().median())
+    return v
+
+
+def large_values(cfg: SoupsConfig, large: pd.DataFrame) -> dict:
+    """Q4: the large soups at the end, per size (tag = the size), and the wall time of the largest."""
+    v: dict[str, float | int | str] = {}
+    end = large[large["epoch"] == large["epoch"].max()]
+    sizes = sorted(end["size"].unique())
+    for n in sizes:
+        e = end[end["size"] == n]
+        v[f"q4_nonzero_{n}"] = float(e["nonzero"].mean())
+        v[f"q4_stampers_{n}"] = float(e["stampers"].mean())
+        v[f"q4_largest_{n}"] = float(e["largest"].mean())
+        v[f"q4_clusters_{n}"] = float(e["clusters"].mean())
+    small, big = sizes[0], sizes[-1]
+    v["q4_small"], v["q4_big"], v["q4_middle"] = int(small), int(big), int(sizes[len(sizes) // 2])
+    for key in ("nonzero", "stampers", "largest", "clusters"):
+        v[f"q4_{key}_small"] = v[f"q4_{key}_{small}"]
+        v[f"q4_{key}_middle"] = v[f"q4_{key}_{sizes[len(sizes) // 2]}"]
+        v[f"q4_{key}_big"] = v[f"q4_{key}_{big}"]
+    v["q4_nonzero_dev_max"] = float(max(abs(v[f"q4_nonzero_{n}"] - v[f"q4_nonzero_{small}"]) for n in sizes))
+    v["q4_largest_dev_max"] = float(max(abs(v[f"q4_largest_{n}"] - v[f"q4_largest_{small}"]) for n in sizes))
+    v["q4_wall_big_s"] = float(large[large["size"] == big]["wall_s"].iloc[0])
+    v["cfg_large_soups_text"] = (
+        ", ".join(str(k) for k in cfg.large_soups[:-1]) + f" and {cfg.large_soups[-1]}"
+    )
+    # the time course, pooled over sizes (mean of the per-size means): when the fixpoints are made, and
+    # how the stampers' and the fixpoints' shares change from then to the end
+    course = large.groupby(["size", "epoch"])[["nonzero", "stampers"]].mean().groupby("epoch").mean()
+    settle = int(course.index[(course["nonzero"] >= 0.8 * course["nonzero"].max()).to_numpy()][0])
+    v["q4_settle_epoch"] = settle
+    v["q4_stampers_change"] = float(course["stampers"].iloc[-1] - course.loc[settle, "stampers"])
+    v["q4_nonzero_change"] = float(course["nonzero"].iloc[-1] - course.loc[settle, "nonzero"])
     return v
 
 

@@ -7,6 +7,9 @@ Experiments, each a pure function of (config, generator) returning tidy DataFram
                        the parent before and after, fixpoint errors; in float32 and (beyond the paper)
                        float64 with the same initial weights and the same noise draws
     run_line           Fig 10: children on the straight line between two parents, retrained
+    run_border_sweep   Q1 (beyond the paper): Figs 8's experiment for several parent training lengths
+    run_search         §1, Q6: least-squares searches for exact first- and second-order fixpoints
+    run_constructed    Q6: second-order fixpoints by construction, classified by the library
 
 Training is the journal paper's own (journal@21dd572: network.py L89-128, journal_basins.py L126-127,
 L225, L233; paper-spec §2.2, §15): one self-training step is one full-batch gradient step at lr 0.04 (the
@@ -33,9 +36,12 @@ from selfrep.chapters.weight_space.config import (
     train_config,
 )
 from selfrep.chapters.weight_space.run import (
+    run_border_sweep,
     run_cloning,
+    run_constructed,
     run_line,
     run_noise_variant,
+    run_search,
     run_trajectories,
     train_parents,
 )
@@ -47,7 +53,11 @@ from selfrep.chapters.weight_space.summaries import (
     level_key,
     level_text,
     movement_counts,
+    normal_distance,
+    predicted_movement,
+    projection_fit,
     second_order_census,
+    sweep_borders,
 )
 from selfrep.chapters.weight_space.values import values
 
@@ -65,11 +75,18 @@ __all__ = [
     "level_text",
     "movement_counts",
     "reduction",
+    "run_border_sweep",
     "run_cloning",
+    "run_constructed",
     "run_line",
+    "normal_distance",
+    "predicted_movement",
+    "projection_fit",
     "run_noise_variant",
+    "run_search",
     "run_trajectories",
     "second_order_census",
+    "sweep_borders",
     "train_config",
     "train_parents",
     "values",

@@ -99,8 +99,48 @@ class WeightSpaceConfig:
         default=25, metadata={"meaning": "paper Fig 10: children per pair (parent 2 itself excluded)"}
     )
 
+    # Beyond the paper: the fixpoint family (issue 12)
+    rank_rtol: float = field(
+        default=1e-4,
+        metadata={"meaning": "Jacobian rank: singular values above this × the largest count"},
+    )
+    # Q1: the border against the parents' training length, in both float types
+    sweep_steps: tuple[int, ...] = field(
+        default=(1500, 2000, 2500, 5000, 10000),
+        metadata={"meaning": "Q1 border sweep: the parents' training lengths (steps)"},
+    )
+    sweep_levels: tuple[float, ...] = field(
+        default=tuple(10.0**-k for k in range(2, 14)),
+        metadata={"meaning": "Q1 border sweep: noise levels ζ"},
+    )
+    sweep_parents: int = field(
+        default=5, metadata={"meaning": "Q1 border sweep: parents per noise level and training length"}
+    )
+    sweep_candidates: int = field(
+        default=16,
+        metadata={"meaning": "Q1 border sweep: random nets trained per level to find those parents"},
+    )
+    # §1, Q6: least-squares searches for exact fixpoints from random starts
+    search_starts: int = field(
+        default=500, metadata={"meaning": "least-squares searches: random starts N(0, 1) per search"}
+    )
+    search_iters: int = field(
+        default=100, metadata={"meaning": "least-squares searches: Levenberg–Marquardt iterations"}
+    )
+    constructed: int = field(
+        default=10,
+        metadata={
+            "meaning": "Q6: trained fixpoints whose last layer is negated (second order by construction)"
+        },
+    )
+
     def __post_init__(self) -> None:
         for name in (
+            "sweep_parents",
+            "sweep_candidates",
+            "search_starts",
+            "search_iters",
+            "constructed",
             "parent_steps",
             "child_steps",
             "trajectory_clones",
@@ -124,6 +164,17 @@ class WeightSpaceConfig:
             )
         if self.line_parents < 2:
             raise ValueError(f"line_parents: need at least 2, got {self.line_parents}")
+        if self.sweep_candidates < self.sweep_parents:
+            raise ValueError(
+                f"sweep_candidates: need at least `sweep_parents` ({self.sweep_parents}), "
+                f"got {self.sweep_candidates}"
+            )
+        if not self.sweep_steps or any(s < 1 for s in self.sweep_steps):
+            raise ValueError(f"sweep_steps: need positive training lengths, got {self.sweep_steps}")
+        if not self.sweep_levels or any(not z > 0 for z in self.sweep_levels):
+            raise ValueError(f"sweep_levels: need positive noise levels, got {self.sweep_levels}")
+        if not 0 < self.rank_rtol < 1:
+            raise ValueError(f"rank_rtol: must lie in (0, 1), got {self.rank_rtol}")
         if not self.levels or any(not z > 0 for z in self.levels):
             raise ValueError(f"levels: need positive noise levels, got {self.levels}")
         bad = [d for d in self.dtypes if d not in DTYPES]
@@ -135,7 +186,7 @@ class WeightSpaceConfig:
 
 PRESETS = {
     # Beyond the paper: 20 parents per noise level (200 children) instead of 4-5; ci runs the paper's size.
-    "paper": WeightSpaceConfig(parents=20, candidates=30),
+    "paper": WeightSpaceConfig(parents=20, candidates=30, sweep_parents=10, sweep_candidates=30),
     "ci": WeightSpaceConfig(),
 }
 

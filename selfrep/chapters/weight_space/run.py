@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from selfrep.analysis import family as fam
 from selfrep.analysis.weightspace import (
     MOVEMENT_LABELS,
     l1_error,
@@ -163,6 +164,13 @@ def run_cloning(
         ref = par[cl.parent]
         kinds = classify(post, red, cfg.eps)
         pre_d, post_d = mae(cl.weights, ref), mae(post, ref)
+        # the family's geometry at every parent (float64): rank of the fixpoint condition's Jacobian and
+        # the first-order prediction of retraining, the noise's part along the family (tangent space)
+        jac = fam.jacobian(par, red)
+        rk = fam.numerical_rank(jac, cfg.rank_rtol)
+        delta = cl.weights.to(torch.float64) - ref.to(torch.float64)
+        kept = fam.tangent_projection(jac[cl.parent], delta, rk.rank[cl.parent])
+        diff_post = post.to(torch.float64) - ref.to(torch.float64)
         children.append(
             pd.DataFrame(
                 {
@@ -181,6 +189,10 @@ def run_cloning(
                     "to_parent_after": mae(post, par_after[cl.parent]).numpy(),
                     "noise_kept": (cl.weights != ref).to(torch.float64).mean(dim=1).numpy(),
                     "parent_drift": mae(par_after, par).numpy()[cl.parent.numpy()],
+                    "pre_l2": delta.norm(dim=1).numpy(),
+                    "post_l2": diff_post.norm(dim=1).numpy(),
+                    "pred_l2": kept.norm(dim=1).numpy(),
+                    "pred": kept.abs().mean(dim=1).numpy(),
                 }
             )
         )
@@ -194,6 +206,12 @@ def run_cloning(
                     "l1_f64": l1_error(par, red, torch.float64).numpy(),
                     "drift": mae(par_after, par).numpy(),
                     "kind_after": [KIND_LABELS[int(k)] for k in classify(par_after, red, cfg.eps)],
+                    "rank": rk.rank.numpy(),
+                    "sigma_rank": rk.singular.gather(1, (rk.rank - 1).clamp(min=0)[:, None])[:, 0].numpy(),
+                    "sigma_next": rk.singular.gather(1, rk.rank.clamp(max=jac.shape[2] - 1)[:, None])[
+                        :, 0
+                    ].numpy(),
+                    "drift_l2": (par_after.to(torch.float64) - par.to(torch.float64)).norm(dim=1).numpy(),
                 }
             )
         )
@@ -256,3 +274,96 @@ def run_line(cfg: WeightSpaceConfig, generator: torch.Generator) -> tuple[pd.Dat
         }
     )
     return frame, cand
+
+
+# ------------------------------------------------------------------------------------------------
+# Beyond the paper: the fixpoint family, the border sweep (Q1), second-order fixpoints (Q6)
+# ------------------------------------------------------------------------------------------------
+def run_border_sweep(cfg: WeightSpaceConfig, generator: torch.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Q1: Fig 8's experiment for every parent training length of `cfg.sweep_steps`, in every dtype
+    (`sweep_parents` parents per level of `sweep_levels`, `clones` children each, `child_steps` of
+    retraining). Returns (children, parents) of `run_cloning` with a `steps` column (one generator state
+    per length, so the lengths share their initial weights)."""
+    start = generator.get_state()
+    children, parents = [], []
+    for steps in cfg.sweep_steps:
+        generator.set_state(start)
+        sub = dataclasses.replace(
+            cfg,
+            parent_steps=steps,
+            trajectory_from=min(cfg.trajectory_from, steps),
+            levels=cfg.sweep_levels,
+            parents=cfg.sweep_parents,
+            candidates=cfg.sweep_candidates,
+        )
+        ch, pa, _ = run_cloning(sub, generator)
+        ch.insert(0, "steps", steps)
+        pa.insert(0, "steps", steps)
+        children.append(ch)
+        parents.append(pa)
+    return pd.concat(children, ignore_index=True), pd.concat(parents, ignore_index=True)
+
+
+def run_search(cfg: WeightSpaceConfig, generator: torch.Generator) -> pd.DataFrame:
+    """§1 and Q6: Levenberg–Marquardt least squares (float64) from `search_starts` random starts N(0, 1),
+    once on the first-order condition 𝒩 ◁ 𝒩 = 𝒩 and once on the second-order one 𝒩 ◁ (𝒩 ◁ 𝒩) = 𝒩.
+
+    One row per start and order: order, start, label (`selfrep.analysis.family.SOLUTION_LABELS`), kind
+    (`classify` at cfg.eps), error (max |residual|), a0…a3 (the end point's map), rank (of the
+    Jacobian of its own condition there), dimension (weights − rank)."""
+    red = reduction(cfg)
+    rows = []
+    starts = torch.randn(cfg.search_starts, red.arch.n_weights, generator=generator, dtype=torch.float64)
+    for order in (1, 2):
+        res = fam.least_squares_search(starts, red, order, cfg.search_iters, cfg.eps)
+        jac = fam.jacobian(torch.nan_to_num(res.weights), red, order)
+        rk = fam.numerical_rank(torch.nan_to_num(jac), cfg.rank_rtol)
+        frame = pd.DataFrame(
+            {
+                "order": order,
+                "start": np.arange(cfg.search_starts),
+                "label": fam.solution_class(res),
+                "kind": [KIND_LABELS[int(k)] for k in res.kinds],
+                "error": res.error.numpy(),
+                **{f"a{i}": res.maps[:, i].numpy() for i in range(res.maps.shape[1])},
+                "rank": rk.rank.numpy(),
+            }
+        )
+        frame["dimension"] = red.arch.n_weights - frame["rank"]
+        rows.append(frame)
+    return pd.concat(rows, ignore_index=True)
+
+
+def run_constructed(cfg: WeightSpaceConfig, generator: torch.Generator) -> pd.DataFrame:
+    """Q6: second-order fixpoints by construction, classified by the library: the negated identity
+    (a = −e₁) and `constructed` trained non-zero fixpoints (`parent_steps` steps) with their last layer
+    negated, in float32 and float64. One row per net: dtype, net, origin, a0…a3, kind, kind of the
+    unmodified net (for the negated trained ones), max |𝒩 ◁ (𝒩 ◁ 𝒩) − 𝒩|."""
+    red = reduction(cfg)
+    start = generator.get_state()
+    frames = []
+    for name in cfg.dtypes:
+        dtype = DTYPES[name]
+        generator.set_state(start)  # the same initial weights in every dtype
+        trained, _ = train_parents(
+            cfg, 1, cfg.constructed, cfg.constructed + cfg.candidates, cfg.parent_steps, generator, dtype
+        )
+        base = torch.cat([fam.negated_identity(red, dtype), trained])
+        nets = torch.cat([fam.negated_identity(red, dtype), fam.negate_last_layer(trained, red)])
+        maps = fam.end_to_end_map(nets, red)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "dtype": name,
+                    "net": np.arange(nets.shape[0]),
+                    "origin": ["negated identity"]
+                    + ["trained fixpoint, last layer negated"] * trained.shape[0],
+                    **{f"a{i}": maps[:, i].numpy() for i in range(maps.shape[1])},
+                    "kind": [KIND_LABELS[int(k)] for k in classify(nets, red, cfg.eps)],
+                    "kind_before": ["–"] + [KIND_LABELS[int(k)] for k in classify(base[1:], red, cfg.eps)],
+                    "error1_before": np.r_[np.nan, fam.residual(base[1:], red).abs().amax(dim=1).numpy()],
+                    "error2": fam.residual(nets, red, 2).abs().amax(dim=1).numpy(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

@@ -108,3 +108,72 @@ def compare_with_logged(children: pd.DataFrame, variant: pd.DataFrame | None = N
 def level_text(z: float) -> str:
     """1e-7, not 1e-07."""
     return f"1e{int(round(math.log10(z)))}"
+
+
+# ------------------------------------------------------------------------------------------------
+# The fixpoint family (beyond the paper; issue 12)
+# ------------------------------------------------------------------------------------------------
+def normal_distance(parents: pd.DataFrame) -> pd.Series:
+    """Each parent's remaining distance to the family, estimated from its own numbers: its L1 fixpoint
+    error divided by the smallest non-zero singular value of the fixpoint condition's Jacobian there
+    (the error is, to first order, that Jacobian times the normal displacement)."""
+    return parents["l1"] / parents["sigma_rank"]
+
+
+def predicted_movement(children: pd.DataFrame, parents: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `children` (one dtype, one run) whose `movement` is the geometric prediction: a child
+    approaches its parent if its noise (MAE) exceeds the parent's remaining distance to the family
+    (`normal_distance`), and otherwise ends anywhere within that distance (counted as not approaching)."""
+    dist = normal_distance(parents.set_index("parent")).reindex(children["parent"]).to_numpy()
+    out = children.copy()
+    out["movement"] = np.where(children["pre"].to_numpy() > dist, "approaching", "distancing")
+    return out
+
+
+def sweep_borders(children: pd.DataFrame, parents: pd.DataFrame) -> pd.DataFrame:
+    """Q1: per (steps, dtype) of the border sweep, the measured border, the predicted one
+    (`predicted_movement`), the parents' median drift, L1 error and remaining normal distance, and the
+    share of children whose movement the prediction gets right."""
+    rows = []
+    for (steps, name), ch in children.groupby(["steps", "dtype"], sort=True):
+        pa = parents[(parents["steps"] == steps) & (parents["dtype"] == name)]
+        pred = predicted_movement(ch, pa)
+        measured, predicted = border(ch, name), border(pred, name)
+        rows.append(
+            {
+                "steps": int(steps),
+                "dtype": name,
+                "border": measured,
+                "predicted": predicted,
+                "decades_off": abs(math.log10(measured) - math.log10(predicted)),
+                "drift": float(pa["drift"].median()),
+                "l1": float(pa["l1"].median()),
+                "normal_distance": float(normal_distance(pa).median()),
+                "agree": float(
+                    ((ch["movement"] == "approaching") == (pred["movement"] == "approaching")).mean()
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def projection_fit(children: pd.DataFrame, min_level: float) -> pd.DataFrame:
+    """Per dtype, over children at ζ ≥ `min_level` that kept noise: the correlation between the measured
+    and the predicted post/pre ratio (L2 and MAE), and both medians."""
+    rows = []
+    for name, ch in children.groupby("dtype", sort=False):
+        sub = ch[(ch["level"] >= min_level) & (ch["pre_l2"] > 0)]
+        meas, pred = sub["post_l2"] / sub["pre_l2"], sub["pred_l2"] / sub["pre_l2"]
+        meas1, pred1 = sub["post"] / sub["pre"], sub["pred"] / sub["pre"]
+        rows.append(
+            {
+                "dtype": name,
+                "children": len(sub),
+                "r_l2": float(np.corrcoef(meas, pred)[0, 1]),
+                "r_mae": float(np.corrcoef(meas1, pred1)[0, 1]),
+                "measured_median": float(meas.median()),
+                "predicted_median": float(pred.median()),
+                "abs_err_max": float((meas - pred).abs().max()),
+            }
+        )
+    return pd.DataFrame(rows)

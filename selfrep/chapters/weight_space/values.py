@@ -8,8 +8,15 @@ import numpy as np
 import pandas as pd
 
 from selfrep.analysis.weightspace import MOVEMENT_LABELS
-from selfrep.chapters.weight_space.config import WeightSpaceConfig
-from selfrep.chapters.weight_space.summaries import border, level_key, level_text, second_order_census
+from selfrep.chapters.weight_space.config import WeightSpaceConfig, reduction
+from selfrep.chapters.weight_space.summaries import (
+    border,
+    level_key,
+    level_text,
+    projection_fit,
+    second_order_census,
+    sweep_borders,
+)
 from selfrep.fixpoints import KIND_LABELS, FixpointKind
 from selfrep.published import logged
 
@@ -23,9 +30,13 @@ def values(
     line: pd.DataFrame,
     line_candidates: pd.DataFrame,
     variant: pd.DataFrame | None = None,
+    search: pd.DataFrame | None = None,
+    constructed: pd.DataFrame | None = None,
+    sweep: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> dict[str, float | int | str]:
     """The numbers chapter 3 glues (and its claims read), as plain Python scalars. `variant`: the
-    children of `run_noise_variant` ("±ζ exact" noise), if it was run."""
+    children of `run_noise_variant` ("±ζ exact" noise), `search` (`run_search`), `constructed`
+    (`run_constructed`) and `sweep` (`run_border_sweep`'s two frames), each if it was run."""
     v: dict[str, float | int | str] = {}
     nz = KIND_LABELS[FixpointKind.NONZERO]
     zero = KIND_LABELS[FixpointKind.ZERO]
@@ -207,6 +218,16 @@ def values(
     )
     v["census_nets"] = n
     v["census_second_order"] = k
+    fix_kinds = {KIND_LABELS[FixpointKind.NONZERO], KIND_LABELS[FixpointKind.ZERO]}
+    v["census_not_first_order"] = int(
+        sum(
+            int((~f[col].isin(fix_kinds)).sum())
+            for f in (candidates, children, parents, line, line_candidates, traj.groupby("net").first())
+            for col in ("kind", "kind_after")
+            if col in f.columns
+        )
+    )
+    v.update(family_values(cfg, children, parents, search, constructed, sweep))
     # The authors' Fig 8 counts (read off their count plot)
     per_level = [
         sum(logged(f"fig8_{m}").values[k] for m in MOVEMENT_LABELS) for k in logged("fig8_stationary").values
@@ -244,4 +265,125 @@ def values(
         if isinstance(value, int | float) and not isinstance(value, bool):
             v[f"cfg_{f.name}"] = value
     v["cfg_line_children_last"] = cfg.line_children - 1
+    return v
+
+
+PROJECTION_MIN_LEVEL = 1e-5  # the projection is tested where noise dwarfs every parent's drift
+
+
+def family_values(
+    cfg: WeightSpaceConfig,
+    children: pd.DataFrame,
+    parents: pd.DataFrame,
+    search: pd.DataFrame | None,
+    constructed: pd.DataFrame | None,
+    sweep: tuple[pd.DataFrame, pd.DataFrame] | None,
+) -> dict[str, float | int | str]:
+    """The fixpoint family's numbers: rank of the fixpoint condition at the parents, the projection
+    prediction, L2 exceptions, the least-squares searches, the constructed second-order fixpoints, and
+    the border sweep (Q1)."""
+    v: dict[str, float | int | str] = {}
+    n_w = reduction(cfg).arch.n_weights
+    ranks = parents["rank"]
+    mode = int(ranks.mode().iloc[0])
+    v["family_rank"] = mode
+    v["rank_rtol_text"] = level_text(cfg.rank_rtol)
+    v["family_rank_frac"] = float((ranks == mode).mean())
+    v["family_parents"] = len(parents)
+    v["family_weights"] = n_w
+    v["family_dim"] = n_w - mode
+    v["family_sigma_rank_min"] = float(parents["sigma_rank"].min())
+    for name in cfg.dtypes:
+        tag = "f32" if name == "float32" else "f64"
+        pa = parents[parents["dtype"] == name]
+        v[f"{tag}_sigma_next_median"] = float(pa["sigma_next"].median())
+    v["family_retained_theory"] = float(np.sqrt((n_w - mode) / n_w))
+    fit = projection_fit(children, PROJECTION_MIN_LEVEL).set_index("dtype")
+    v["proj_min_level_text"] = level_text(PROJECTION_MIN_LEVEL)
+    for name in cfg.dtypes:
+        tag = "f32" if name == "float32" else "f64"
+        row = fit.loc[name]
+        v[f"{tag}_proj_children"] = int(row["children"])
+        v[f"{tag}_proj_r_l2"] = float(row["r_l2"])
+        v[f"{tag}_proj_r_mae"] = float(row["r_mae"])
+        v[f"{tag}_proj_measured_median"] = float(row["measured_median"])
+        v[f"{tag}_proj_predicted_median"] = float(row["predicted_median"])
+        v[f"{tag}_proj_abs_err_max"] = float(row["abs_err_max"])
+        ch = children[(children["dtype"] == name) & (children["level"] > 1e-6)]
+        v[f"{tag}_high_exceptions_l2"] = int((ch["post_l2"] >= ch["pre_l2"]).sum())
+        top = ch[ch["level"] >= 10 * PROJECTION_MIN_LEVEL]
+        v[f"{tag}_high_exceptions_top"] = int((top["post"] >= top["pre"]).sum())
+        v[f"{tag}_high_exceptions_l2_top"] = int((top["post_l2"] >= top["pre_l2"]).sum())
+    fit_top = projection_fit(children, 10 * PROJECTION_MIN_LEVEL).set_index("dtype")
+    v["proj_top_level_text"] = level_text(10 * PROJECTION_MIN_LEVEL)
+    for name in cfg.dtypes:
+        tag = "f32" if name == "float32" else "f64"
+        v[f"{tag}_proj_r_l2_top"] = float(fit_top.loc[name, "r_l2"])
+    if search is not None:
+        v["search_starts"] = int(search["start"].nunique())
+        for order in (1, 2):
+            s = search[search["order"] == order]
+            counts = s["label"].value_counts()
+            for label, key in (
+                ("zero net", "zero"),
+                ("identity family", "identity"),
+                ("off the family", "off"),
+                ("second order, a₀ = −1", "so_neg"),
+                ("second order, a₀ ≠ −1", "so_other"),
+                ("not converged", "unconverged"),
+            ):
+                v[f"search{order}_{key}"] = int(counts.get(label, 0))
+        s1 = search[search["order"] == 1]
+        ident = s1[s1["label"] == "identity family"]
+        off = s1[s1["label"] == "off the family"]
+        v["search1_identity_rank_min"] = int(ident["rank"].min()) if len(ident) else -1
+        v["search1_identity_rank_max"] = int(ident["rank"].max()) if len(ident) else -1
+        v["search1_off_rank_min"] = int(off["rank"].min()) if len(off) else -1
+        a0 = sorted({round(float(x), 3) for x in off["a0"]})
+        v["search1_off_kinds"] = len(a0)
+        v["search1_off_a0_text"] = ", ".join(f"{x:g}" for x in a0) if a0 else "none"
+        s2 = search[search["order"] == 2]
+        neg = s2[s2["label"] == "second order, a₀ = −1"]
+        v["search2_so_rank_max"] = int(neg["rank"].max()) if len(neg) else -1
+        v["search2_so_dim"] = n_w - v["search2_so_rank_max"] if len(neg) else -1
+        so = s2[s2["label"].str.startswith("second order")]
+        v["search2_so_a0_dev_max"] = float((so["a0"] + 1).abs().max()) if len(so) else float("nan")
+    if constructed is not None:
+        so_label = KIND_LABELS[FixpointKind.SECOND_ORDER]
+        neg_id = constructed[constructed["origin"] == "negated identity"]
+        v["con_negid_ok"] = int((neg_id["kind"] == so_label).sum())
+        v["con_negid_n"] = len(neg_id)
+        for name in cfg.dtypes:
+            tag = "f32" if name == "float32" else "f64"
+            c = constructed[(constructed["dtype"] == name) & (constructed["origin"] != "negated identity")]
+            v[f"{tag}_con_n"] = len(c)
+            v[f"{tag}_con_ok"] = int((c["kind"] == so_label).sum())
+            v[f"{tag}_con_error2_max"] = float(c["error2"].max())
+            v[f"{tag}_con_error1_max"] = float(c["error1_before"].max())
+    if sweep is not None:
+        table = sweep_borders(*sweep)
+        v["q1_points"] = len(table)
+        v["q1_within"] = int((table["decades_off"] <= 1 + 1e-9).sum())
+        v["q1_steps_min"], v["q1_steps_max"] = int(table["steps"].min()), int(table["steps"].max())
+        for name in cfg.dtypes:
+            tag = "f32" if name == "float32" else "f64"
+            t = table[table["dtype"] == name].sort_values("steps")
+            v[f"q1_{tag}_border_first"] = float(t["border"].iloc[0])
+            v[f"q1_{tag}_border_last"] = float(t["border"].iloc[-1])
+            v[f"q1_{tag}_border_max"] = float(t["border"].max())
+            v[f"q1_{tag}_border_min"] = float(t["border"].min())
+            v[f"q1_{tag}_normal_last"] = float(t["normal_distance"].iloc[-1])
+            v[f"q1_{tag}_normal_first"] = float(t["normal_distance"].iloc[0])
+            v[f"q1_{tag}_l1_last"] = float(t["l1"].iloc[-1])
+            v[f"q1_{tag}_agree_min"] = float(t["agree"].min())
+            v[f"q1_{tag}_drop"] = float(np.log10(t["border"].iloc[0]) - np.log10(t["border"].iloc[-1]))
+            low = min(cfg.sweep_levels)
+            for key in ("border_first", "border_last", "border_max", "border_min"):
+                z = v[f"q1_{tag}_{key}"]
+                v[f"q1_{tag}_{key}_text"] = (
+                    level_text(z) if z >= low * (1 - 1e-9) else f"below {level_text(low)}"
+                )
+        v["q1_sweep_level_min_text"] = level_text(min(cfg.sweep_levels))
+        names = [f"{s:,}" for s in sorted(cfg.sweep_steps)]
+        v["q1_steps_text"] = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return v
