@@ -1,5 +1,7 @@
 """What every chapter module shares: one seeding scheme (`generator(seed, stream)`), the short keys of the
-outcome kinds, and the tables a chapter shows (its config, its claims)."""
+outcome kinds, the tables a chapter shows (its config, its claims), a wall clock (`Stopwatch`), and the two
+notebook helpers that make JupyterLab and the site show the same: `show(name, obj)` for figures and
+`glue_all(values, ...)`, the chapter's one glue step."""
 
 from __future__ import annotations
 
