@@ -7,7 +7,8 @@ glued values to (measured text, verdict). The verdict we expect is recorded here
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 VERDICTS: tuple[str, ...] = ("holds", "partly", "differs")
@@ -40,6 +41,9 @@ class Claim:
         seed_dependent: per scale, the split of verdicts over seeds that `selfrep sweep` measured
             ({"ci": {"holds": 1, "partly": 2}}), declared for a claim whose verdict is not the
             recorded one for most seeds; `selfrep claims --stability --check` then does not fail it.
+        tests: for a rule that is a significance test, the names of the glued z statistics it turns on
+            (effect / SE, signed so that z > 2 is the rule's "detectable at 2 SE"). The ledger pools them
+            over the book and reports which decisions a Holm correction would change (`multiplicity`).
     """
 
     id: str
@@ -51,8 +55,13 @@ class Claim:
     decide: Callable[[Mapping[str, float]], Decision]
     expected: Mapping[str, str] | str = field(default_factory=dict)
     seed_dependent: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    tests: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "tests", tuple(self.tests))
+        stray = [t for t in self.tests if t not in self.uses]
+        if stray:
+            raise ValueError(f"tests: {stray} are not among the glued values the claim uses ({self.uses})")
         if isinstance(self.expected, str):  # one verdict for every scale
             object.__setattr__(self, "expected", {"ci": self.expected, "paper": self.expected})
         for scale, verdict in self.expected.items():
@@ -66,6 +75,35 @@ class Claim:
                     f"seed_dependent[{scale!r}]: expected the measured split of at least two verdicts "
                     f"as {{verdict: seeds}}, e.g. {{'holds': 1, 'partly': 2}}; got {split!r}"
                 )
+
+
+# --------------------------------------------------------------------------------------------------
+# Significance at 2 SE, and Holm's correction for many such tests.
+# --------------------------------------------------------------------------------------------------
+
+
+def one_sided_p(z: float) -> float:
+    """P(Z > z) for a standard normal Z: the one-sided p-value of a z statistic."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+ALPHA_2SE: float = one_sided_p(2.0)  # 0.0228: the one-sided level of the rules' "> 2 SE"
+
+
+def holm(zs: Sequence[float], alpha: float = ALPHA_2SE) -> list[bool]:
+    """Holm's step-down procedure on one-sided z statistics: which of the tests stay significant at
+    family-wise level `alpha` (by default the level of a single "> 2 SE" test). A NaN z is never
+    significant and still counts in the family."""
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha: expected a level in (0, 1), got {alpha!r}")
+    m = len(zs)
+    ps = [1.0 if z != z else one_sided_p(float(z)) for z in zs]
+    keep = [False] * m
+    for rank, i in enumerate(sorted(range(m), key=lambda j: ps[j])):
+        if ps[i] > alpha / (m - rank):
+            break  # step-down: this and every larger p are not significant
+        keep[i] = True
+    return keep
 
 
 # --------------------------------------------------------------------------------------------------

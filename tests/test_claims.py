@@ -251,3 +251,26 @@ def test_display_table_names_an_unknown_width_column():
 
     with pytest.raises(ValueError, match="widths"):
         table(pd.DataFrame({"a": [1]}), widths={"b": "10%"})
+
+
+def test_holm_step_down_against_bonferroni_and_single_test():
+    from selfrep.claims import ALPHA_2SE, holm, one_sided_p
+
+    assert abs(one_sided_p(2.0) - 0.02275) < 1e-5 and ALPHA_2SE == one_sided_p(2.0)
+    assert holm([2.1]) == [True]  # one test: Holm is the plain "> 2 SE"
+    # three tests: the smallest p must beat alpha/3 (z > 2.43), the next alpha/2 (z > 2.28), the last alpha
+    assert holm([2.5, 2.3, 2.1]) == [True, True, True]
+    assert holm([2.2, 2.25, 5.0]) == [False, False, True]  # step-down stops at the first failure
+    assert holm([float("nan"), 9.0]) == [False, True]
+    with pytest.raises(ValueError, match="alpha"):
+        holm([1.0], alpha=0)
+
+
+def test_claim_tests_must_be_glued_values_it_uses():
+    from selfrep.claims import Claim
+
+    with pytest.raises(ValueError, match="tests"):
+        Claim("X", "c", "s", "p", ("a",), "r", lambda v: ("", "holds"), "holds", tests=("a_z",))
+    assert Claim(
+        "X", "c", "s", "p", ("a", "a_z"), "r", lambda v: ("", "holds"), "holds", tests=("a_z",)
+    ).tests
