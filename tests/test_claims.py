@@ -256,7 +256,7 @@ def test_display_table_names_an_unknown_width_column():
 def test_holm_step_down_against_bonferroni_and_single_test():
     from selfrep.claims import ALPHA_2SE, holm, one_sided_p
 
-    assert abs(one_sided_p(2.0) - 0.02275) < 1e-5 and ALPHA_2SE == one_sided_p(2.0)
+    assert abs(one_sided_p(2.0) - 0.02275) < 1e-5 and one_sided_p(2.0) == ALPHA_2SE
     assert holm([2.1]) == [True]  # one test: Holm is the plain "> 2 SE"
     # three tests: the smallest p must beat alpha/3 (z > 2.43), the next alpha/2 (z > 2.28), the last alpha
     assert holm([2.5, 2.3, 2.1]) == [True, True, True]
