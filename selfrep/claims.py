@@ -106,6 +106,85 @@ def holm(zs: Sequence[float], alpha: float = ALPHA_2SE) -> list[bool]:
     return keep
 
 
+@dataclass(frozen=True)
+class TestRow:
+    """One significance test a claim's rule turns on: its glued z, one-sided p, and whether it is
+    significant at 2 SE on its own (`single`) and after Holm's correction over the whole family (`holm`)."""
+
+    claim: str
+    name: str
+    z: float
+    p: float
+    single: bool
+    holm: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.single != self.holm
+
+
+def multiplicity(
+    claims: Iterable[Claim], values_by_chapter: Mapping[str, Mapping[str, object]], alpha: float = ALPHA_2SE
+) -> list[TestRow]:
+    """Every test of every claim in `claims` whose chapter has values, as one Holm family at `alpha`.
+    A test whose value is missing or not a number is left out (its claim is then "no measurement")."""
+    found: list[tuple[str, str, float]] = []
+    for c in claims:
+        values = values_by_chapter.get(c.chapter)
+        if values is None:
+            continue
+        for name in c.tests:
+            z = values.get(name)
+            if isinstance(z, int | float) and not isinstance(z, bool):
+                found.append((c.id, name, float(z)))
+    keep = holm([z for _, _, z in found], alpha)
+    return [
+        TestRow(cid, name, z, one_sided_p(z) if z == z else 1.0, z == z and one_sided_p(z) <= alpha, k)
+        for (cid, name, z), k in zip(found, keep, strict=True)
+    ]
+
+
+def multiplicity_text(rows: Sequence[TestRow], family: str = "the family") -> str:
+    """One paragraph: how many significance decisions a Holm correction over `family` would change."""
+    if not rows:
+        return f"No claim of {family} rests on a significance test."
+    claims = sorted({r.claim for r in rows}, key=_rows_order(rows))
+    single = sum(r.single for r in rows)
+    after = sum(r.holm for r in rows)
+    changed = [r for r in rows if r.changed]
+    decide = "decides" if len(rows) == 1 else "decide"
+    own = "is significant on its own" if single == 1 else "are significant on their own"
+    text = (
+        f"{_count(len(rows), 'significance test')} at 2 SE {decide} {_count(len(claims), 'claim')} of "
+        f"{family}; {single} {own}. Holm's correction over all {len(rows)} (family-wise level "
+        f"{ALPHA_2SE:.3f}, one-sided) keeps {after}"
+    )
+    if not changed:
+        return text + ", so no decision changes."
+    hit = sorted({r.claim for r in changed}, key=_rows_order(rows))
+    verb = "changes" if len(changed) == 1 else "change"
+    return (
+        text + f": {_count(len(changed), 'decision')} {verb}, in {_count(len(hit), 'claim', number=False)} "
+        f"{', '.join(hit)} ("
+        + "; ".join(f"{r.name}: z = {r.z:+.2f}" for r in changed)
+        + "). Verdicts are decided by each claim's own rule; these are the decisions that would not survive "
+        "a correction over the whole family."
+    )
+
+
+def _count(n: int, noun: str, number: bool = True) -> str:
+    word = noun if n == 1 else noun + "s"
+    return f"{n} {word}" if number else word
+
+
+def _rows_order(rows: Sequence[TestRow]):
+    """Sort key: claims in the order their tests appear."""
+    first = {}
+    for i, r in enumerate(rows):
+        first.setdefault(r.claim, i)
+    return first.__getitem__
+
+
 # --------------------------------------------------------------------------------------------------
 # One-line constructors for the usual rules.
 #
@@ -354,6 +433,8 @@ class Assessment:
             "scale": self.scale,
             "status": self.status,
             "rule": c.rule,
+            "expected_by_scale": dict(c.expected),
+            "seed_dependent": {k: dict(v) for k, v in c.seed_dependent.items()},
         }
 
 
@@ -380,9 +461,17 @@ def claims_frame(claims: Iterable[Claim], values: Mapping[str, object], scale: s
             "rule": c.rule,
         }
         if scale:
-            row["expected"] = c.expected.get(scale, "")
+            row["expected"] = expected_text(c, scale)
         rows.append(row)
     return pd.DataFrame(rows, columns=cols).set_index("id")
+
+
+def expected_text(claim: Claim, scale: str) -> str:
+    """The verdict recorded for `scale`, and beside it every other scale's where it differs ("partly
+    (paper: holds)"), so that a page built at one scale shows a scale-dependent claim as such."""
+    own = claim.expected.get(scale, "")
+    others = [f"{s}: {v}" for s, v in claim.expected.items() if s != scale and v != own]
+    return own + (f" ({'; '.join(others)})" if others else "")
 
 
 def claims_table(claims: Iterable[Claim], values: Mapping[str, object], scale: str | None = None):

@@ -299,6 +299,30 @@ def test_report_lists_claims_in_a_narrow_table_with_each_claim_in_full():
     assert "- *rule*: " in md and "- *measured*: missing " in md  # no values: says what is missing
 
 
+def test_report_counts_what_holm_would_change_and_shows_scale_dependent_records(monkeypatch):
+    import selfrep.book.ledger as ledger_mod
+    import selfrep.chapters as chapters_mod
+    from selfrep.book.report import report_markdown
+    from selfrep.claims import Claim
+
+    def rule(v):
+        return f"z = {v['a_z']}", "holds"
+
+    claims = [
+        Claim("T1", "ch", "s", "p", ("a_z",), "r", rule, {"ci": "holds", "paper": "differs"}, tests=("a_z",)),
+        Claim("T2", "ch", "s", "p", ("b_z",), "r", rule, "holds", tests=("b_z",)),
+    ]
+    monkeypatch.setattr(ledger_mod, "all_claims", lambda: claims)
+    monkeypatch.setattr(chapters_mod, "all_claims", lambda: claims)
+    result = {"chapter": "ch", "scale": "ci", "seed": 0, "versions": {}, "wall_s": 1.0}
+    md = report_markdown({"ch": {**result, "values": {"a_z": 2.1, "b_z": 2.2}}}, ["ch"])
+    assert "### Multiplicity" in md
+    # two tests: z = 2.2 must beat alpha/2 (z > 2.28) and does not, so both lose significance
+    assert "2 are significant on their own" in md and "keeps 0: 2 decisions change, in claims T1, T2" in md
+    assert "| T1 | `a_z` | +2.10 |" in md
+    assert "(recorded: holds (paper: differs); ok)" in md
+
+
 # ---------------------------------------------------------------------------- issue 14: trust
 
 

@@ -274,3 +274,36 @@ def test_claim_tests_must_be_glued_values_it_uses():
     assert Claim(
         "X", "c", "s", "p", ("a", "a_z"), "r", lambda v: ("", "holds"), "holds", tests=("a_z",)
     ).tests
+
+
+def test_multiplicity_pools_tests_over_claims_and_names_what_holm_changes():
+    from selfrep.claims import Claim, multiplicity, multiplicity_text
+
+    def rule(v):
+        return "", "holds"
+
+    a = Claim("A", "ch", "s", "p", ("d", "d_z"), "r", rule, "holds", tests=("d_z",))
+    b = Claim("B", "ch", "s", "p", ("e_z", "f_z"), "r", rule, "holds", tests=("e_z", "f_z"))
+    c = Claim("C", "other", "s", "p", ("g_z",), "r", rule, "holds", tests=("g_z",))  # chapter not run
+    d = Claim("D", "ch", "s", "p", ("h_z",), "r", rule, "holds", tests=("h_z",))
+    values = {"d": 1.0, "d_z": 2.2, "e_z": 5.0, "f_z": "n/a", "h_z": 1.5}
+    rows = multiplicity([a, b, c, d], {"ch": values})
+    assert [(r.claim, r.name) for r in rows] == [("A", "d_z"), ("B", "e_z"), ("D", "h_z")]  # text left out
+    # 3 tests: z = 5 beats alpha/3; z = 2.2 (p = 0.014) fails alpha/2 = 0.011, and the step-down stops
+    assert [(r.single, r.holm) for r in rows] == [(True, False), (True, True), (False, False)]
+    text = multiplicity_text(rows, "chapter X")
+    assert "3 significance tests" in text and "2 are significant" in text
+    assert "1 decision changes, in claim A (d_z: z = +2.20)" in text
+    assert multiplicity_text([], "chapter X") == "No claim of chapter X rests on a significance test."
+    alone = multiplicity_text(multiplicity([a], {"ch": {"d_z": 3.0}}), "x")
+    assert alone.endswith("so no decision changes.")
+
+
+def test_expected_text_shows_the_other_scales_verdict_only_where_it_differs():
+    from selfrep.claims import expected_text
+
+    same = at_least("X", "c", "s", "p", "v", holds=1, expected="holds")
+    split = at_least("Y", "c", "s", "p", "v", holds=1, expected={"ci": "partly", "paper": "holds"})
+    assert expected_text(same, "ci") == "holds"
+    assert expected_text(split, "ci") == "partly (paper: holds)"
+    assert expected_text(split, "paper") == "holds (ci: partly)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from selfrep.chapters import all_claims, check_scale
-from selfrep.claims import Assessment, Claim, assess
+from selfrep.claims import Assessment, Claim, TestRow, assess, multiplicity
 
 
 def assess_all(
@@ -30,6 +30,20 @@ def assess_all(
                     f"{scale!r} (run `selfrep run {chapter} --scale {scale}`)"
                 )
     return [assess(c, results.get(c.chapter)) for c in claims]
+
+
+def book_multiplicity(results: Mapping[str, Mapping[str, object]], claims: list[Claim] | None = None):
+    """The significance tests of every claim whose chapter has results, as one Holm family."""
+    claims = all_claims() if claims is None else claims
+    return multiplicity(claims, {ch: r["values"] for ch, r in results.items()})  # type: ignore[misc]
+
+
+def _tests_json(rows: list[TestRow], claim_id: str) -> list[dict[str, object]]:
+    return [
+        {"name": r.name, "z": r.z, "p": r.p, "significant_2se": r.single, "significant_holm": r.holm}
+        for r in rows
+        if r.claim == claim_id
+    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -82,10 +96,14 @@ def _cmd_claims(args) -> int:
 
     if args.stability:
         return _cmd_stability(args)
+    from selfrep.claims import multiplicity_text
+
     results = load_results(args.results)
     assessments = assess_all(results, scale=args.scale)
+    tests = book_multiplicity(results)
     if args.json:
-        print(json.dumps([a.as_dict() for a in assessments], indent=2, ensure_ascii=False))
+        rows = [{**a.as_dict(), "tests": _tests_json(tests, a.claim.id)} for a in assessments]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
     elif not assessments:
         print("no claims registered (selfrep.chapters.CHAPTERS modules define CLAIMS)")
     else:
@@ -103,6 +121,8 @@ def _cmd_claims(args) -> int:
             for a in assessments
         ]
         print(format_table(rows, header, [6, 18, 44, 22, 26, 8, 20]))
+        print()
+        print(multiplicity_text(tests, "the chapters run"))
     if args.check:
         failed = [a for a in assessments if a.failed]
         checked = sum(a.status != "not run" for a in assessments)

@@ -124,6 +124,27 @@ def report_markdown(
             "when a verdict differs from the recorded one). *recorded* is the verdict recorded for "
             "this scale when the claim was last measured: a regression record, not a prediction."
         )
+        from selfrep.book.ledger import book_multiplicity
+        from selfrep.claims import expected_text, multiplicity_text
+
+        tests = book_multiplicity({c: results[c] for c in present})
+        out.append("\n### Multiplicity\n")
+        out.append(
+            "Many verdicts rest on a test at 2 SE (one-sided level 0.023), each on its own. "
+            + multiplicity_text(tests, "the book")
+        )
+        if tests:
+            out.append("")
+            out.append(
+                _md_table(
+                    ["claim", "test", "z", "p (one-sided)", "at 2 SE", "after Holm"],
+                    [
+                        [r.claim, f"`{r.name}`", f"{r.z:+.2f}", f"{r.p:.2g}"]
+                        + ["significant" if x else "—" for x in (r.single, r.holm)]
+                        for r in tests
+                    ],
+                )
+            )
         out.append("\n### Each claim\n")
         for a in assessments:
             c = a.claim
@@ -131,7 +152,8 @@ def report_markdown(
                 f"({_claim_anchor(c.id)})=\n**{c.id}** ({c.chapter}): {_md_cell(c.statement)}\n"
                 f"- *paper*: {_md_cell(c.paper)}\n"
                 f"- *measured*: {_md_cell(a.measured)}\n"
-                f"- *verdict*: **{a.verdict or '—'}** (recorded: {a.expected or '—'}; {check_column(a)})\n"
+                f"- *verdict*: **{a.verdict or '—'}** (recorded: "
+                f"{expected_text(c, a.scale) if a.scale else '—'}; {check_column(a)})\n"
                 f"- *rule*: {_md_cell(c.rule)}\n"
             )
     else:
