@@ -496,3 +496,15 @@ def test_ctrl_c_keeps_the_last_good_results_and_says_so_in_one_line(ok_run, monk
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["selfrep: interrupted; results from earlier runs are left as they were"]
     assert _snapshot(ok_run) == before
+
+
+def test_workers_start_the_longest_chapters_first(tmp_path):
+    from selfrep.book.run import longest_first
+
+    layout = Layout.at(tmp_path)
+    layout.results.mkdir(parents=True)
+    for stem, wall in [("a", 5.0), ("b", 50.0), ("c", 5.0)]:
+        (layout.results / f"{stem}.json").write_text(json.dumps({"wall_s": wall}))
+    (layout.results / "e.json").write_text("{not json")
+    # no record (d) or an unreadable one (e) first, then by the last wall time; ties keep the book's order
+    assert longest_first(layout, ["a", "b", "c", "d", "e"]) == ["d", "e", "b", "a", "c"]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import resource
 import sys
@@ -237,6 +238,22 @@ def _run_one(layout: Layout, stem: str, kwargs: dict[str, Any]) -> ChapterRun | 
         return (exc.chapter, str(exc), str(exc.failed_notebook) if exc.failed_notebook else None)
 
 
+def longest_first(layout: Layout, stems: list[str]) -> list[str]:
+    """`stems` ordered for a pool of workers: the chapters whose last recorded run (any scale) took longest
+    first, and chapters with no record before them, so that the long ones do not start last and leave one
+    worker idle at the end (on 2 workers the paper-scale book ends ~2 min sooner)."""
+
+    def last_wall(stem: str) -> float:
+        path = layout.results / f"{stem}.json"
+        try:
+            return float(json.loads(path.read_text(encoding="utf-8"))["wall_s"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return math.inf
+
+    walls = {s: last_wall(s) for s in stems}
+    return sorted(stems, key=lambda s: -walls[s])  # stable: equal times keep the book's order
+
+
 def run_chapters(
     layout: Layout,
     chapters: Iterable[str] | None = None,
@@ -314,7 +331,8 @@ def run_chapters(
         failure: ChapterFailed | None = None
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(stems)), mp_context=ctx) as pool:
-            futures = {pool.submit(_run_one, layout, stem, kwargs(stem)): stem for stem in stems}
+            order = longest_first(layout, stems)
+            futures = {pool.submit(_run_one, layout, stem, kwargs(stem)): stem for stem in order}
             for fut in as_completed(futures):
                 got = fut.result()
                 bar.update(1)
