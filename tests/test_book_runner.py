@@ -508,3 +508,19 @@ def test_workers_start_the_longest_chapters_first(tmp_path):
     (layout.results / "e.json").write_text("{not json")
     # no record (d) or an unreadable one (e) first, then by the last wall time; ties keep the book's order
     assert longest_first(layout, ["a", "b", "c", "d", "e"]) == ["d", "e", "b", "a", "c"]
+
+
+def test_banner_names_chapters_executed_from_an_earlier_commit():
+    from selfrep.book.site import build_banner
+
+    r = {"scale": "paper", "seed": 0}
+    results = {
+        "01_a": {**r, "commit": "abc123"},
+        "02_b": {**r, "commit": "def456"},
+        "03_c": {**r, "commit": "def456"},
+        "04_d": r,  # ran before commits were recorded: nothing to say
+    }
+    banner = build_banner(results, "`abc123`")
+    assert banner.startswith("Built at scale paper, seed 0, from commit abc123.")
+    assert banner.endswith("Chapters executed from earlier sources: 02, 03 at def456.")
+    assert "earlier" not in build_banner({"01_a": {**r, "commit": "abc123"}}, "`abc123`")

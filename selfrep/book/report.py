@@ -173,6 +173,7 @@ def report_markdown(
                 "figures",
                 "backend",
                 "executed",
+                "commit",
             ],
             [
                 [
@@ -185,6 +186,7 @@ def report_markdown(
                     results[c].get("figures", "—"),
                     backend_summary(results[c].get("backends", [])),
                     _when(results[c].get("executed_at")),
+                    results[c].get("commit") or "—",
                 ]
                 for c in present
             ],

@@ -52,6 +52,7 @@ from selfrep.book.layout import (
 )
 from selfrep.book.outputs import cell_label, figure_count, glued_values
 from selfrep.book.parameters import chapter_parameters, check_seed
+from selfrep.book.report import source_commit
 from selfrep.book.results import backend_summary, environment, versions
 from selfrep.chapters import check_scale
 from selfrep.files import fix_mode, write_json_atomic
@@ -215,6 +216,8 @@ def run_chapter(
                 "values_sha256": values_digest(values),
             },
             "executed_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            # the source the chapter ran from: a cached chapter keeps it, the build's banner names it
+            "commit": (source_commit(layout.root) or "").replace("`", "") or None,
         }
         # Swap in only now that the chapter succeeded. Should the process die between the two
         # replaces, the notebook's digest no longer matches the results file and the chapter is

@@ -37,6 +37,18 @@ def build_banner(results: Mapping[str, Mapping[str, Any]], commit: str | None) -
     )
     if len(scales) > 1:
         text += " The chapters were executed at different scales."
+    plain = commit.replace("`", "") if commit else None
+    ran = {}  # chapters executed from another commit than the build's (cached from an earlier one)
+    for chapter, r in sorted(results.items()):
+        at = r.get("commit")
+        if at and at != plain:
+            ran.setdefault(str(at), []).append(chapter.split("_", 1)[0])
+    if ran:
+        text += (
+            " Chapters executed from earlier sources: "
+            + "; ".join(f"{', '.join(chs)} at {at}" for at, chs in ran.items())
+            + "."
+        )
     return text
 
 
