@@ -107,7 +107,7 @@ def holm(zs: Sequence[float], alpha: float = ALPHA_2SE) -> list[bool]:
 
 
 @dataclass(frozen=True)
-class TestRow:
+class Significance:
     """One significance test a claim's rule turns on: its glued z, one-sided p, and whether it is
     significant at 2 SE on its own (`single`) and after Holm's correction over the whole family (`holm`)."""
 
@@ -125,7 +125,7 @@ class TestRow:
 
 def multiplicity(
     claims: Iterable[Claim], values_by_chapter: Mapping[str, Mapping[str, object]], alpha: float = ALPHA_2SE
-) -> list[TestRow]:
+) -> list[Significance]:
     """Every test of every claim in `claims` whose chapter has values, as one Holm family at `alpha`.
     A test whose value is missing or not a number is left out (its claim is then "no measurement")."""
     found: list[tuple[str, str, float]] = []
@@ -139,12 +139,12 @@ def multiplicity(
                 found.append((c.id, name, float(z)))
     keep = holm([z for _, _, z in found], alpha)
     return [
-        TestRow(cid, name, z, one_sided_p(z) if z == z else 1.0, z == z and one_sided_p(z) <= alpha, k)
+        Significance(cid, name, z, one_sided_p(z) if z == z else 1.0, z == z and one_sided_p(z) <= alpha, k)
         for (cid, name, z), k in zip(found, keep, strict=True)
     ]
 
 
-def multiplicity_text(rows: Sequence[TestRow], family: str = "the family") -> str:
+def multiplicity_text(rows: Sequence[Significance], family: str = "the family") -> str:
     """One paragraph: how many significance decisions a Holm correction over `family` would change."""
     if not rows:
         return f"No claim of {family} rests on a significance test."
@@ -177,7 +177,7 @@ def _count(n: int, noun: str, number: bool = True) -> str:
     return f"{n} {word}" if number else word
 
 
-def _rows_order(rows: Sequence[TestRow]):
+def _rows_order(rows: Sequence[Significance]):
     """Sort key: claims in the order their tests appear."""
     first = {}
     for i, r in enumerate(rows):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from selfrep.chapters import all_claims, check_scale
-from selfrep.claims import Assessment, Claim, TestRow, assess, multiplicity
+from selfrep.claims import Assessment, Claim, Significance, assess, multiplicity
 
 
 def assess_all(
@@ -38,7 +38,7 @@ def book_multiplicity(results: Mapping[str, Mapping[str, object]], claims: list[
     return multiplicity(claims, {ch: r["values"] for ch, r in results.items()})  # type: ignore[misc]
 
 
-def _tests_json(rows: list[TestRow], claim_id: str) -> list[dict[str, object]]:
+def _tests_json(rows: list[Significance], claim_id: str) -> list[dict[str, object]]:
     return [
         {"name": r.name, "z": r.z, "p": r.p, "significant_2se": r.single, "significant_holm": r.holm}
         for r in rows
