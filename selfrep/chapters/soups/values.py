@@ -444,6 +444,9 @@ def learn_values(
     v["q2_attack_spread_ratio_median"] = float(
         (att["final_median_distance"] / att["initial_median_distance"]).median()
     )
+    v["q2_attack_spread_ratio_min"] = float(
+        (att["final_median_distance"] / att["initial_median_distance"]).min()
+    )
     v["q2_control_spread_ratio_median"] = float(
         (ctl["final_median_distance"] / ctl["initial_median_distance"]).median()
     )
