@@ -273,7 +273,8 @@ def test_soups_run_values_and_claims():
     assert dyn12[["nonzero", "largest"]].apply(lambda c: c.between(0, 1)).all().all()
     end = dyn12[dyn12["epoch"] == TINY5.epochs].reset_index(drop=True)
     assert (end["nonzero"] * TINY5.particles).round().astype(int).tolist() == soups12["nonzero"].tolist()
-    learn_soups, learns = ch5.run_learn_soups(TINY5, generator(0, "q2"))
+    learn_soups, learns, twins = ch5.run_learn_soups(TINY5, generator(0, "q2"))
+    assert len(twins) == 2 * 2 * TINY5.learn_particles and (twins["moved"] > 0).all()
     assert len(learn_soups) == 2 * 2 and (learns["steps"] == 10).all()
     still = learn_soups[learn_soups["severity"] == 0]  # severity 0: nothing moves
     assert (still["spread_end"] == still["spread_start"]).all()
@@ -294,7 +295,7 @@ def test_soups_run_values_and_claims():
     assert (children["other_parent"] > 0).all()
     v = ch5.values(
         TINY5, traj12, soups12, attacks12, counts, children, soups14, attacks14, lineage12, large,
-        learn=(learn_soups, learns), dynamics12=dyn12,
+        learn=(learn_soups, learns, twins), dynamics12=dyn12,
     )  # fmt: skip
     assert not finite_numbers({k: x for k, x in v.items() if not k.startswith(("q3_within", "q3_between"))})
     assert v["census_second_order"] == 0

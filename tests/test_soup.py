@@ -193,3 +193,22 @@ def test_soup_learn_from_per_soup_severity_and_log():
         SoupConfig(learn_from_steps=0)
     with pytest.raises(ValueError, match="learn_from_steps: 2 per-soup values for 3 soups"):
         evolve(w, red, SoupConfig(learn_from_rate=0.5, learn_from_steps=(1, 2)), 1, gen(9))
+
+
+def test_learning_from_any_teacher_drives_the_map_to_the_identity():
+    """The mechanism of Q2: the pairs of any teacher are fitted exactly by the map a = e₁, so a learner ends
+    on the identity family (a₀ = 1), near where self-training would take it, and not on its teacher."""
+    from selfrep.analysis.soup import attacker_gain
+    from selfrep.analysis.weightspace import mae
+    from selfrep.training import learn_steps
+
+    red = sr.make_reduction("weightwise")
+    cfg = TrainConfig(step="epoch", lr=0.01, backend="compiled")
+    w = sr.init_population(red.arch, 40, "glorot", generator=gen(10))
+    teachers = sr.init_population(red.arch, 40, "glorot", generator=gen(11))
+    steps = torch.full((40,), 1000)
+    learned = learn_steps(w, teachers, steps, red, cfg, gen(12))
+    alone = self_train(w, red, 1000, cfg, gen(13)).weights
+    gain = attacker_gain(learned, red)
+    assert float((gain - 1).abs().median()) < 1e-3
+    assert float(mae(learned, alone).median()) < 0.2 * float(mae(learned, teachers).median())

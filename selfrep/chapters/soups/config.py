@@ -192,6 +192,10 @@ class SoupsConfig:
             raise ValueError("large_soups: need one soup count per entry of large_sizes")
         if any(n < 2 for n in self.large_sizes) or any(k < 1 for k in self.large_soups):
             raise ValueError("large_sizes, large_soups: need >= 2 networks and >= 1 soup per size")
+        if self.learn_particles < 3:
+            raise ValueError(
+                f"learn_particles: need >= 3 (a learner and two other teachers), got {self.learn_particles}"
+            )
         if not 0 <= self.learn_rate <= 1:
             raise ValueError(f"learn_rate: must lie in [0, 1], got {self.learn_rate}")
         if not self.learn_severities or any(k < 0 for k in self.learn_severities):

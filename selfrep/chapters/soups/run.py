@@ -32,6 +32,7 @@ from selfrep.chapters.soups.config import (
 )
 from selfrep.fixpoints import KIND_LABELS, FixpointKind, classify
 from selfrep.reductions import make_reduction
+from selfrep.training import learn_steps, self_train
 
 
 def _kinds(w: torch.Tensor, red, eps: float) -> list[str]:
@@ -184,18 +185,25 @@ def _dynamics(run, radii, S: int, red, cfg: SoupsConfig) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------
 # Q2: learning from other networks
 # ------------------------------------------------------------------------------------------------
-def run_learn_soups(cfg: SoupsConfig, generator: torch.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_learn_soups(
+    cfg: SoupsConfig, generator: torch.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Q2 (not in the paper; the authors' master@0c9b036 code/setups/learn_from_soup.py): soups of
     `learn_particles` weightwise nets, `learn_epochs` epochs, no attacks, no self-training; in its turn
     every particle learns with probability `learn_rate` from a random particle (possibly itself):
     `severity` Keras epochs on that particle's training pairs. `learn_trials` soups per severity, all in
     one batch (Keras turn order, `selfrep.analysis.soup`, with the batched learn step).
 
-    Returns (soups, learns):
+    Returns (soups, learns, twins):
       soups: severity, trial, counts of every kind at the end, the median Euclidean distance between the
         particles at the start and the end, and the median |a − e₁| of the particles' end-to-end maps at
         the start and the end (a = e₁ is the identity family);
-      learns: every learning-from with ≥ 1 step (`LEARN_COLUMNS`) and its severity.
+      learns: every learning-from with ≥ 1 step (`LEARN_COLUMNS`) and its severity;
+      twins: the mechanism's test, outside the soups: every initial particle learns max(severities) epochs
+        from a random other particle of its soup (teacher A), the same start from another (teacher B), and
+        self-trains as many epochs. Per net: moved (MAE from start to the end after learning from A),
+        to_teacher_before, to_teacher_after (to A), vs_self (learning from A against self-training),
+        vs_other_teacher (learning from A against learning from B), map_off (|a − e₁| after learning from A).
     """
     red = make_reduction("weightwise")
     sev, T, N = cfg.learn_severities, cfg.learn_trials, cfg.learn_particles
@@ -228,7 +236,33 @@ def run_learn_soups(cfg: SoupsConfig, generator: torch.Generator) -> tuple[pd.Da
         rows.append(row)
     learns = run.learns[run.learns["steps"] > 0].copy()
     learns["severity"] = learns["steps"]
-    return pd.DataFrame(rows), learns.reset_index(drop=True)
+    return pd.DataFrame(rows), learns.reset_index(drop=True), _learn_twins(w0, red, cfg, generator)
+
+
+def _learn_twins(w0: torch.Tensor, red, cfg: SoupsConfig, generator: torch.Generator) -> pd.DataFrame:
+    """See `run_learn_soups`: learning from teacher A, from teacher B, and self-training, from one start."""
+    S, N, W = w0.shape
+    flat = w0.reshape(S * N, W)
+    soup = torch.arange(S).repeat_interleave(N)
+    slot = torch.arange(N).repeat(S)
+    shift_a = 1 + (torch.rand(S * N, generator=generator) * (N - 1)).long().clamp(max=N - 2)
+    r = (torch.rand(S * N, generator=generator) * (N - 2)).long().clamp(max=N - 3)
+    shift_b = 1 + (shift_a + r) % (N - 1)  # never shift_a: another teacher
+    ta, tb = flat[soup * N + (slot + shift_a) % N], flat[soup * N + (slot + shift_b) % N]
+    steps = torch.full((S * N,), max(cfg.learn_severities), dtype=torch.int64)
+    from_a = learn_steps(flat, ta, steps, red, keras(cfg), generator)
+    from_b = learn_steps(flat, tb, steps, red, keras(cfg), generator)
+    alone = self_train(flat, red, int(steps[0]), keras(cfg), generator).weights
+    return pd.DataFrame(
+        {
+            "moved": mae(from_a, flat).numpy(),
+            "to_teacher_before": mae(flat, ta).numpy(),
+            "to_teacher_after": mae(from_a, ta).numpy(),
+            "vs_self": mae(from_a, alone).numpy(),
+            "vs_other_teacher": mae(from_a, from_b).numpy(),
+            "map_off": _map_offset(from_a, red).numpy(),
+        }
+    )
 
 
 def _map_offset(w: torch.Tensor, red) -> torch.Tensor:

@@ -40,7 +40,7 @@ def values(
     attacks14: pd.DataFrame,
     lineage12: pd.DataFrame | None = None,
     large: pd.DataFrame | None = None,
-    learn: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    learn: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
     dynamics12: pd.DataFrame | None = None,
 ) -> dict[str, float | int | str]:
     """The numbers chapter 5 glues (and its claims read), as plain Python scalars. `lineage12` (from
@@ -401,12 +401,18 @@ def learn_values(
     cfg: SoupsConfig,
     soups: pd.DataFrame,
     learns: pd.DataFrame,
+    twins: pd.DataFrame,
     soups12: pd.DataFrame,
     attacks12: pd.DataFrame,
 ) -> dict[str, float | int | str]:
-    """Q2: the learn-from soups against the authors' log, replication per learning-from, and consensus
-    (the soups' spread, end over start) beside Fig 12's attack soups."""
+    """Q2: the learn-from soups against the authors' log, replication per learning-from, consensus (the
+    soups' spread, end over start) beside Fig 12's attack soups, and the mechanism's twins."""
     v: dict[str, float | int | str] = {}
+    v["q2_twin_steps"] = max(cfg.learn_severities)
+    v["q2_twin_nets"] = len(twins)
+    for key in ("moved", "to_teacher_before", "to_teacher_after", "vs_self", "vs_other_teacher", "map_off"):
+        v[f"q2_twin_{key}_median"] = float(twins[key].median())
+    v["q2_twin_vs_self_over_moved_median"] = float((twins["vs_self"] / twins["moved"]).median())
     log_nz = logged("learn_soup_nonzero").values
     means = soups.groupby("severity")[["nonzero", "zero"]].mean()
     dev = [abs(float(means.loc[k, "nonzero"]) - log_nz[str(k)]) for k in means.index if str(k) in log_nz]
