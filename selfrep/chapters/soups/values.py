@@ -486,6 +486,8 @@ def dynamics_values(cfg: SoupsConfig, dyn: pd.DataFrame) -> dict[str, float | in
     v["dyn_clustered_soups_end"] = int((soup[soup["epoch"] == last]["clusters"] > 0).sum())
     v["dyn_clusters_max_mean"] = float(clus.max())
     v["dyn_clusters_max_epoch"] = int(clus.idxmax())
-    v["dyn_ctrl_clusters_end_mean"] = float(ctrl.groupby("epoch")["clusters"].mean().loc[last])
+    ctrl_clus = ctrl.groupby("epoch")["clusters"].mean()
+    v["dyn_ctrl_clusters_end_mean"] = float(ctrl_clus.loc[last])
+    v["dyn_ctrl_clusters_max_mean"] = float(ctrl_clus.max())
     v["dyn_soups"] = int(soup["soup"].nunique())
     return v
