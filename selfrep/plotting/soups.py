@@ -25,7 +25,8 @@ def soup_trajectories_3d(
     azim: float = -58,
 ) -> Figure:
     """Fig 12: every particle of a soup in its first two principal components, z = soup epoch, one panel
-    per `panel` value (up to `ncols` per row, so three panels leave no empty quarter). Lines are coloured
+    per `panel` value (up to `ncols` per row, so three panels leave no empty quarter; the vertical axis is
+    named above the panels, where no neighbour hides it). Lines are coloured
     by how the particle ended (KIND_COLORS; light grey: replaced by a fresh net); red dots: starts; dotted:
     the zero net."""
     panels = list(dict.fromkeys(frame[panel]))
@@ -52,11 +53,12 @@ def soup_trajectories_3d(
             ax.plot([z1, z1], [z2, z2], [sub["t"].min(), sub["t"].max()], color="black", ls=":", lw=1)
             ax.set_xlabel("PC1", fontsize=9)
             ax.set_ylabel("PC2", fontsize=9)
-            ax.set_zlabel(time_label, fontsize=9)
             ax.tick_params(labelsize=7, pad=0)
             ax.locator_params(nbins=4)  # fewer ticks: PC1 and PC2 labels no longer collide
             ax.view_init(elev=elev, azim=azim)
             ax.set_title(str(name), fontsize=9 if ncols >= 3 else 10)
+        # a z label beside a narrow 3-D panel is hidden by the next panel: name the vertical axis once
+        fig.suptitle(f"vertical axis: {time_label}", fontsize=9)
         kinds = [k for k in KIND_LABELS if (frame["kind"] == k).any()]
         handles = [Line2D([], [], color=KIND_COLORS[k], lw=2, label=f"ends as {k}") for k in kinds]
         if (frame["kind"] == "replaced").any():
