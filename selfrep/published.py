@@ -180,6 +180,25 @@ _CHAPTERS_3_5: list[Logged] = [
         _SOUP,
     ),
     Logged(
+        "learn_soup_nonzero",
+        "learn-from soup (not in the paper): non-zero fixpoints per weightwise soup of 10 after 100 epochs, "
+        "per severity 0, 10, ..., 100 (Keras epochs on the teacher's pairs per learning-from)",
+        _xs(tuple(range(0, 101, 10)), [0.0, 1.2, 5.2, 7.4, 8.1, 9.1, 9.6, 9.8, 10.0, 9.9, 9.9]),
+        10,
+        1e-4,
+        "master:code/results/exp-learn-from-soup-_1552658566.5572753-0/log.txt",
+        "mean over 10 soups; attacks off, learn_from_rate 0.1, no self-training "
+        "(code/setups/learn_from_soup.py)",
+    ),
+    Logged(
+        "learn_soup_zero",
+        "learn-from soup: zero fixpoints per soup, per severity",
+        _xs(tuple(range(0, 101, 10)), [0.0] * 11),
+        10,
+        1e-4,
+        "master:code/results/exp-learn-from-soup-_1552658566.5572753-0/log.txt",
+    ),
+    Logged(
         "fig13_weightwise_nonzero_rep1",
         "Fig 13 replicate: non-zero fixpoints per weightwise soup, per A",
         _xs(SOUP_TRAINS, [0, 0, 0.6, 2.2, 3.5, 4.8, 5.6, 7.1, 8.3, 7.5, 9.0]),

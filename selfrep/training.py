@@ -185,3 +185,99 @@ def learn_from(
     for _ in range(steps):
         state = fit_pairs(state, reduction, x, y, config, generator)
     return state
+
+
+def learn_step(
+    state: torch.Tensor | TrainState,
+    teachers: torch.Tensor,
+    reduction: Reduction,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+) -> TrainState:
+    """One training step of network p on the training pairs of network p of `teachers`, for the whole
+    population at once: `learn_from(..., steps=1)`, through the fused kernel where `config.backend` is
+    "compiled" and the kernel applies (a weightwise net on the CPU, epoch steps, plain SGD); the eager
+    path otherwise. Both draw the same random stream, so they agree to float rounding."""
+    from selfrep import kernels
+
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config: expected a TrainConfig, got {type(config).__name__}")
+    state = _as_state(state, config)
+    check_state(state, reduction.arch)
+    check_generator(generator)
+    reduction.arch.check(teachers, "teachers")
+    if teachers.shape != state.weights.shape:
+        raise ValueError(
+            f"teachers: shape {tuple(teachers.shape)} differs from the learners' {tuple(state.weights.shape)}"
+        )
+    why = None
+    if config.backend == "compiled":
+        if config.step != "epoch":
+            why = "the compiled learn step takes epoch steps only"
+        elif config.momentum_on or config.per_network:
+            why = "the compiled learn step takes plain SGD with one lr"
+        else:
+            why = kernels.fallback_reason(reduction, state.weights)
+    ran = "compiled" if config.backend == "compiled" and why is None else "eager"
+    kernels.note_backend(config.backend, ran, why or "")
+    if ran == "compiled":
+        return kernels.learn_step(state, teachers.to(state.weights.dtype), reduction, config, generator)
+    x, y = reduction.training_pairs(teachers)
+    return fit_pairs(state, reduction, x, y, config, generator)
+
+
+def learn_steps(
+    weights: torch.Tensor,
+    teachers: torch.Tensor,
+    steps: torch.Tensor,
+    reduction: Reduction,
+    config: TrainConfig = TrainConfig(),
+    generator: torch.Generator | None = None,
+    own: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Network p takes steps[p] (an (P,) int tensor) training steps on the pairs of teachers[p], all
+    networks together; where own[p] (default: nowhere) the teacher is the network itself, its pairs read
+    afresh at every step. The rows are sorted by steps (descending, stable) and step t trains the prefix
+    of rows that still have steps left, drawing that prefix's randomness as `learn_step` would: the compiled
+    kernel (no gather per step) and the eager path give the same numbers to float rounding.
+    Returns the new (P, W) weights."""
+    from selfrep import kernels
+
+    reduction.arch.check(weights, "weights")
+    reduction.arch.check(teachers, "teachers")
+    P = weights.shape[0]
+    steps = torch.as_tensor(steps, dtype=torch.int64)
+    own = torch.zeros(P, dtype=torch.bool) if own is None else torch.as_tensor(own, dtype=torch.bool)
+    if teachers.shape != weights.shape or steps.shape != (P,) or own.shape != (P,):
+        raise ValueError(
+            f"teachers, steps, own: need shapes {tuple(weights.shape)}, ({P},), ({P},); got "
+            f"{tuple(teachers.shape)}, {tuple(steps.shape)}, {tuple(own.shape)}"
+        )
+    if bool((steps < 0).any()):
+        raise ValueError("steps: must be non-negative")
+    check_generator(generator)
+    if P == 0 or int(steps.max()) == 0:
+        return weights.clone()
+    why = None
+    if config.backend == "compiled":
+        if config.step != "epoch":
+            why = "the compiled learn step takes epoch steps only"
+        elif config.momentum_on or config.per_network:
+            why = "the compiled learn step takes plain SGD with one lr"
+        else:
+            why = kernels.fallback_reason(reduction, weights)
+    ran = "compiled" if config.backend == "compiled" and why is None else "eager"
+    kernels.note_backend(config.backend, ran, why or "")
+    if ran == "compiled":
+        return kernels.learn_steps(weights, teachers, steps, own, reduction, config, generator)
+    order = torch.sort(steps, descending=True, stable=True).indices
+    cur, tch = weights[order].clone(), teachers[order].to(weights.dtype).clone()
+    n_steps, mine = steps[order], own[order]
+    for s in range(int(n_steps.max())):
+        k = int((n_steps > s).sum())
+        tch[mine] = cur[mine]
+        x, y = reduction.training_pairs(tch[:k])
+        cur[:k] = fit_pairs(TrainState(cur[:k], None, 0), reduction, x, y, config, generator).weights
+    out = torch.empty_like(cur)
+    out[order] = cur
+    return out

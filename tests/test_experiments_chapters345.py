@@ -60,6 +60,11 @@ TINY5 = ch5.SoupsConfig(
     large_sizes=(4, 12),
     large_soups=(2, 1),
     large_sample=8,
+    learn_particles=3,
+    learn_epochs=4,
+    learn_severities=(0, 10),
+    learn_trials=2,
+    learn_rate=0.5,
 )
 
 
@@ -260,9 +265,19 @@ def test_mixed_fractions_legend_clear_of_x_label():
 # Chapter 5
 # ------------------------------------------------------------------------------------------------
 def test_soups_run_values_and_claims():
-    traj12, soups12, attacks12, lineage12 = ch5.run_soup_trajectories(TINY5, generator(0, "a"))
+    traj12, soups12, attacks12, lineage12, dyn12 = ch5.run_soup_trajectories(TINY5, generator(0, "a"))
     assert len(soups12) == 2 * TINY5.soups
     assert len(lineage12) == (TINY5.epochs + 1) * 2 * TINY5.soups * TINY5.particles
+    # the dynamics: every soup and control at every epoch, shares in [0, 1], the end as in soups12
+    assert len(dyn12) == (TINY5.epochs + 1) * 2 * TINY5.soups
+    assert dyn12[["nonzero", "largest"]].apply(lambda c: c.between(0, 1)).all().all()
+    end = dyn12[dyn12["epoch"] == TINY5.epochs].reset_index(drop=True)
+    assert (end["nonzero"] * TINY5.particles).round().astype(int).tolist() == soups12["nonzero"].tolist()
+    learn_soups, learns, twins = ch5.run_learn_soups(TINY5, generator(0, "q2"))
+    assert len(twins) == 2 * 2 * TINY5.learn_particles and (twins["moved"] > 0).all()
+    assert len(learn_soups) == 2 * 2 and (learns["steps"] == 10).all()
+    still = learn_soups[learn_soups["severity"] == 0]  # severity 0: nothing moves
+    assert (still["spread_end"] == still["spread_start"]).all()
     large = ch5.run_large_soups(TINY5, generator(0, "q4"))
     assert set(large["size"]) == {4, 12} and set(large["epoch"]) == {0, TINY5.epochs}
     assert large[["nonzero", "stampers", "largest"]].apply(lambda c: c.between(0, 1)).all().all()
@@ -277,12 +292,17 @@ def test_soups_run_values_and_claims():
     assert set(children["setting"]) == {"committed", "interacting"}
     assert (soups14[soups14["setting"] == "committed"]["attacks"] <= 1).all()
     assert set(traj14["role"]) == {"parent", "child"}
-    v = ch5.values(TINY5, traj12, soups12, attacks12, counts, children, soups14, attacks14, lineage12, large)
+    assert (children["other_parent"] > 0).all()
+    v = ch5.values(
+        TINY5, traj12, soups12, attacks12, counts, children, soups14, attacks14, lineage12, large,
+        learn=(learn_soups, learns, twins), dynamics12=dyn12,
+    )  # fmt: skip
     assert not finite_numbers({k: x for k, x in v.items() if not k.startswith(("q3_within", "q3_between"))})
     assert v["census_second_order"] == 0
     table = claims_frame(ch5.CLAIMS, v)
     assert set(table["verdict"]) <= {"holds", "partly", "differs"}
-    assert {"P11a", "P11b", "Q3", "Q4", "Q5"} <= set(table.index)
+    assert {"P11a", "P11b", "Q2", "Q3", "Q4", "Q5"} <= set(table.index)
+    assert 0 <= v["q2_copy_frac"] <= 1 and v["q2_nonzero_bottom"] == 0 and v["dyn_soups"] == TINY5.soups
     assert 1 <= v["q3_lineages_median"] <= TINY5.particles and v["q4_big"] == 12
     # P12's size check: a control without attacks and A = 0 leaves every net as it was
     still = counts[~counts["attacking"] & (counts["trains"] == 0)]

@@ -128,3 +128,87 @@ def test_config_errors_name_the_parameter():
         soup_epoch(seed_soups(w), red, SoupConfig(), gen(), record_every=2)
     with pytest.raises(ValueError, match="weights"):
         seed_soups(torch.zeros(3, 14))
+
+
+# ------------------------------------------------------------------------------------------------
+# Learning from another particle (Q2): the batched learn step and the soup's per-soup severities
+# ------------------------------------------------------------------------------------------------
+KERAS = TrainConfig(step="epoch", lr=0.01)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_compiled_learn_step_matches_learn_from(dtype):
+    from selfrep.training import learn_from, learn_step
+
+    red = sr.make_reduction("weightwise")
+    w = sr.init_population(red.arch, 21, "glorot", generator=gen(1)).to(dtype)
+    t = sr.init_population(red.arch, 21, "glorot", generator=gen(2)).to(dtype)
+    compiled = TrainConfig(step="epoch", lr=0.01, backend="compiled")
+    got = learn_step(w, t, red, compiled, gen(3)).weights
+    want = learn_from(w, t, red, KERAS, gen(3)).weights
+    tol = 1e-5 if dtype == torch.float32 else 1e-12
+    assert torch.allclose(got, want, atol=tol, rtol=tol)
+    assert not torch.allclose(got, w)  # it did move
+
+
+@pytest.mark.parametrize("backend", ["eager", "compiled"])
+def test_learn_steps_per_row_counts_and_own_teacher(backend):
+    from selfrep.training import learn_step, learn_steps
+
+    red = sr.make_reduction("weightwise")
+    cfg = TrainConfig(step="epoch", lr=0.01, backend=backend)
+    w = sr.init_population(red.arch, 5, "glorot", generator=gen(4), dtype=torch.float64)
+    t = sr.init_population(red.arch, 5, "glorot", generator=gen(5), dtype=torch.float64)
+    steps = torch.tensor([3, 0, 1, 3, 2])
+    own = torch.tensor([False, False, False, True, False])
+    got = learn_steps(w, t, steps, red, cfg, gen(6), own=own)
+    # the reference: rows sorted by steps (stable, descending), one learn_step per step on the prefix
+    order = [0, 3, 4, 2, 1]
+    cur, tch = w[order].clone(), t[order].clone()
+    g = gen(6)
+    for k in (4, 3, 2):  # rows still learning at steps 0, 1, 2
+        tch[1] = cur[1]  # row 3 (now at position 1) learns from itself, read afresh
+        cur[:k] = learn_step(cur[:k], tch[:k], red, KERAS, g).weights
+    want = torch.empty_like(cur)
+    want[order] = cur
+    assert torch.allclose(got, want, atol=1e-12, rtol=1e-12)
+    assert torch.equal(got[1], w[1])  # 0 steps: unchanged
+
+
+def test_soup_learn_from_per_soup_severity_and_log():
+    red = sr.make_reduction("weightwise")
+    w = random_soups(red, 3, 4, generator=gen(7))
+    sc = SoupConfig(attack_rate=0.0, train=KERAS, learn_from_rate=0.6, learn_from_steps=(0, 2, 5))
+    run = evolve(w, red, sc, 3, gen(8))
+    assert torch.equal(run.final.weights[0], w[0])  # severity 0: the soup never moves
+    assert len(run.attacks) == 0 and len(run.learns) > 0
+    assert set(run.learns["steps"]) <= {0, 2, 5}
+    assert (run.learns["steps"] == run.learns["soup"].map({0: 0, 1: 2, 2: 5})).all()
+    moved = run.learns[run.learns["steps"] > 0]
+    other = moved[moved["learner"] != moved["teacher"]]
+    assert (moved["moved"] > 0).all() and other["distance_before"].gt(0).all() and len(other)
+    with pytest.raises(ValueError, match="learn_from_steps"):
+        SoupConfig(learn_from_steps=(1, -1))
+    with pytest.raises(ValueError, match="learn_from_steps"):
+        SoupConfig(learn_from_steps=0)
+    with pytest.raises(ValueError, match="learn_from_steps: 2 per-soup values for 3 soups"):
+        evolve(w, red, SoupConfig(learn_from_rate=0.5, learn_from_steps=(1, 2)), 1, gen(9))
+
+
+def test_learning_from_any_teacher_drives_the_map_to_the_identity():
+    """The mechanism of Q2: the pairs of any teacher are fitted exactly by the map a = e₁, so a learner ends
+    on the identity family (a₀ = 1), near where self-training would take it, and not on its teacher."""
+    from selfrep.analysis.soup import attacker_gain
+    from selfrep.analysis.weightspace import mae
+    from selfrep.training import learn_steps
+
+    red = sr.make_reduction("weightwise")
+    cfg = TrainConfig(step="epoch", lr=0.01, backend="compiled")
+    w = sr.init_population(red.arch, 40, "glorot", generator=gen(10))
+    teachers = sr.init_population(red.arch, 40, "glorot", generator=gen(11))
+    steps = torch.full((40,), 1000)
+    learned = learn_steps(w, teachers, steps, red, cfg, gen(12))
+    alone = self_train(w, red, 1000, cfg, gen(13)).weights
+    gain = attacker_gain(learned, red)
+    assert float((gain - 1).abs().median()) < 1e-3
+    assert float(mae(learned, alone).median()) < 0.2 * float(mae(learned, teachers).median())

@@ -157,3 +157,6 @@ def test_three_soup_panels_fill_one_row():
     fig = pl.soup_trajectories_3d(frame)
     boxes = [ax.get_position() for ax in fig.axes]
     assert len(boxes) == 3 and len({round(b.y0, 3) for b in boxes}) == 1  # no empty quarter
+    # the vertical axis is named once above the panels, not beside each, where the next panel hid it
+    assert fig.get_suptitle() == "vertical axis: soup epoch"
+    assert all(ax.get_zlabel() == "" for ax in fig.axes)

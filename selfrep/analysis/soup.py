@@ -9,7 +9,8 @@ visits the particles in list order; particle i, in every soup at once:
 
 1. with probability `attack_rate` picks a target j = ⌊U·N⌋ (possibly itself) and rewrites it, j ← i ◁ j;
 2. with probability `learn_from_rate` picks j = ⌊U·N⌋ and fits itself `learn_from_steps` steps on j's
-   training pairs (off in the paper's figures);
+   training pairs, read afresh at every step as the Keras code recomputes them (off in the paper's
+   figures; the code's `learn_from_severity`, master@0c9b036 code/soup.py);
 3. self-trains `train_steps` (the paper's A) steps;
 4. is replaced by a fresh random network if `remove_divergent` and it diverged, or `remove_zero` and it
    is the zero net (all |w| ≤ `eps`).
@@ -33,8 +34,11 @@ value gain a₀ (the first entry of its end-to-end map): an attack by a linear w
 v' = a₀·v + (terms that do not depend on v), so for an exact fixpoint attacker 𝒩 it gives
 v' − w_𝒩 = a₀ (v − w_𝒩): the victim ends |a₀| times as far from a copy of the attacker as it was.
 
-`attack_rate` and `train_steps` may be tuples with one value per soup, so a sweep over them (Fig 13) and
-a control without attacks run in one batch.
+Every learning-from is logged too: the learner's distance (MAE) to its teacher before and after, how far
+the learner moved, and both value gains a₀ before and after.
+
+`attack_rate`, `train_steps` and `learn_from_steps` may be tuples with one value per soup, so a sweep over
+them (Figs 13, Q2) and a control without attacks run in one batch.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from selfrep.nets import INITS, init_population
 from selfrep.operators import attack
 from selfrep.optim import TrainConfig, train_init
 from selfrep.reductions import Reduction
-from selfrep.training import learn_from, train_step
+from selfrep.training import learn_steps, train_step
 
 ATTACK_RULES: tuple[str, ...] = ("per_particle", "one_pair", "synchronous")
 
@@ -66,7 +70,8 @@ class SoupConfig:
         attack_rule: "per_particle" (Keras code) or "one_pair" (journal code).
         train_steps: A, self-training steps per particle and epoch; a tuple gives one value per soup.
         train: how one self-training step is taken (momentum must be 0: no optimizer state is kept).
-        learn_from_rate, learn_from_steps: chance and length of learning from another particle.
+        learn_from_rate, learn_from_steps: chance and length (training steps, the code's severity) of
+            learning from another particle; a tuple of steps gives one value per soup.
         remove_divergent, remove_zero: replace such particles by fresh random networks.
         eps: ε of the zero test used for removal.
         init: initialisation scheme of replacements.
@@ -77,7 +82,7 @@ class SoupConfig:
     train_steps: int | tuple[int, ...] = 0
     train: TrainConfig = field(default_factory=TrainConfig)
     learn_from_rate: float = 0.0
-    learn_from_steps: int = 1
+    learn_from_steps: int | tuple[int, ...] = 1
     remove_divergent: bool = False
     remove_zero: bool = False
     eps: float = 1e-4
@@ -88,7 +93,7 @@ class SoupConfig:
             raise ValueError(
                 f"attack_rule: unknown value {self.attack_rule!r} (expected one of {ATTACK_RULES})"
             )
-        for name in ("attack_rate", "train_steps"):
+        for name in ("attack_rate", "train_steps", "learn_from_steps"):
             value = getattr(self, name)
             if isinstance(value, list | tuple):
                 object.__setattr__(self, name, tuple(value))
@@ -100,8 +105,14 @@ class SoupConfig:
             raise ValueError(f"train_steps: must be non-negative ints, got {self.train_steps!r}")
         if not 0.0 <= self.learn_from_rate <= 1.0:
             raise ValueError(f"learn_from_rate: must lie in [0, 1], got {self.learn_from_rate!r}")
-        if not isinstance(self.learn_from_steps, int) or self.learn_from_steps < 1:
-            raise ValueError(f"learn_from_steps: must be a positive int, got {self.learn_from_steps!r}")
+        lsteps = self.learn_from_steps
+        if isinstance(lsteps, tuple):
+            if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in lsteps):
+                raise ValueError(
+                    f"learn_from_steps: per-soup values must be non-negative ints, got {lsteps!r}"
+                )
+        elif not isinstance(lsteps, int) or isinstance(lsteps, bool) or lsteps < 1:
+            raise ValueError(f"learn_from_steps: must be a positive int, got {lsteps!r}")
         if self.train.momentum_on or self.train.per_network:
             raise ValueError("train: soups take plain SGD steps (momentum 0, one lr for all networks)")
         if not self.eps > 0:
@@ -110,9 +121,9 @@ class SoupConfig:
             raise ValueError(f"init: unknown value {self.init!r} (expected one of {INITS})")
 
     def per_soup(self, name: str, S: int) -> torch.Tensor:
-        """`attack_rate` (float64) or `train_steps` (int64) as an (S,) tensor."""
+        """`attack_rate` (float64), `train_steps` or `learn_from_steps` (int64) as an (S,) tensor."""
         value = getattr(self, name)
-        dtype = torch.int64 if name == "train_steps" else torch.float64
+        dtype = torch.float64 if name == "attack_rate" else torch.int64
         if isinstance(value, tuple):
             if len(value) != S:
                 raise ValueError(f"{name}: {len(value)} per-soup values for {S} soups")
@@ -139,12 +150,13 @@ def seed_soups(weights: torch.Tensor) -> SoupState:
 
 
 class EpochRecord(NamedTuple):
-    """What happened in one epoch: the attacks and replacements (lists of row dicts) and, for
-    `record_every`, intermediate states (list of (training step, (S, N, W)))."""
+    """What happened in one epoch: the attacks and replacements (lists of row dicts), for
+    `record_every` intermediate states (list of (training step, (S, N, W))), and the learnings-from."""
 
     attacks: list[dict]
     replacements: list[dict]
     states: list[tuple[int, torch.Tensor]]
+    learns: list[dict] = []
 
 
 def _train_rows(
@@ -194,6 +206,7 @@ def soup_epoch(
     attacks: list[dict] = []
     replacements: list[dict] = []
     records: list[tuple[int, torch.Tensor]] = []
+    learns: list[dict] = []
 
     def do_attacks(
         att_rows: torch.Tensor,
@@ -230,6 +243,43 @@ def soup_epoch(
                     "distance_after": float(d_after[k]),
                     "attacker_gain": float(gain[k]),
                     "attacker_kind": KIND_LABELS[int(kinds[k])],
+                }
+            )
+
+    lsteps = config.per_soup("learn_from_steps", S)
+
+    def do_learns(lr_rows: torch.Tensor, teachers: torch.Tensor, soup_ids: torch.Tensor) -> None:
+        """Each learner fits itself its soup's learn_from_steps steps on its teacher's pairs, all learners
+        at once; the teacher's weights are read afresh at every step (a learner may be its own teacher)."""
+        nonlocal flat
+        n_steps = lsteps[soup_ids]
+        before = flat[lr_rows].clone()
+        teacher0 = flat[teachers].clone()
+        gain0 = attacker_gain(before, reduction)
+        flat[lr_rows] = learn_steps(
+            before, teacher0, n_steps, reduction, config.train, generator, own=lr_rows == teachers
+        )
+        after, teacher1 = flat[lr_rows], flat[teachers]
+        f64 = torch.float64
+        d_before = (before.to(f64) - teacher0.to(f64)).abs().mean(dim=1)
+        d_after = (after.to(f64) - teacher1.to(f64)).abs().mean(dim=1)
+        moved = (after.to(f64) - before.to(f64)).abs().mean(dim=1)
+        gain1 = attacker_gain(after, reduction)
+        tgain = attacker_gain(teacher0, reduction)
+        for k, s_ in enumerate(soup_ids.tolist()):
+            learns.append(
+                {
+                    "epoch": epoch,
+                    "soup": s_,
+                    "learner": int(lr_rows[k]) - s_ * N,
+                    "teacher": int(teachers[k]) - s_ * N,
+                    "steps": int(n_steps[k]),
+                    "distance_before": float(d_before[k]),
+                    "distance_after": float(d_after[k]),
+                    "moved": float(moved[k]),
+                    "learner_gain_before": float(gain0[k]),
+                    "learner_gain_after": float(gain1[k]),
+                    "teacher_gain": float(tgain[k]),
                 }
             )
 
@@ -270,15 +320,7 @@ def soup_epoch(
                 other = (torch.rand(S, generator=generator, dtype=torch.float64) * N).long().clamp(max=N - 1)
                 learn = u < config.learn_from_rate
                 if bool(learn.any()):
-                    lr_rows, teachers = rows[learn], (soups * N + other)[learn]
-                    flat[lr_rows] = learn_from(
-                        flat[lr_rows],
-                        flat[teachers],
-                        reduction,
-                        config.train,
-                        generator,
-                        config.learn_from_steps,
-                    ).weights
+                    do_learns(rows[learn], (soups * N + other)[learn], soups[learn])
             flat = _train_rows(flat, rows, steps, reduction, config.train, generator)
             replace(rows)
     elif config.attack_rule == "synchronous":
@@ -318,12 +360,13 @@ def soup_epoch(
         )
         replace(all_rows)
     new = SoupState(flat.reshape(S, N, W), uid, epoch, next_uid)
-    return new, EpochRecord(attacks, replacements, records)
+    return new, EpochRecord(attacks, replacements, records, learns)
 
 
 class SoupRun(NamedTuple):
     """A recorded run: states (T, S, N, W) and uids (T, S, N) at `times` (T,) — epochs, or cumulative
-    training steps with `record_every`; attacks and replacements as tidy frames; the final state."""
+    training steps with `record_every`; attacks and replacements as tidy frames; the final state; the
+    learnings-from as a tidy frame (LEARN_COLUMNS)."""
 
     states: torch.Tensor
     uids: torch.Tensor
@@ -331,6 +374,7 @@ class SoupRun(NamedTuple):
     attacks: pd.DataFrame
     replacements: pd.DataFrame
     final: SoupState
+    learns: pd.DataFrame | None = None
 
 
 ATTACK_COLUMNS = (
@@ -348,6 +392,19 @@ ATTACK_COLUMNS = (
     "attacker_kind",
 )
 REPLACEMENT_COLUMNS = ("epoch", "soup", "slot", "old_uid", "new_uid", "reason")
+LEARN_COLUMNS = (
+    "epoch",
+    "soup",
+    "learner",
+    "teacher",
+    "steps",
+    "distance_before",
+    "distance_after",
+    "moved",
+    "learner_gain_before",
+    "learner_gain_after",
+    "teacher_gain",
+)
 
 
 def evolve(
@@ -375,10 +432,12 @@ def evolve(
     states, uids, times = [state.weights], [state.uid], [0]
     attacks: list[dict] = []
     replacements: list[dict] = []
+    learns: list[dict] = []
     for e in range(epochs):
         state, rec = soup_epoch(state, reduction, config, generator, record_every)
         attacks += rec.attacks
         replacements += rec.replacements
+        learns += rec.learns
         if record or e == epochs - 1:
             for t, s in rec.states:
                 if t < a_common:  # the epoch's end is appended below
@@ -396,8 +455,17 @@ def evolve(
     repl_frame = pd.DataFrame(replacements, columns=list(REPLACEMENT_COLUMNS)).astype(
         {c: "int64" for c in REPLACEMENT_COLUMNS[:5]} | {"reason": "object"}
     )
+    learn_frame = pd.DataFrame(learns, columns=list(LEARN_COLUMNS)).astype(
+        {c: "int64" for c in LEARN_COLUMNS[:5]} | {c: "float64" for c in LEARN_COLUMNS[5:]}
+    )
     return SoupRun(
-        torch.stack(states), torch.stack(uids), torch.tensor(times), attack_frame, repl_frame, state
+        torch.stack(states),
+        torch.stack(uids),
+        torch.tensor(times),
+        attack_frame,
+        repl_frame,
+        state,
+        learn_frame,
     )
 
 

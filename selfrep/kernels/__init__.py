@@ -18,7 +18,9 @@ are the Fisher-Yates shuffles of selfrep.shuffle, recomputed in C from the same 
 paths visit samples in the same order and agree to float rounding (tested). No -ffast-math: inf and nan
 propagate exactly as in the eager path.
 
-Used through `TrainConfig(backend="compiled")` and `self_apply(..., backend="compiled")`. Where no working
+Used through `TrainConfig(backend="compiled")` and `self_apply(..., backend="compiled")`; `learn_step`
+(through
+selfrep.training.learn_step) is the epoch step on another network's samples. Where no working
 C compiler is found, the kernel cache is not writable, or for tensors that are not on the CPU, `supports()`
 is False and the eager path runs: `note_backend` says so once per reason (a RuntimeWarning when the cause
 is the machine, not the input), and records which backend ran for the book's results.
@@ -31,7 +33,15 @@ known-answer self-test against the torch column form on first use in a process.
 
 from selfrep.kernels.build import available, cache_dir, unavailable_reason
 from selfrep.kernels.column import LANES, column_apply, column_step
-from selfrep.kernels.dispatch import apply, fallback_reason, note_backend, supports, train_step
+from selfrep.kernels.dispatch import (
+    apply,
+    fallback_reason,
+    learn_step,
+    learn_steps,
+    note_backend,
+    supports,
+    train_step,
+)
 
 __all__ = [
     "LANES",
@@ -41,6 +51,8 @@ __all__ = [
     "column_apply",
     "column_step",
     "fallback_reason",
+    "learn_step",
+    "learn_steps",
     "note_backend",
     "supports",
     "train_step",

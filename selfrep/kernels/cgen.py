@@ -94,7 +94,11 @@ def _block_loop(body_lines: list[str]) -> str:
     )
 
 
-def _step_source(arch: Arch, step: str, momentum_on: bool, real: str) -> str:
+def _step_source(arch: Arch, step: str, momentum_on: bool, real: str, teacher: bool = False) -> str:
+    """C of one training step. With `teacher` (epoch steps only) the samples are made of a second
+    population's weights (argument t_in, one teacher per network): learning from another network."""
+    if teacher and step != "epoch":
+        raise ValueError("teacher: learning from another network has a kernel for epoch steps only")
     W = arch.n_weights
     em = _Emitter()
     cols = [_Var(em, f"w[{i}][l]") for i in range(W)]
@@ -138,17 +142,19 @@ def _step_source(arch: Arch, step: str, momentum_on: bool, real: str) -> str:
         )
     v_load = "v[i][l] = l < n ? v_in[(b0 + l) * W + i] : (real)0;" if momentum_on else ""
     v_store = "if (l < n) v_out[(b0 + l) * W + i] = v[i][l];" if momentum_on else ""
+    fro_load = "l < n ? t_in[(b0 + l) * W + i] : (real)0" if teacher else "w[i][l]"
+    t_arg = "const real* restrict t_in, " if teacher else ""
     return (
         _prelude(arch, real)
         + "void kernel(const real* restrict w_in, const real* restrict v_in, real* restrict w_out,\n"
         "            real* restrict v_out, const int64_t* restrict keys, const real* restrict enc,\n"
-        "            int64_t P, double lr_d, double mom_d) {\n"
+        f"            {t_arg}int64_t P, double lr_d, double mom_d) {{\n"
         "  const real lr = (real)lr_d, mom = (real)mom_d;\n"
         "  (void)mom; (void)keys; (void)v_in; (void)v_out;\n"
         "  for (int64_t b0 = 0; b0 < P; b0 += L) {\n"
         "    real w[W][L], v[W][L], fro[W * L]; int idx[W][L]; (void)v; (void)fro; (void)idx;\n"
         + _LOAD.format(
-            body=f"w[i][l] = l < n ? w_in[(b0 + l) * W + i] : (real)0; fro[i * L + l] = w[i][l]; {v_load}"
+            body=f"w[i][l] = l < n ? w_in[(b0 + l) * W + i] : (real)0; fro[i * L + l] = {fro_load}; {v_load}"
         )
         + shuffle
         + "    "

@@ -165,16 +165,23 @@ def column_step(
     enc: torch.Tensor,
     lr: float,
     mom: float,
+    teacher: torch.Tensor | None = None,
 ):
-    """One self-training step in column form on torch tensors: returns (weights, velocity or None)."""
+    """One self-training step in column form on torch tensors: returns (weights, velocity or None).
+
+    With `teacher` ((P, W), epoch steps only) network p learns network p of `teacher`: the samples are made
+    of the teacher's weights instead of its own."""
     W = arch.n_weights
+    if teacher is not None and step != "epoch":
+        raise ValueError("teacher: learning from another network is written for epoch steps only")
+    src = w if teacher is None else teacher
     cols, vcols = list(w.unbind(1)), (list(v.unbind(1)) if v is not None else None)
     if step == "batch":
         encs = [[enc[s, c].expand_as(cols[0]) for c in range(enc.shape[1])] for s in range(W)]
         cols, vcols = _batch_step(arch, cols, vcols, encs, lr, mom)
     else:
         for pick in _fisher_yates(keys, W):
-            val = torch.gather(w, 1, pick.unsqueeze(1)).squeeze(1)  # frozen at the start of the epoch
+            val = torch.gather(src, 1, pick.unsqueeze(1)).squeeze(1)  # frozen at the start of the epoch
             x = [val] + [enc[:, c][pick] for c in range(enc.shape[1])]
             cols, vcols = _sgd(cols, vcols, _sample_grad(arch, cols, x, val, 1.0 / arch.n_out), lr, mom)
     return torch.stack(cols, 1), (torch.stack(vcols, 1) if vcols is not None else None)

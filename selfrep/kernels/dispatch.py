@@ -140,6 +140,31 @@ def _step_kernel(arch: Arch, step: str, momentum_on: bool, dtype: torch.dtype) -
     )
 
 
+def _setup_learn(f):
+    f.argtypes = [_P, _P, _P, _P, _P, _P, _P, ctypes.c_int64, ctypes.c_double, ctypes.c_double]
+    f.restype = None
+    return f
+
+
+@cache
+def _learn_kernel(arch: Arch, dtype: torch.dtype) -> Callable:
+    """The epoch step on a teacher's samples (no momentum: soups take plain SGD steps)."""
+    lr = 0.01
+
+    def self_test(f) -> bool:
+        w, _, keys, enc = _self_test_inputs(arch, dtype, False)
+        t = (w.flip(0) * 0.7 + 0.1).contiguous()
+        new_w = torch.empty_like(w)
+        f(w.data_ptr(), None, new_w.data_ptr(), None, keys.data_ptr(), enc.data_ptr(), t.data_ptr(),
+          w.shape[0], lr, 0.0)  # fmt: skip
+        want_w, _ = column_step(arch, "epoch", w, None, keys, enc, lr, 0.0, teacher=t)
+        return _close(new_w, want_w)
+
+    return _checked(
+        _step_source(arch, "epoch", False, _REAL[dtype], teacher=True), _setup_learn, self_test, "learn step"
+    )
+
+
 @cache
 def _apply_kernel(arch: Arch, dtype: torch.dtype) -> Callable:
     def self_test(f) -> bool:
@@ -231,6 +256,71 @@ def train_step(state, reduction, config, generator=None):
 
     _parallel(P, call)
     return TrainState(new_w, new_v, state.step + 1)
+
+
+def learn_step(state, teachers: torch.Tensor, reduction, config, generator=None):
+    """One epoch step of every network of a weightwise population on the training pairs of its teacher
+    (row p of `teachers`), with the fused kernel: plain SGD (momentum 0) and `config.step == "epoch"`."""
+    from selfrep.optim import TrainState, check_state
+
+    check_state(state, reduction.arch)
+    if config.step != "epoch" or config.momentum > 0:
+        raise ValueError("config: the compiled learn step takes epoch steps without momentum")
+    w = _check_native(state.weights, "state.weights")
+    t = _check_native(reduction.arch.check(teachers, "teachers"), "teachers")
+    if t.shape != w.shape or t.dtype != w.dtype:
+        raise ValueError(f"teachers: shape/dtype {tuple(t.shape)} {t.dtype} differ from the learners'")
+    P, W = w.shape
+    keys = draw_keys(P, generator, w.device).contiguous()  # the eager path's random stream
+    enc = reduction.encoding(w.dtype, w.device).contiguous()
+    new_w = torch.empty_like(w)
+    kernel = _learn_kernel(reduction.arch, w.dtype)
+    isz = w.element_size()
+
+    def call(a: int, b: int) -> None:
+        off = a * W * isz
+        kernel(w.data_ptr() + off, None, new_w.data_ptr() + off, None, keys.data_ptr() + a * 8,
+               enc.data_ptr(), t.data_ptr() + off, b - a, config.learning_rate, 0.0)  # fmt: skip
+
+    _parallel(P, call)
+    return TrainState(new_w, None, state.step + 1)
+
+
+def learn_steps(
+    weights: torch.Tensor, teachers: torch.Tensor, steps: torch.Tensor, own: torch.Tensor, reduction, config,
+    generator=None,
+) -> torch.Tensor:  # fmt: skip
+    """Network p takes steps[p] epoch steps on the pairs of teachers[p] (or, where own[p], on its own
+    current pairs: self-training), all networks together: rows sorted by steps (descending, stable), so
+    that step t runs the kernel on a prefix of two ping-pong buffers, with no gather per step. Step t draws
+    the keys of its prefix, as `learn_step` on those rows would. Returns the new (P, W) weights."""
+    if config.step != "epoch" or config.momentum > 0:
+        raise ValueError("config: the compiled learn step takes epoch steps without momentum")
+    w = _check_native(reduction.arch.check(weights, "weights"), "weights")
+    t = _check_native(reduction.arch.check(teachers, "teachers"), "teachers").to(w.dtype)
+    P, W = w.shape
+    if t.shape != w.shape or steps.shape != (P,) or own.shape != (P,):
+        raise ValueError(f"teachers, steps, own: need ({P}, {W}), ({P},), ({P},) like the weights")
+    order = torch.sort(steps, descending=True, stable=True).indices
+    cur, nxt = w[order].contiguous(), torch.empty_like(w)
+    tch = t[order].contiguous()
+    n_steps, mine = steps[order], own[order]
+    mine_idx = mine.nonzero().flatten()
+    enc = reduction.encoding(w.dtype, w.device).contiguous()
+    kernel = _learn_kernel(reduction.arch, w.dtype)
+    lr, prev = config.learning_rate, P
+    for s in range(int(n_steps.max()) if P else 0):
+        k = int((n_steps > s).sum())
+        if mine_idx.numel():
+            tch[mine_idx] = cur[mine_idx]
+        keys = draw_keys(k, generator, w.device).contiguous()
+        kernel(cur.data_ptr(), None, nxt.data_ptr(), None, keys.data_ptr(), enc.data_ptr(), tch.data_ptr(),
+               k, lr, 0.0)  # fmt: skip
+        nxt[k:prev] = cur[k:prev]  # rows that just finished: both buffers hold them from now on
+        cur, nxt, prev = nxt, cur, k
+    out = torch.empty_like(w)
+    out[order] = cur
+    return out
 
 
 def apply(attacker: torch.Tensor, victim: torch.Tensor, reduction) -> torch.Tensor:

@@ -31,8 +31,10 @@ from selfrep.plotting.soups import (
     clone_soup_3d,
     cluster_shares,
     large_soups,
+    learn_soups,
     lineage_plot,
     soup_counts,
+    soup_dynamics,
     soup_trajectories_3d,
 )
 from selfrep.plotting.style import FONT, KIND_COLORS
@@ -58,6 +60,7 @@ __all__ = [
     "attack_damage",
     "attack_replication",
     "large_soups",
+    "learn_soups",
     "lineage_plot",
     "clone_distances",
     "clone_soup_3d",
@@ -82,6 +85,7 @@ __all__ = [
     "robustness_boxes",
     "robustness_curves",
     "soup_counts",
+    "soup_dynamics",
     "soup_trajectories_3d",
     "trajectories_3d",
 ]

@@ -25,7 +25,8 @@ def soup_trajectories_3d(
     azim: float = -58,
 ) -> Figure:
     """Fig 12: every particle of a soup in its first two principal components, z = soup epoch, one panel
-    per `panel` value (up to `ncols` per row, so three panels leave no empty quarter). Lines are coloured
+    per `panel` value (up to `ncols` per row, so three panels leave no empty quarter; the vertical axis is
+    named above the panels, where no neighbour hides it). Lines are coloured
     by how the particle ended (KIND_COLORS; light grey: replaced by a fresh net); red dots: starts; dotted:
     the zero net."""
     panels = list(dict.fromkeys(frame[panel]))
@@ -52,11 +53,12 @@ def soup_trajectories_3d(
             ax.plot([z1, z1], [z2, z2], [sub["t"].min(), sub["t"].max()], color="black", ls=":", lw=1)
             ax.set_xlabel("PC1", fontsize=9)
             ax.set_ylabel("PC2", fontsize=9)
-            ax.set_zlabel(time_label, fontsize=9)
             ax.tick_params(labelsize=7, pad=0)
             ax.locator_params(nbins=4)  # fewer ticks: PC1 and PC2 labels no longer collide
             ax.view_init(elev=elev, azim=azim)
             ax.set_title(str(name), fontsize=9 if ncols >= 3 else 10)
+        # a z label beside a narrow 3-D panel is hidden by the next panel: name the vertical axis once
+        fig.suptitle(f"vertical axis: {time_label}", fontsize=9)
         kinds = [k for k in KIND_LABELS if (frame["kind"] == k).any()]
         handles = [Line2D([], [], color=KIND_COLORS[k], lw=2, label=f"ends as {k}") for k in kinds]
         if (frame["kind"] == "replaced").any():
@@ -192,20 +194,25 @@ def clone_soup_3d(
     elev: float = 20,
     azim: float = -60,
     only: str | None = None,
+    children: pd.DataFrame | None = None,
 ) -> Figure:
     """Fig 14: the children of a soup of noisy clones, coloured by their parent (family), with the parents
     in black; whitened PCA per panel, z = training step. `only`: draw just the panels whose name contains
-    this text (e.g. "family 0")."""
+    this text (e.g. "family 0"). With `children` (`run_clone_soups`), a second row shows, per setting,
+    every child's distance at the end to its own parent against the nearest other parent (MAE, log-log,
+    coloured by ζ; dashed: equal distances)."""
     panels = [p for p in dict.fromkeys(frame[panel]) if only is None or only in str(p)]
     if not panels:
         raise ValueError(f"only: no panel name contains {only!r}")
     cmap = mpl.colormaps["tab10"]
     ncols = min(ncols, len(panels))
     nrows = int(np.ceil(len(panels) / ncols))
+    extra = 0 if children is None else 1
     with mpl.rc_context(FONT):
-        fig = Figure(figsize=(7.4, 3.6 * nrows + 0.6), layout="constrained")
+        fig = Figure(figsize=(7.4, 3.6 * nrows + 3.0 * extra + 0.6), layout="constrained")
         for k, name in enumerate(panels):
-            ax = fig.add_subplot(nrows, ncols, k + 1, projection="3d")
+            ax = fig.add_subplot(nrows + extra, ncols, k + 1, projection="3d")
+            ax.set_box_aspect(None, zoom=0.82)  # room for the z label beside the next panel
             sub = frame[frame[panel] == name]
             order = sorted(sub.groupby(["net", "role"], sort=False), key=lambda item: item[0][1] != "parent")
             for (_, role), tr in order:  # parents first, so the children are drawn over them
@@ -239,6 +246,8 @@ def clone_soup_3d(
             ax.locator_params(nbins=4)  # fewer ticks: PC1 and PC2 labels no longer collide
             ax.view_init(elev=elev, azim=azim)
             ax.set_title(str(name), fontsize=9 if ncols >= 3 else 10)
+        if children is not None:
+            _family_distances(fig, children, nrows + extra, ncols, nrows * ncols)
         fig.legend(
             handles=[
                 Line2D([], [], color="black", lw=1.4, ls="--", label="parents (star: end)"),
@@ -250,6 +259,29 @@ def clone_soup_3d(
             frameon=False,
         )
     return fig
+
+
+def _family_distances(fig: Figure, children: pd.DataFrame, nrows: int, ncols: int, first: int) -> None:
+    """Per setting: each child's MAE to its own parent at the end against the nearest other parent."""
+    zetas = sorted(children["zeta"].unique(), reverse=True)
+    colors = mpl.colormaps["viridis"](np.linspace(0, 0.85, len(zetas)))
+    lo = float(np.nanmin(children[["post", "other_parent"]].to_numpy()))
+    hi = float(np.nanmax(children[["post", "other_parent"]].to_numpy()))
+    for k, (setting, sub) in enumerate(children.groupby("setting", sort=False)):
+        ax = fig.add_subplot(nrows, ncols, first + k + 1)
+        for z, c in zip(zetas, colors, strict=True):
+            m = sub["zeta"] == z
+            ax.scatter(sub["other_parent"][m], np.maximum(sub["post"][m], lo), s=6, alpha=0.5, color=c,
+                       label=f"ζ = {z:.0e}")  # fmt: skip
+        ax.plot([lo, hi], [lo, hi], color="black", ls="--", lw=0.9)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("MAE to the nearest other parent", fontsize=9)
+        ax.set_ylabel("MAE to its own parent", fontsize=9)
+        ax.set_title(f"{setting}: every child at the end", fontsize=10)
+        ax.grid(alpha=0.3)
+        if k == 0:
+            ax.legend(frameon=False, fontsize="small", loc="upper left")
 
 
 GAIN_CLASSES = (
@@ -385,4 +417,93 @@ def large_soups(large: pd.DataFrame) -> Figure:
         fig.legend(
             *axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=len(sizes), frameon=False
         )
+    return fig
+
+
+def learn_soups(
+    soups: pd.DataFrame,
+    learns: pd.DataFrame,
+    logged_nonzero: dict[str, float],
+    attack_soups: pd.DataFrame,
+    attacks: pd.DataFrame,
+) -> Figure:
+    """Q2: the learn-from soups. Left: non-zero fixpoints per soup against the severity (mean ± SE), the
+    authors' log as open diamonds. Middle: the learner's distance to its teacher after over before (median
+    and 5-95 % range per severity; learnings from another particle), beside the victim's distance to its
+    attacker in Fig 12's attack soups (dashed: their median). Right: each soup's spread (median distance
+    between particles) at the end over the start, against the severity, beside Fig 12's attack soups and
+    their controls."""
+    g = soups.groupby("severity")
+    mean, se = g["nonzero"].mean(), g["nonzero"].std(ddof=1) / np.sqrt(g.size())
+    other = learns[learns["learner"] != learns["teacher"]]
+    ratio = (other["distance_after"] / other["distance_before"]).groupby(other["severity"])
+    a = attacks[attacks["attacker"] != attacks["victim"]]
+    a_ratio = float((a["distance_after"] / a["distance_before"]).median())
+    spread = soups["spread_end"] / soups["spread_start"]
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.4, 3.9), layout="constrained")
+        left, mid, right = fig.subplots(1, 3)
+        left.errorbar(mean.index, mean, yerr=se, color=KIND_COLORS["non-zero fixpoint"], marker="o", ms=3,
+                      capsize=2, label="ours (mean ± SE)")  # fmt: skip
+        xs = [int(k) for k in logged_nonzero]
+        left.scatter(xs, list(logged_nonzero.values()), marker="D", facecolors="none", edgecolors="black",
+                     s=22, label="authors' log", zorder=3)  # fmt: skip
+        left.set_xlabel("severity")
+        left.set_ylabel("non-zero fixpoints per soup")
+        left.legend(frameon=False, loc="lower right", fontsize="small")
+        med, lo, hi = ratio.median(), ratio.quantile(0.05), ratio.quantile(0.95)
+        mid.fill_between(med.index, lo, hi, color="tab:blue", alpha=0.2, lw=0, label="learner, 5-95 %")
+        mid.plot(med.index, med, color="tab:blue", marker="o", ms=3, label="learner, median")
+        mid.axhline(a_ratio, color="black", ls="--", lw=1.2, dashes=(3, 3), label="attack victims, median",
+                    zorder=3)  # fmt: skip
+        mid.axhline(0.1, color="tab:red", ls=":", lw=0.9, label="a copy (≤ 0.1)")
+        mid.set_ylim(0, 1.15)
+        mid.set_xlabel("severity")
+        mid.set_ylabel("distance to partner, after / before")
+        mid.legend(frameon=False, loc="center right", fontsize="small")
+        right.scatter(soups["severity"], spread, s=8, alpha=0.5, color="tab:blue", label="learn-from soups")
+        top = int(max(soups["severity"]))
+        x_att, gap = top * 1.3 + 1, max(top / 8, 1)
+        for k, (name, sub) in enumerate(attack_soups.groupby("setting", sort=False)):
+            r = sub["final_median_distance"] / sub["initial_median_distance"]
+            right.scatter(np.full(len(r), x_att + gap * k), r, s=8, alpha=0.5,
+                          color="black" if name == "soup" else "grey",
+                          label="attack soups (Fig 5.1)" if name == "soup" else "their controls")  # fmt: skip
+        right.axhline(0.5, color="tab:red", ls=":", lw=0.9, label="consensus (≤ 0.5)")
+        right.set_ylim(0, max(1.3, float(np.nanmax(spread)) * 1.05))
+        right.set_xticks([0, top // 2, top, x_att + gap / 2], ["0", str(top // 2), str(top), "Fig 5.1"])
+        right.set_xlabel("severity")
+        right.set_ylabel("spread, end / start")
+        for ax in (left, mid, right):
+            ax.grid(alpha=0.3)
+        fig.legend(*right.get_legend_handles_labels(), loc="outside lower center", ncols=2, frameon=False,
+                   fontsize="small")  # fmt: skip
+    return fig
+
+
+def soup_dynamics(dyn: pd.DataFrame) -> Figure:
+    """Fig 12's soups over the soup epochs, soups with attacks and their controls: left, the share of
+    non-zero fixpoints (median and interquartile range over soups); right, the number of clusters (mean
+    ± SE over soups)."""
+    with mpl.rc_context(FONT):
+        fig = Figure(figsize=(7.4, 3.2), layout="constrained")
+        left, right = fig.subplots(1, 2)
+        for setting, color in (("soup", "#1f77b4"), ("control (no attacks)", "#7f7f7f")):
+            sub = dyn[dyn["setting"] == setting]
+            q = sub.groupby("epoch")["nonzero"].quantile([0.25, 0.5, 0.75]).unstack()
+            left.plot(q.index, q[0.5], color=color, label=setting)
+            left.fill_between(q.index, q[0.25], q[0.75], color=color, alpha=0.25, lw=0)
+            g = sub.groupby("epoch")["clusters"]
+            m, se = g.mean(), g.std(ddof=1) / np.sqrt(g.size())
+            right.plot(m.index, m, color=color, label=setting, lw=1.6 if setting == "soup" else 2.4)
+            right.fill_between(m.index, m - se, m + se, color=color, alpha=0.25, lw=0)
+        left.set_xlabel("soup epoch")
+        left.set_ylabel("share of non-zero fixpoints")
+        left.set_ylim(0, 1)
+        left.legend(frameon=False, loc="lower right")
+        right.set_xlabel("soup epoch")
+        right.set_ylabel("clusters per soup (mean ± SE)")
+        right.set_ylim(bottom=-0.02)
+        for ax in (left, right):
+            ax.grid(alpha=0.3)
     return fig

@@ -4,6 +4,7 @@
                            soups with the same particles and no attacks; PCA trajectories of soup 0
     run_soup_counts        Fig 13: zero / non-zero fixpoints per soup against A, weightwise and aggregating
     run_large_soups        Q4: soups of 20, 1,000 and 10,000 networks over time (beyond the paper)
+    run_learn_soups        Q2: soups whose networks learn from each other (the authors' code, not the paper)
     run_clone_soups        Fig 14: soups of noisy-cloned children, in the journal's committed setting and in
                            a setting with real interaction, each beside control soups without attacks
 
@@ -39,6 +40,7 @@ from selfrep.chapters.soups.run import (
     main_cluster,
     run_clone_soups,
     run_large_soups,
+    run_learn_soups,
     run_soup_counts,
     run_soup_trajectories,
 )
@@ -77,6 +79,7 @@ __all__ = [
     "main_cluster",
     "run_clone_soups",
     "run_large_soups",
+    "run_learn_soups",
     "run_soup_counts",
     "run_soup_trajectories",
     "spearman",

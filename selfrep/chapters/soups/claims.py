@@ -73,6 +73,19 @@ def _decide_q5(v):
     return text, verdict(frac >= 0.9, frac >= 0.1)
 
 
+def _decide_q2(v):
+    text = (
+        f"{v['q2_copy_frac']:.0%} of {v['q2_learns']:,} learnings-from leave the learner ≤ "
+        f"{v['q5_copy_ratio']:g} × its distance to the teacher (median after/before "
+        f"{v['q2_ratio_median']:.3f}); the soups at severity {v['q2_top']} end with "
+        f"{v['q2_spread_ratio_top_median']:.2f} × their initial spread (median; attack soups of Fig 12: "
+        f"{v['q2_attack_spread_ratio_median']:.2f}); non-zero fixpoints per soup "
+        f"{v['q2_nonzero_bottom']:.1f} → {v['q2_nonzero_top']:.1f} (log: 0 → {v['q2_log_nonzero_top']:.1f})"
+    )
+    copy, spread = v["q2_copy_frac"], v["q2_spread_ratio_top_median"]
+    return text, verdict(copy >= 0.9 or spread <= 0.5, copy >= 0.1 or spread <= 0.75)
+
+
 def _decide_q3(v):
     coalesce = v["q3_lineages_median"] <= v["cfg_particles"] / 2
     fixpoints = v["q3_spread_nonzero_frac"] >= 0.9
@@ -209,6 +222,33 @@ CLAIMS: list[Claim] = [
         "over before. A 'copy' is an attack that removes ≥ 90 % of that distance (after/before ≤ 0.1). Holds "
         "if ≥ 90 % of these attacks copy, partly if ≥ 10 % do, else differs",
         _decide_q5,
+        {"ci": "differs", "paper": "differs"},
+    ),
+    Claim(
+        "Q2",
+        CHAPTER,
+        "Open question (learning from others): in a soup whose networks learn from each other, learners "
+        "become copies of their teachers (replication) or the soup contracts to one point (consensus).",
+        "paper §4 (future work) defers learning from other networks; the authors' code has such a soup "
+        "(master@0c9b036 code/setups/learn_from_soup.py)",
+        (
+            "q2_copy_frac",
+            "q2_learns",
+            "q2_ratio_median",
+            "q5_copy_ratio",
+            "q2_top",
+            "q2_spread_ratio_top_median",
+            "q2_attack_spread_ratio_median",
+            "q2_nonzero_bottom",
+            "q2_nonzero_top",
+            "q2_log_nonzero_top",
+        ),
+        "in the code's learn-from soups (attacks off, no self-training): 'replication' read as ≥ 90 % of the "
+        "learnings-from from another particle leaving the learner ≤ 0.1 × its MAE distance to the teacher "
+        "(Q5's copy); 'consensus' as the median soup at the largest severity ending with ≤ 0.5 × its "
+        "initial spread (median Euclidean distance between particles). Holds if either, partly if ≥ 10 % "
+        "copy or the spread ends ≤ 0.75 ×, else differs",
+        _decide_q2,
         {"ci": "differs", "paper": "differs"},
     ),
     Claim(

@@ -86,6 +86,21 @@ class SoupsConfig:
     large_min_share: float = field(
         default=0.1, metadata={"meaning": "Q4: a cluster holds at least this share of the soup"}
     )
+    # Q2 (master@0c9b036 code/setups/learn_from_soup.py): attacks off, no self-training, learning from
+    # another particle with probability 0.1 per particle and epoch, `severity` Keras epochs on its pairs
+    learn_particles: int = field(
+        default=10, metadata={"meaning": "Q2: networks per learn-from soup (code's)"}
+    )
+    learn_epochs: int = field(default=100, metadata={"meaning": "Q2: soup epochs (code's)"})
+    learn_rate: float = field(
+        default=0.1,
+        metadata={"meaning": "Q2: probability that a particle learns from another in an epoch (code's)"},
+    )
+    learn_severities: tuple[int, ...] = field(
+        default=tuple(range(0, 101, 10)),
+        metadata={"meaning": "Q2: Keras epochs on the teacher's pairs per learning-from (code's severity)"},
+    )
+    learn_trials: int = field(default=10, metadata={"meaning": "Q2: soups per severity (code's trials)"})
     # the Keras code's ε
     eps: float = field(default=1e-4, metadata={"meaning": "ε of the fixpoint test (Keras code)"})
     lr: float = field(default=0.01, metadata={"meaning": "learning rate (Keras code)"})
@@ -161,6 +176,9 @@ class SoupsConfig:
             "interacting_steps",
             "large_every",
             "large_sample",
+            "learn_particles",
+            "learn_epochs",
+            "learn_trials",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1, got {getattr(self, name)}")
@@ -174,6 +192,14 @@ class SoupsConfig:
             raise ValueError("large_soups: need one soup count per entry of large_sizes")
         if any(n < 2 for n in self.large_sizes) or any(k < 1 for k in self.large_soups):
             raise ValueError("large_sizes, large_soups: need >= 2 networks and >= 1 soup per size")
+        if self.learn_particles < 3:
+            raise ValueError(
+                f"learn_particles: need >= 3 (a learner and two other teachers), got {self.learn_particles}"
+            )
+        if not 0 <= self.learn_rate <= 1:
+            raise ValueError(f"learn_rate: must lie in [0, 1], got {self.learn_rate}")
+        if not self.learn_severities or any(k < 0 for k in self.learn_severities):
+            raise ValueError(f"learn_severities: need non-negative step counts, got {self.learn_severities}")
         if not 0 < self.large_min_share <= 1:
             raise ValueError(f"large_min_share: must lie in (0, 1], got {self.large_min_share}")
         bad = [r for r in self.count_reductions if r not in ("weightwise", "aggregating", "recurrent")]

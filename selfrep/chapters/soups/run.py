@@ -32,6 +32,7 @@ from selfrep.chapters.soups.config import (
 )
 from selfrep.fixpoints import KIND_LABELS, FixpointKind, classify
 from selfrep.reductions import make_reduction
+from selfrep.training import learn_steps, self_train
 
 
 def _kinds(w: torch.Tensor, red, eps: float) -> list[str]:
@@ -56,14 +57,23 @@ def main_cluster(w: torch.Tensor, radius: float) -> tuple[torch.Tensor, torch.Te
 # ------------------------------------------------------------------------------------------------
 # Fig 12
 # ------------------------------------------------------------------------------------------------
+def _median_distance(w: torch.Tensor) -> float:
+    """Median Euclidean distance between the finite particles of an (N, W) soup (NaN with fewer than 2)."""
+    w = w[torch.isfinite(w).all(dim=1)].to(torch.float64)
+    if w.shape[0] < 2:
+        return float("nan")
+    d = torch.cdist(w, w)
+    return float(d[~torch.eye(w.shape[0], dtype=torch.bool)].median())
+
+
 def run_soup_trajectories(
     cfg: SoupsConfig, generator: torch.Generator
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Fig 12: `soups` soups of `particles` weightwise nets evolved `epochs` epochs (α = attack_rate,
     A = train_steps Keras epochs, divergent and zero particles replaced, as the authors' run), and as many
     control soups that start from the same particles with α = 0.
 
-    Returns (trajectories, soups, attacks, lineage):
+    Returns (trajectories, soups, attacks, lineage, dynamics):
       trajectories: soup 0, its control and the soup with the largest final cluster — panel, uid, t
         (epoch), pc1, pc2 (one PCA per panel, not whitened, as the authors'), kind (at the end;
         "replaced" for a particle that was replaced), explained variance, the zero net's coordinates;
@@ -75,7 +85,12 @@ def run_soup_trajectories(
       attacks: every attack (soup, epoch, attacker, victim, attacker_error, displacement, the victim's
         distance to its attacker before and after, the attacker's value gain a₀ and kind);
       lineage: the genealogy from the attack log (`selfrep.analysis.soup.lineages`) — t, soup, slot, uid,
-        founder — with each particle's kind at the end (column kind, on every row of its uid).
+        founder — with each particle's kind at the end (column kind, on every row of its uid);
+      dynamics: every soup and control at every epoch — setting, soup, epoch, the kinds' shares (div, zero,
+        nonzero, second, other), largest (the largest cluster's share) and clusters (clusters holding
+        ≥ large_min_share of the soup, `cluster_census`), both with the soup's own radius.
+    The soups frame also has each soup's median distance between particles at the end
+    (final_median_distance, beside initial_median_distance).
     """
     red = make_reduction("weightwise")
     S, N = cfg.soups, cfg.particles
@@ -108,6 +123,7 @@ def run_soup_trajectories(
             "setting": setting,
             "soup": s % S,
             "initial_median_distance": med0,
+            "final_median_distance": _median_distance(end),
             "radius": radius,
             "share_start": cluster_share(start, radius),
             "share_end": cluster_share(end, radius),
@@ -142,7 +158,122 @@ def run_soup_trajectories(
             end_kind[u] = k
     lin["kind"] = lin["uid"].map(end_kind).fillna("replaced")
     lin["setting"] = np.where(lin["soup"] < S, "soup", "control (no attacks)")
-    return traj, soups, attacks, lin
+    return traj, soups, attacks, lin, _dynamics(run, soups["radius"].to_numpy(), S, red, cfg)
+
+
+def _dynamics(run, radii, S: int, red, cfg: SoupsConfig) -> pd.DataFrame:
+    """Per soup (S soups, then their S controls) and epoch: the kinds' shares and the cluster census."""
+    rows = []
+    for t, e in enumerate(run.times.tolist()):
+        w = run.states[t]
+        codes = classify(w.reshape(-1, w.shape[-1]), red, cfg.eps).reshape(w.shape[:2])
+        for s in range(w.shape[0]):
+            largest, clusters = cluster_census(w[s], float(radii[s]), cfg.large_min_share)
+            row = {
+                "setting": "soup" if s < S else "control (no attacks)",
+                "soup": s % S,
+                "epoch": int(e),
+                "largest": largest,
+                "clusters": clusters,
+            }
+            for kind in FixpointKind:
+                row[KIND_KEYS[kind.label]] = float((codes[s] == int(kind)).to(torch.float64).mean())
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------------
+# Q2: learning from other networks
+# ------------------------------------------------------------------------------------------------
+def run_learn_soups(
+    cfg: SoupsConfig, generator: torch.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Q2 (not in the paper; the authors' master@0c9b036 code/setups/learn_from_soup.py): soups of
+    `learn_particles` weightwise nets, `learn_epochs` epochs, no attacks, no self-training; in its turn
+    every particle learns with probability `learn_rate` from a random particle (possibly itself):
+    `severity` Keras epochs on that particle's training pairs. `learn_trials` soups per severity, all in
+    one batch (Keras turn order, `selfrep.analysis.soup`, with the batched learn step).
+
+    Returns (soups, learns, twins):
+      soups: severity, trial, counts of every kind at the end, the median Euclidean distance between the
+        particles at the start and the end, and the median |a − e₁| of the particles' end-to-end maps at
+        the start and the end (a = e₁ is the identity family);
+      learns: every learning-from with ≥ 1 step (`LEARN_COLUMNS`) and its severity;
+      twins: the mechanism's test, outside the soups: every initial particle learns max(severities) epochs
+        from a random other particle of its soup (teacher A), the same start from another (teacher B), and
+        self-trains as many epochs. Per net: moved (MAE from start to the end after learning from A),
+        to_teacher_before, to_teacher_after (to A), vs_self (learning from A against self-training),
+        vs_other_teacher (learning from A against learning from B), map_off (|a − e₁| after learning from A).
+    """
+    red = make_reduction("weightwise")
+    sev, T, N = cfg.learn_severities, cfg.learn_trials, cfg.learn_particles
+    steps = tuple(k for k in sev for _ in range(T))
+    w0 = random_soups(red, len(steps), N, cfg.init, generator=generator)
+    sc = SoupConfig(
+        attack_rate=0.0,
+        train_steps=0,
+        train=keras(cfg),
+        learn_from_rate=cfg.learn_rate,
+        learn_from_steps=steps,
+        eps=cfg.eps,
+        init=cfg.init,
+    )
+    run = evolve(w0, red, sc, cfg.learn_epochs, generator, record=False)
+    final = run.final.weights
+    rows = []
+    for s, k in enumerate(steps):
+        kinds = _kinds(final[s], red, cfg.eps)
+        row = {
+            "severity": k,
+            "trial": s % T,
+            "spread_start": _median_distance(w0[s]),
+            "spread_end": _median_distance(final[s]),
+            "map_off_start": float(_map_offset(w0[s], red).median()),
+            "map_off_end": float(_map_offset(final[s], red).median()),
+        }
+        for label, key in KIND_KEYS.items():
+            row[key] = sum(x == label for x in kinds)
+        rows.append(row)
+    learns = run.learns[run.learns["steps"] > 0].copy()
+    learns["severity"] = learns["steps"]
+    return pd.DataFrame(rows), learns.reset_index(drop=True), _learn_twins(w0, red, cfg, generator)
+
+
+def _learn_twins(w0: torch.Tensor, red, cfg: SoupsConfig, generator: torch.Generator) -> pd.DataFrame:
+    """See `run_learn_soups`: learning from teacher A, from teacher B, and self-training, from one start."""
+    S, N, W = w0.shape
+    flat = w0.reshape(S * N, W)
+    soup = torch.arange(S).repeat_interleave(N)
+    slot = torch.arange(N).repeat(S)
+    shift_a = 1 + (torch.rand(S * N, generator=generator) * (N - 1)).long().clamp(max=N - 2)
+    r = (torch.rand(S * N, generator=generator) * (N - 2)).long().clamp(max=N - 3)
+    shift_b = 1 + (shift_a + r) % (N - 1)  # never shift_a: another teacher
+    ta, tb = flat[soup * N + (slot + shift_a) % N], flat[soup * N + (slot + shift_b) % N]
+    steps = torch.full((S * N,), max(cfg.learn_severities), dtype=torch.int64)
+    from_a = learn_steps(flat, ta, steps, red, keras(cfg), generator)
+    from_b = learn_steps(flat, tb, steps, red, keras(cfg), generator)
+    alone = self_train(flat, red, int(steps[0]), keras(cfg), generator).weights
+    return pd.DataFrame(
+        {
+            "moved": mae(from_a, flat).numpy(),
+            "to_teacher_before": mae(flat, ta).numpy(),
+            "to_teacher_after": mae(from_a, ta).numpy(),
+            "vs_self": mae(from_a, alone).numpy(),
+            "vs_other_teacher": mae(from_a, from_b).numpy(),
+            "map_off": _map_offset(from_a, red).numpy(),
+        }
+    )
+
+
+def _map_offset(w: torch.Tensor, red) -> torch.Tensor:
+    """(N,) float64: |a − e₁| (Euclidean) of each linear weightwise net's end-to-end map a = W₃W₂W₁."""
+    m = None
+    for layer in red.arch.layers(w.to(torch.float64)):
+        m = layer["kernel"] if m is None else m @ layer["kernel"]
+    a = m[:, :, 0]
+    e1 = torch.zeros_like(a)
+    e1[:, 0] = 1.0
+    return (a - e1).norm(dim=1)
 
 
 def _lineage_distances(w: torch.Tensor, founders: torch.Tensor) -> dict[str, float]:
@@ -337,7 +468,8 @@ def run_clone_soups(
 
     Returns (children, soups, attacks, trajectories):
       children: setting, zeta, soup, child, family, pre (MAE to its parent at cloning), post (after, to its
-        own parent at the end), nearest_family (the parent it is closest to at the end), influence (MAE
+        own parent at the end), other_parent (MAE to the nearest other parent at the end), nearest_family
+        (the parent it is closest to at the end), influence (MAE
         between the child in the soup and in its control), kind;
       soups: setting, zeta, soup, attacks, cross-family attacks, largest displacement by an attack, kinds;
       attacks: every attack with setting, zeta and whether it crossed families;
@@ -414,6 +546,8 @@ def run_clone_soups(
         for g in range(groups):
             d = torch.cdist(kids_end[g].to(torch.float64), par_end[g].to(torch.float64))
             own = par_end[g][family]
+            d1 = torch.cdist(kids_end[g].to(torch.float64), par_end[g].to(torch.float64), p=1) / W
+            d1[torch.arange(P * C), family] = float("inf")  # the nearest *other* parent
             pp = torch.cdist(parents[g].to(torch.float64), parents[g].to(torch.float64), p=1) / W
             ag = a[a["soup"] == g]
             soup_rows.append(
@@ -438,6 +572,7 @@ def run_clone_soups(
                         "family": family.numpy(),
                         "pre": mae(kids[g], parents[g][family]).numpy(),
                         "post": mae(kids_end[g], own).numpy(),
+                        "other_parent": d1.min(dim=1).values.numpy(),
                         "nearest_family": d.argmin(dim=1).numpy(),
                         "influence": mae(kids_end[g], ctrl_end[g]).numpy(),
                         "kind": kinds[g][child_slots],

@@ -40,11 +40,18 @@ def values(
     attacks14: pd.DataFrame,
     lineage12: pd.DataFrame | None = None,
     large: pd.DataFrame | None = None,
+    learn: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+    dynamics12: pd.DataFrame | None = None,
 ) -> dict[str, float | int | str]:
     """The numbers chapter 5 glues (and its claims read), as plain Python scalars. `lineage12` (from
-    `run_soup_trajectories`) and `large` (`run_large_soups`) add the open questions Q3 and Q4."""
+    `run_soup_trajectories`) and `large` (`run_large_soups`) add the open questions Q3 and Q4, `learn`
+    (`run_learn_soups`) Q2, `dynamics12` (`run_soup_trajectories`) Fig 12's soups over the epochs."""
     v: dict[str, float | int | str] = {}
     v.update(replication_values(cfg, attacks12, soups12))
+    if learn is not None:
+        v.update(learn_values(cfg, *learn, soups12, attacks12))
+    if dynamics12 is not None:
+        v.update(dynamics_values(cfg, dynamics12))
     if lineage12 is not None:
         v.update(lineage_values(cfg, lineage12, soups12))
     if large is not None:
@@ -221,6 +228,8 @@ def values(
         v[f"{tag}_disp_median"] = float(at["displacement"].median()) if len(at) else 0.0
         v[f"{tag}_nearest_own"] = float((ch["nearest_family"] == ch["family"]).mean())
         v[f"{tag}_influence_max"] = float(ch["influence"].max())
+        if "other_parent" in ch:  # Fig 5.6's lower row: own parent against the nearest other parent
+            v[f"{tag}_own_over_other_max"] = float((ch["post"] / ch["other_parent"]).max())
         v[f"{tag}_influence_rel_max"] = float((ch["influence"] / ch["pre"]).max())
         v[f"{tag}_influenced_frac"] = float((ch["influence"] > 0.1 * ch["pre"]).mean())
         v[f"{tag}_nonzero_frac"] = float((ch["kind"] == NONZERO).mean())
@@ -386,3 +395,99 @@ def _sci(x: float) -> str:
     """1e-4, not 1e-04 (for powers of ten); otherwise the shortest general form."""
     e = math.log10(x)
     return f"1e{round(e)}" if abs(e - round(e)) < 1e-9 else f"{x:g}"
+
+
+def learn_values(
+    cfg: SoupsConfig,
+    soups: pd.DataFrame,
+    learns: pd.DataFrame,
+    twins: pd.DataFrame,
+    soups12: pd.DataFrame,
+    attacks12: pd.DataFrame,
+) -> dict[str, float | int | str]:
+    """Q2: the learn-from soups against the authors' log, replication per learning-from, consensus (the
+    soups' spread, end over start) beside Fig 12's attack soups, and the mechanism's twins."""
+    v: dict[str, float | int | str] = {}
+    v["q2_twin_steps"] = max(cfg.learn_severities)
+    v["q2_twin_nets"] = len(twins)
+    for key in ("moved", "to_teacher_before", "to_teacher_after", "vs_self", "vs_other_teacher", "map_off"):
+        v[f"q2_twin_{key}_median"] = float(twins[key].median())
+    v["q2_twin_vs_self_over_moved_median"] = float((twins["vs_self"] / twins["moved"]).median())
+    log_nz = logged("learn_soup_nonzero").values
+    means = soups.groupby("severity")[["nonzero", "zero"]].mean()
+    dev = [abs(float(means.loc[k, "nonzero"]) - log_nz[str(k)]) for k in means.index if str(k) in log_nz]
+    v["q2_log_dev_max"] = max(dev) if dev else math.nan
+    top, bottom = max(cfg.learn_severities), min(cfg.learn_severities)
+    v["q2_nonzero_top"] = float(means.loc[top, "nonzero"])
+    v["q2_nonzero_bottom"] = float(means.loc[bottom, "nonzero"])
+    v["q2_log_nonzero_top"] = float(log_nz.get(str(top), math.nan))
+    v["q2_zero_total"] = int(soups["zero"].sum())
+    v["q2_top"] = int(top)
+    v["q2_soups"] = len(soups)
+    v["q2_trials"] = cfg.learn_trials
+    other = learns[learns["learner"] != learns["teacher"]]
+    ratio = other["distance_after"] / other["distance_before"]
+    v["q2_learns"] = len(other)
+    v["q2_copy_frac"] = float((ratio <= COPY_RATIO).mean()) if len(other) else math.nan
+    v["q2_ratio_median"] = float(ratio.median())
+    v["q2_ratio_p05"] = float(ratio.quantile(0.05))
+    v["q2_moved_over_distance_median"] = float((other["moved"] / other["distance_before"]).median())
+    v["q2_gain_after_median"] = float(other["learner_gain_after"].median())
+    first = other.sort_values("epoch").groupby(["soup", "learner"]).head(1)
+    v["q2_first_gain_before_median"] = float(first["learner_gain_before"].abs().median())
+    v["q2_first_gain_after_median"] = float(first["learner_gain_after"].median())
+    v["q2_first_moved_over_distance_median"] = float((first["moved"] / first["distance_before"]).median())
+    v["q2_first_ratio_median"] = float((first["distance_after"] / first["distance_before"]).median())
+    spread = soups["spread_end"] / soups["spread_start"]
+    top_soups = soups["severity"] == top
+    v["q2_spread_ratio_top_median"] = float(spread[top_soups].median())
+    v["q2_spread_ratio_median"] = float(spread.median())
+    v["q2_spread_ratio_min"] = float(spread.min())
+    v["q2_map_off_start_median"] = float(soups["map_off_start"].median())
+    v["q2_map_off_end_top_median"] = float(soups.loc[top_soups, "map_off_end"].median())
+    att = soups12[soups12["setting"] == "soup"]
+    ctl = soups12[soups12["setting"] != "soup"]
+    v["q2_attack_spread_ratio_median"] = float(
+        (att["final_median_distance"] / att["initial_median_distance"]).median()
+    )
+    v["q2_attack_spread_ratio_min"] = float(
+        (att["final_median_distance"] / att["initial_median_distance"]).min()
+    )
+    v["q2_control_spread_ratio_median"] = float(
+        (ctl["final_median_distance"] / ctl["initial_median_distance"]).median()
+    )
+    a = attacks12[(attacks12["attacker"] != attacks12["victim"]) & (attacks12["soup"] < cfg.soups)]
+    v["q2_attack_ratio_median"] = float((a["distance_after"] / a["distance_before"]).median())
+    v["q2_attack_copy_frac"] = float((a["distance_after"] / a["distance_before"] <= COPY_RATIO).mean())
+    return v
+
+
+def dynamics_values(cfg: SoupsConfig, dyn: pd.DataFrame) -> dict[str, float | int | str]:
+    """Fig 12's soups over the epochs: when the non-zero fixpoint share and the cluster count settle."""
+    v: dict[str, float | int | str] = {}
+    soup = dyn[dyn["setting"] == "soup"]
+    ctrl = dyn[dyn["setting"] != "soup"]
+    med = soup.groupby("epoch")["nonzero"].median()
+    med_c = ctrl.groupby("epoch")["nonzero"].median()
+    last = int(med.index.max())
+    v["dyn_nonzero_end_median"] = float(med.loc[last])
+    v["dyn_ctrl_nonzero_end_median"] = float(med_c.loc[last])
+    v["dyn_nonzero_end_q25"] = float(soup[soup["epoch"] == last]["nonzero"].quantile(0.25))
+    v["dyn_ctrl_nonzero_end_min"] = float(ctrl[ctrl["epoch"] == last]["nonzero"].min())
+    half = float(med.loc[last]) / 2
+    v["dyn_nonzero_half_epoch"] = int(med[med >= half].index.min()) if half > 0 else 0
+    half_c = float(med_c.loc[last]) / 2
+    v["dyn_ctrl_nonzero_half_epoch"] = int(med_c[med_c >= half_c].index.min()) if half_c > 0 else 0
+    clus = soup.groupby("epoch")["clusters"].mean()
+    v["dyn_clusters_end_mean"] = float(clus.loc[last])
+    v["dyn_clusters_half_epoch"] = (
+        int(clus[clus >= clus.loc[last] / 2].index.min()) if clus.loc[last] > 0 else 0
+    )
+    v["dyn_clustered_soups_end"] = int((soup[soup["epoch"] == last]["clusters"] > 0).sum())
+    v["dyn_clusters_max_mean"] = float(clus.max())
+    v["dyn_clusters_max_epoch"] = int(clus.idxmax())
+    ctrl_clus = ctrl.groupby("epoch")["clusters"].mean()
+    v["dyn_ctrl_clusters_end_mean"] = float(ctrl_clus.loc[last])
+    v["dyn_ctrl_clusters_max_mean"] = float(ctrl_clus.max())
+    v["dyn_soups"] = int(soup["soup"].nunique())
+    return v
