@@ -580,13 +580,23 @@ def predictor_guided_runs(
 OPTUNA_LABELS = {"tpe": "tpe (optuna)", "random": "random (optuna)"}
 
 
+def import_optuna():
+    """The optuna module, imported quietly: its progress-bar helper warns on import when no notebook
+    widgets are installed (it draws no bar here), and its per-trial log is set to warnings only."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
 def optuna_search(objective: TableObjective, budget: int, seed: int, sampler: str = "tpe") -> SearchTrace:
     """Optuna's TPE (default settings: 10 random start-up trials, independent per-parameter densities) or
     random sampler through ask/tell on the same table objective (define-by-run: the widths of layers deeper
     than the sampled depth are not sampled). Optuna's own compute is `overhead_s`."""
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna = import_optuna()
     if sampler == "tpe":
         smp = optuna.samplers.TPESampler(seed=seed)
     elif sampler == "random":
