@@ -122,13 +122,18 @@ def test_one_step_hypergradient_matches_finite_differences():
 
 
 def test_population_trainer_follows_the_one_at_a_time_trainer():
-    """Without dropout, a member of the batched population sees the same init, minibatches and Adam steps as
-    `train_mlp` alone, so its accuracies agree up to float rounding (here: exactly, on 360 test digits)."""
-    pts = [{"lr": lr, "weight_decay": wd, "dropout": 0.0} for lr in (1e-3, 3e-2) for wd in (0.0, 1e-3)]
+    """A member of the batched population sees the same init, minibatches, dropout masks and Adam steps as
+    `train_mlp` alone, so its accuracies agree up to float rounding (at most one digit of 360 here)."""
+    pts = [
+        {"lr": lr, "weight_decay": wd, "dropout": p}
+        for lr in (1e-3, 3e-2)
+        for wd in (0.0, 1e-3)
+        for p in (0.0, 0.3)
+    ]
     a = hpo.hpo_trials(pts, 1, epochs=2, batched=True)
     b = hpo.hpo_trials(pts, 1, epochs=2, batched=False)
-    assert np.allclose(a["val_acc"], b["val_acc"], atol=1 / 300)
-    assert np.allclose(a["test_acc"], b["test_acc"], atol=1 / 300)
+    assert np.allclose(a["val_acc"], b["val_acc"], atol=1.01 / 359)
+    assert np.allclose(a["test_acc"], b["test_acc"], atol=1.01 / 360)
     assert (a["val_acc"] > 0.3).all()
 
 
@@ -141,6 +146,6 @@ def test_population_trainer_validates_and_isolates_members():
     bad = {"lr": 1e6, "weight_decay": 0.0, "dropout": 0.0}  # diverges
     alone = hpo.train_population(hpo.HPO_ARCH, 0, [ok], epochs=1)[0]
     both = hpo.train_population(hpo.HPO_ARCH, 0, [bad, ok], epochs=1)
-    # a diverging member does not disturb the others' gradients (the dropout masks differ by position)
-    assert both[1]["val_acc"] > 0.3 and not both[1]["diverged"] and alone["val_acc"] > 0.3
+    # a diverging member does not disturb the others' gradients
+    assert not both[1]["diverged"] and math.isclose(both[1]["val_acc"], alone["val_acc"], abs_tol=1.01 / 359)
     assert both[0]["diverged"] or both[0]["val_acc"] < 0.5

@@ -76,10 +76,12 @@ def train_population(
     loss is their sum, so each member's gradient is the one it would get alone. A member whose epoch loss is
     not finite is marked diverged (chance-level accuracy, as `train_mlp` reports it) and no longer updated.
 
-    Dropout masks come from one generator for the whole population (seeded from `seed`), so a member with
-    dropout > 0 sees other masks than `train_mlp` would draw; with dropout 0 it follows `train_mlp`'s run up
-    to float rounding. Returns one dict per point: validation and test accuracy, validation loss, diverged,
-    and cpu_s, the population's CPU time split evenly over its members."""
+    Dropout: `train_mlp` seeds each run's dropout generator from `seed` alone, so every point of one seed
+    draws the same uniform numbers, and a unit is kept where its number is >= the point's dropout rate.
+    The population draws those numbers once per layer and step and compares them with each member's rate,
+    so each member gets exactly the masks it would get alone, and follows `train_mlp`'s run up to float
+    rounding. Returns one dict per point: validation and test accuracy, validation loss, diverged, and
+    cpu_s, the population's CPU time split evenly over its members."""
     if len(points) < 1:
         raise ValueError("points: need at least one hyperparameter point")
     if epochs < 1:
@@ -108,8 +110,8 @@ def train_population(
         for k, res in enumerate(mask):
             a = act(torch.baddbmm(params[2 * k + 1], h, params[2 * k]))
             h = a + h if res else a
-            if train:
-                keep = torch.rand(h.shape, generator=drop_gen) >= drop
+            if train:  # one (B, width) draw shared by all members: the draw each makes alone
+                keep = torch.rand(h.shape[1:], generator=drop_gen) >= drop
                 h = h * keep / (1.0 - drop)
         return torch.baddbmm(params[-1], h, params[-2])
 
