@@ -184,6 +184,7 @@ def test_answers_follow_verdicts():
     pp = ch.with_pp({"e1_re_minus_rs_100": 0.002, "e3_extrap_rf_mae_ratio": 2.0, "e1_best_method": "x"})
     assert ch.with_pp({"e2_hpo_detectable": 0.01})["e2_hpo_detectable_pp"] == 1.0
     assert "e1_re_minus_rs_100_z_pp" not in ch.with_pp({"e1_re_minus_rs_100_z": 3.0})
+    assert "e3_mlp_minus_default_tau_pp" not in ch.with_pp({"e3_mlp_minus_default_tau": 0.2})
     assert math.isclose(pp["e1_re_minus_rs_100_pp"], 0.2) and "e3_extrap_rf_mae_ratio_pp" not in pp
 
 

@@ -206,7 +206,7 @@ def scale_table(presets: Mapping[str, Chapter06Config] | None = None):
     df = pd.DataFrame(rows).set_index("parameter")
     changes = df[list(presets)].nunique(axis=1) > 1
     df.insert(0, "changes", np.where(changes, "yes", ""))
-    widths = {"changes": "9%", **{s: "17%" for s in presets}, "meaning": "35%"}
+    widths = {"changes": "11%", **{s: "17%" for s in presets}, "meaning": "33%"}
     return _padded(table(pd.concat([df[changes], df[~changes]]), widths=widths, font_size="0.85em"))
 
 
