@@ -87,14 +87,26 @@ def test_claim_rules_turn_on_the_numbers():
     assert claim["A2.5"].decide(v)[1] == "partly"
     v["e2_l2_hyper_over_trained"] = 100.0
     assert claim["A2.5"].decide(v)[1] == "holds"
+
     # A1.3 can fail at budget 25, where 15 of the evaluations are model-guided (budget 10 is not read)
+    def rf(b, d, se=0.001):
+        v.update({f"e1_pred_rf_minus_rs_{b}": d, f"e1_pred_rf_minus_rs_{b}_se": se})
+        v[f"e1_pred_rf_minus_rs_{b}_z"] = d / se
+
     for b, d in ((25, 0.0), (50, 0.01), (100, 0.01)):
-        v.update({f"e1_pred_rf_minus_rs_{b}": d, f"e1_pred_rf_minus_rs_{b}_se": 0.001})
+        rf(b, d)
     assert claim["A1.3"].decide(v)[1] == "holds"
-    v["e1_pred_rf_minus_rs_25"] = 0.01
+    rf(25, 0.01)
     assert claim["A1.3"].decide(v)[1] == "partly"
-    v.update({"e1_pred_rf_minus_rs_50": 0.0, "e1_pred_rf_minus_rs_100": 0.0})
+    rf(50, 0.0)
+    rf(100, 0.0)
     assert claim["A1.3"].decide(v)[1] == "differs"
+    # the three budgets are one family (Holm): 2.2 SE at 100 alone passes a single 2-SE test, not Holm
+    rf(25, 0.0)
+    rf(100, 0.0022)
+    assert claim["A1.3"].decide(v)[1] == "differs"
+    rf(100, 0.0026)  # p = 0.0047 < 0.0228 / 3
+    assert claim["A1.3"].decide(v)[1] == "holds"
     assert "e1_pred_rf_minus_rs_10" not in claim["A1.3"].uses
     # A1.5: TPE "no better" than random search; A1.6 / A1.7: "beats" random search, > 2 SE
     v.update({"e1_tpe_minus_rs_100": 0.001, "e1_tpe_minus_rs_100_se": 0.001})
@@ -106,12 +118,44 @@ def test_claim_rules_turn_on_the_numbers():
             {f"e1_hb_minus_rs_{b}": d, f"e1_hb_minus_rs_{b}_se": 0.001, f"e1_hb_minus_rs_{b}_z": d / 0.001}
         )
     assert claim["A1.6"].decide(v)[1] == "partly"
-    v["e1_hb_minus_rs_100"] = 0.003
+    v.update({"e1_hb_minus_rs_100": 0.003, "e1_hb_minus_rs_100_z": 3.0})
     assert claim["A1.6"].decide(v)[1] == "holds"
+    # Holm over the two budgets: 2.1 SE at both is not enough (the smaller p must beat 0.0228 / 2)
+    v.update({"e1_hb_minus_rs_25_z": 2.1, "e1_hb_minus_rs_100_z": 2.1})
+    assert claim["A1.6"].decide(v)[1] == "differs"
     v.update({"e1_ls_minus_rs_100": 0.001, "e1_ls_minus_rs_100_se": 0.001, "e1_ls_minus_rs_100_z": 1.0})
     assert claim["A1.7"].decide(v)[1] == "differs"
-    v["e1_ls_minus_rs_100"] = 0.0025
+    v.update({"e1_ls_minus_rs_100": 0.0025, "e1_ls_minus_rs_100_z": 2.5})
     assert claim["A1.7"].decide(v)[1] == "holds"
+
+
+def test_significance_rules_declare_their_z_values():
+    """Every claim decided by a '> 2 SE' test names the glued z statistics it turns on (`tests`), and those
+    are among the values it reads; a rule that is several tests at once names all of them."""
+    tests = {c.id: c.tests for c in ch.CLAIMS}
+    for cid in ("A1.1", "A1.3", "A1.5", "A1.6", "A1.7", "A2.2", "A2.3", "A2.6", "A3.1", "A3.6"):
+        assert tests[cid], cid
+    assert len(tests["A1.3"]) == 3 and len(tests["A1.6"]) == 2
+    for c in ch.CLAIMS:
+        assert set(c.tests) <= set(c.uses)
+
+
+def test_a31_compares_on_the_same_architectures():
+    """A3.1 reads the paired per-repeat gap between the random forest and the parameter count, both scored
+    on the same held-out architectures, not the parameter count's tau over all architectures."""
+    c = next(c for c in ch.CLAIMS if c.id == "A3.1")
+    assert "e3_proxy_n_params_tau" not in c.uses and "e3_rf_minus_params_small_se" in c.uses
+    v = _values()
+    v.update({"e3_rf_minus_params_small": 0.2, "e3_rf_minus_params_small_se": 0.02})
+    assert c.decide(v)[1] == "holds"
+    v["e3_rf_minus_params_small_se"] = 0.15
+    assert c.decide(v)[1] == "differs"
+
+
+def test_extrapolation_tau_text():
+    assert "unchanged" in ch.extrapolation_tau_text(1.03)
+    assert ch.extrapolation_tau_text(0.8) == "it keeps 80 % of its Kendall τ"
+    assert "rises by 20 %" in ch.extrapolation_tau_text(1.2)
 
 
 def test_every_claim_has_one_verdict_at_both_scales():
@@ -139,6 +183,8 @@ def test_answers_follow_verdicts():
     assert set(a) == {name for name, _, _ in ch.ANSWERS}
     pp = ch.with_pp({"e1_re_minus_rs_100": 0.002, "e3_extrap_rf_mae_ratio": 2.0, "e1_best_method": "x"})
     assert ch.with_pp({"e2_hpo_detectable": 0.01})["e2_hpo_detectable_pp"] == 1.0
+    assert "e1_re_minus_rs_100_z_pp" not in ch.with_pp({"e1_re_minus_rs_100_z": 3.0})
+    assert "e3_mlp_minus_default_tau_pp" not in ch.with_pp({"e3_mlp_minus_default_tau": 0.2})
     assert math.isclose(pp["e1_re_minus_rs_100_pp"], 0.2) and "e3_extrap_rf_mae_ratio_pp" not in pp
 
 
@@ -155,6 +201,17 @@ def test_figures_are_figures():
         figures.anytime(curves, ref),
         figures.regret_ecdf(curves, ref, 10),
         figures.space_vs_strategy(summ),
+        figures.extrapolation_bars(
+            pd.DataFrame(
+                {
+                    "model": ["rf", "rf", "ridge", "ridge"] * 2,
+                    "setting": ["extrapolate", "interpolate"] * 4,
+                    "repeat": [0, 0, 0, 0, 1, 1, 1, 1],
+                    "tau": [0.5, 0.6, 0.4, 0.5, 0.55, 0.62, 0.42, 0.48],
+                    "mae": [0.02, 0.01, 0.03, 0.02, 0.021, 0.012, 0.031, 0.019],
+                }
+            )
+        ),
     ):
         assert isinstance(fig, Figure) and fig.axes
         assert fig.get_figwidth() <= 7.5  # the book column

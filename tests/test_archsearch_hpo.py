@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from selfrep.archsearch import hpo
 from selfrep.archsearch.hpo import (
     L2Config,
     grid_points,
@@ -118,3 +119,33 @@ def test_one_step_hypergradient_matches_finite_differences():
         assert torch.allclose(m.layers[0].bias, base.layers[0].bias - lr * grads[1])
     finally:
         torch.set_default_dtype(torch.float32)
+
+
+def test_population_trainer_follows_the_one_at_a_time_trainer():
+    """A member of the batched population sees the same init, minibatches, dropout masks and Adam steps as
+    `train_mlp` alone, so its accuracies agree up to float rounding (at most one digit of 360 here)."""
+    pts = [
+        {"lr": lr, "weight_decay": wd, "dropout": p}
+        for lr in (1e-3, 3e-2)
+        for wd in (0.0, 1e-3)
+        for p in (0.0, 0.3)
+    ]
+    a = hpo.hpo_trials(pts, 1, epochs=2, batched=True)
+    b = hpo.hpo_trials(pts, 1, epochs=2, batched=False)
+    assert np.allclose(a["val_acc"], b["val_acc"], atol=1.01 / 359)
+    assert np.allclose(a["test_acc"], b["test_acc"], atol=1.01 / 360)
+    assert (a["val_acc"] > 0.3).all()
+
+
+def test_population_trainer_validates_and_isolates_members():
+    with pytest.raises(ValueError, match="points"):
+        hpo.train_population(hpo.HPO_ARCH, 0, [])
+    with pytest.raises(ValueError, match="dropout"):
+        hpo.train_population(hpo.HPO_ARCH, 0, [{"lr": 1e-3, "weight_decay": 0.0, "dropout": 1.0}])
+    ok = {"lr": 1e-3, "weight_decay": 0.0, "dropout": 0.1}
+    bad = {"lr": 1e6, "weight_decay": 0.0, "dropout": 0.0}  # diverges
+    alone = hpo.train_population(hpo.HPO_ARCH, 0, [ok], epochs=1)[0]
+    both = hpo.train_population(hpo.HPO_ARCH, 0, [bad, ok], epochs=1)
+    # a diverging member does not disturb the others' gradients
+    assert not both[1]["diverged"] and math.isclose(both[1]["val_acc"], alone["val_acc"], abs_tol=1.01 / 359)
+    assert both[0]["diverged"] or both[0]["val_acc"] < 0.5

@@ -207,6 +207,41 @@ def test_predictor_never_reevaluates_and_records_overhead(bench):
         predictor_guided(TableObjective(bench), 30, 0, model="gp")
 
 
+def test_predictor_runs_in_lockstep_equal_the_runs_made_alone(bench):
+    """run_repeats fits the MLP ensembles of all its runs as one batched computation; each run's trace is
+    the one it makes alone with `MLPEnsembleRegressor.fit` (one fit at a time)."""
+    import time
+
+    from selfrep.archsearch import search
+    from selfrep.archsearch.predictors import MLPEnsembleRegressor, fit_ensembles
+
+    obj = TableObjective(bench)
+    opts = FAST["predictor"]
+
+    def alone(seed):
+        g = search._predictor_rounds(obj, 30, seed, "mlp", **opts)
+        req = next(g)
+        while True:
+            t0 = time.perf_counter()
+            mean, sd = MLPEnsembleRegressor(seed=req[3]).fit(req[0], req[1]).predict_dist(req[2])
+            try:
+                req = g.send((mean, sd, time.perf_counter() - t0))
+            except StopIteration as stop:
+                return stop.value
+
+    batched = run_repeats(obj, "predictor", 30, 3, 0, model="mlp", **opts)
+    for k, t in enumerate(batched):
+        a = alone(k)
+        assert np.array_equal(a.arch, t.arch) and np.array_equal(a.incumbent, t.incumbent)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 4)), rng.normal(size=20)
+    one = MLPEnsembleRegressor(seed=5).fit(X, y).predict_dist(X)
+    many = fit_ensembles([X * 3, X], [y, y], [1, 5])[1].predict_dist(X)
+    assert np.allclose(one[0], many[0], atol=1e-5) and np.allclose(one[1], many[1], atol=1e-5)
+    with pytest.raises(ValueError, match="seed"):
+        fit_ensembles([X], [y], [1, 2])
+
+
 def test_summary_and_curves(bench):
     obj = TableObjective(bench)
     traces = run_repeats(obj, "random", 20, 6) + run_repeats(obj, "grid", 20, 6)

@@ -59,11 +59,135 @@ def random_points(n: int, rng: np.random.Generator) -> list[dict[str, float]]:
     return [_unit_to_hp(u) for u in rng.random((n, 3))]
 
 
+def train_population(
+    arch: ArchConfig,
+    seed: int,
+    points: Sequence[dict[str, float]],
+    epochs: int = 20,
+    batch_size: int = 64,
+    data=None,
+) -> list[dict[str, float]]:
+    """Train one copy of `build_mlp(arch, seed)` per hyperparameter point, all at once as one population.
+
+    The weights of the P members are stacked into (P, fan_in, fan_out) tensors and trained with batched
+    matrix products; every member starts from the same initial weights and sees the same minibatches (both
+    fixed by `seed`, as in `train_mlp`), with its own learning rate, weight decay (Adam's L2 term, as
+    `torch.optim.Adam`) and dropout rate. Each member's loss is its own mean cross-entropy and the population
+    loss is their sum, so each member's gradient is the one it would get alone. A member whose epoch loss is
+    not finite is marked diverged (chance-level accuracy, as `train_mlp` reports it) and no longer updated.
+
+    Dropout: `train_mlp` seeds each run's dropout generator from `seed` alone, so every point of one seed
+    draws the same uniform numbers, and a unit is kept where its number is >= the point's dropout rate.
+    The population draws those numbers once per layer and step and compares them with each member's rate,
+    so each member gets exactly the masks it would get alone, and follows `train_mlp`'s run up to float
+    rounding. Returns one dict per point: validation and test accuracy, validation loss, diverged, and
+    cpu_s, the population's CPU time split evenly over its members."""
+    if len(points) < 1:
+        raise ValueError("points: need at least one hyperparameter point")
+    if epochs < 1:
+        raise ValueError(f"epochs: must be >= 1, got {epochs}")
+    torch.set_num_threads(1)
+    t0 = time.process_time()
+    data = data or load_digits_split()
+    P = len(points)
+    lr = torch.tensor([p["lr"] for p in points]).view(P, 1, 1)
+    wd = torch.tensor([p["weight_decay"] for p in points]).view(P, 1, 1)
+    drop = torch.tensor([p["dropout"] for p in points]).view(P, 1, 1)
+    if (lr <= 0).any() or (wd < 0).any() or (drop < 0).any() or (drop >= 1).any():
+        raise ValueError("points: need lr > 0, weight_decay >= 0 and dropout in [0, 1)")
+    base = build_mlp(arch, seed)
+    mask = base.cfg.skip_mask()
+    act = base.act
+    params: list[torch.Tensor] = []
+    for layer in base.layers:  # weight as (P, fan_in, fan_out), bias as (P, 1, fan_out)
+        params.append(layer.weight.detach().T.unsqueeze(0).repeat(P, 1, 1).contiguous().requires_grad_())
+        params.append(layer.bias.detach().view(1, 1, -1).repeat(P, 1, 1).contiguous().requires_grad_())
+    drop_gen = torch.Generator().manual_seed(int(seed) + 2_000_003)
+    order_gen = torch.Generator().manual_seed(int(seed) + 1_000_003)
+
+    def forward(x: torch.Tensor, train: bool) -> torch.Tensor:  # (B, n_in) -> (P, B, n_out)
+        h = x.unsqueeze(0).expand(P, *x.shape)
+        for k, res in enumerate(mask):
+            a = act(torch.baddbmm(params[2 * k + 1], h, params[2 * k]))
+            h = a + h if res else a
+            if train:  # one (B, width) draw shared by all members: the draw each makes alone
+                keep = torch.rand(h.shape[1:], generator=drop_gen) >= drop
+                h = h * keep / (1.0 - drop)
+        return torch.baddbmm(params[-1], h, params[-2])
+
+    def losses(x: torch.Tensor, y: torch.Tensor, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = forward(x, train)
+        ce = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.repeat(P), reduction="none")
+        return ce.view(P, -1).mean(1), (logits.argmax(-1) == y).sum(1)
+
+    # Adam as torch.optim.Adam computes it (betas 0.9 / 0.999, eps 1e-8, L2 added to the gradient)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    m = [torch.zeros_like(p) for p in params]
+    v = [torch.zeros_like(p) for p in params]
+    live = torch.ones(P, 1, 1)
+    diverged = torch.zeros(P, dtype=torch.bool)
+    X, y = data.X_train, data.y_train
+    n, step = X.shape[0], 0
+    for _ in range(epochs):
+        perm = torch.randperm(n, generator=order_gen)
+        total = torch.zeros(P)
+        for i in range(0, n, batch_size):
+            idx = perm[i : i + batch_size]
+            loss, _ = losses(X[idx], y[idx], True)
+            grads = torch.autograd.grad(loss.sum(), params)
+            step += 1
+            c1, c2 = 1 - b1**step, math.sqrt(1 - b2**step)
+            with torch.no_grad():
+                for p, g, mp, vp in zip(params, grads, m, v, strict=True):
+                    g = g + wd * p
+                    mp.mul_(b1).add_(g, alpha=1 - b1)
+                    vp.mul_(b2).addcmul_(g, g, value=1 - b2)
+                    p -= live * (lr / c1) * mp / (vp.sqrt() / c2 + eps)
+            total += loss.detach() * idx.numel()
+        bad = ~torch.isfinite(total)
+        diverged |= bad
+        live[bad] = 0.0
+        if diverged.all():
+            break
+    with torch.no_grad():
+        val_loss, val_hits = losses(data.X_val, data.y_val, False)
+        _, test_hits = losses(data.X_test, data.y_test, False)
+    n_val, n_test = int(data.y_val.numel()), int(data.y_test.numel())
+    cpu = (time.process_time() - t0) / P
+    out = []
+    for j in range(P):
+        bad = bool(diverged[j])
+        out.append(
+            {
+                "val_acc": 0.1 if bad else int(val_hits[j]) / n_val,
+                "test_acc": 0.1 if bad else int(test_hits[j]) / n_test,
+                "val_loss": float("nan") if bad else float(val_loss[j]),
+                "cpu_s": cpu,
+                "diverged": bad,
+            }
+        )
+    return out
+
+
 def hpo_trials(
-    points: Sequence[dict[str, float]], seed: int, epochs: int = 20, arch: ArchConfig = HPO_ARCH
+    points: Sequence[dict[str, float]],
+    seed: int,
+    epochs: int = 20,
+    arch: ArchConfig = HPO_ARCH,
+    batched: bool = True,
 ) -> pd.DataFrame:
     """Train `arch` once per point (training seed `seed`): one row per trial with the hyperparameters,
-    validation and test accuracy, CPU seconds."""
+    validation and test accuracy, CPU seconds. `batched` trains all points as one population
+    (`train_population`); `batched=False` trains them one at a time with `train_mlp` (the reference the
+    population trainer is checked against)."""
+    if batched:
+        res = train_population(arch, seed, points, epochs)
+        return pd.DataFrame(
+            [
+                {"trial": k, **p, **{q: r[q] for q in ("val_acc", "test_acc", "cpu_s", "diverged")}}
+                for k, (p, r) in enumerate(zip(points, res, strict=True))
+            ]
+        )
     rows = []
     for k, p in enumerate(points):
         tc = BenchTrainConfig(
@@ -83,17 +207,29 @@ def hpo_trials(
     return pd.DataFrame(rows)
 
 
-def hpo_experiment(repeats: int, levels: int = 3, epochs: int = 20, seed: int = 0) -> pd.DataFrame:
+def hpo_experiment(
+    repeats: int, levels: int = 3, epochs: int = 20, seed: int = 0, batched: bool = True
+) -> pd.DataFrame:
     """Grid (`levels`**3 points) vs random (as many points) over `repeats` repeats. Repeat r trains with
-    seed `seed + r`; random draws its points from `default_rng(seed + r)`. All trials, tagged by method."""
+    seed `seed + r`; random draws its points from `default_rng(seed + r)`. All trials, tagged by method.
+    `batched`: the grid's and random search's trials of one repeat train as one population."""
     if repeats < 1:
         raise ValueError(f"repeats: must be >= 1, got {repeats}")
     frames = []
     grid = grid_points(levels)
     for r in range(repeats):
         rnd = random_points(len(grid), np.random.default_rng(seed + r))
-        for method, pts in (("grid", grid), ("random", rnd)):
-            df = hpo_trials(pts, seed + r, epochs)
+        if batched:
+            both = hpo_trials([*grid, *rnd], seed + r, epochs, batched=True)
+            parts = (("grid", both.iloc[: len(grid)]), ("random", both.iloc[len(grid) :]))
+        else:
+            parts = (
+                ("grid", hpo_trials(grid, seed + r, epochs, batched=False)),
+                ("random", hpo_trials(rnd, seed + r, epochs, batched=False)),
+            )
+        for method, df in parts:
+            df = df.copy()
+            df["trial"] = np.arange(len(df))
             df.insert(0, "repeat", r)
             df.insert(0, "method", method)
             frames.append(df)

@@ -93,6 +93,67 @@ class MLPEnsembleRegressor:
         return self.predict_dist(X)[0]
 
 
+def fit_ensembles(
+    Xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], seeds: Sequence[int], **options
+) -> list[MLPEnsembleRegressor]:
+    """`MLPEnsembleRegressor(seed=s, **options).fit(X, y)` for every (X, y, s), trained together: datasets of
+    one size form one batched (R * M, n, d) computation, so R fits cost about one in Python overhead. Each
+    fit draws its init from its own seed, standardises its own data, and gets the gradient it would get
+    alone (the loss is the sum of the fits' own losses; Adam is elementwise), so each equals the fit made
+    alone up to float rounding."""
+    if not len(Xs) == len(ys) == len(seeds):
+        raise ValueError("Xs, ys, seeds: need one seed per dataset")
+    out: list[MLPEnsembleRegressor | None] = [None] * len(Xs)
+    by_shape: dict[tuple[int, ...], list[int]] = {}
+    for k, X in enumerate(Xs):
+        by_shape.setdefault(np.shape(X), []).append(k)
+    for ks in by_shape.values():
+        for k, e in zip(
+            ks,
+            _fit_group([Xs[k] for k in ks], [ys[k] for k in ks], [seeds[k] for k in ks], options),
+            strict=True,
+        ):
+            out[k] = e
+    return out  # type: ignore[return-value]
+
+
+def _fit_group(Xs, ys, seeds, options) -> list[MLPEnsembleRegressor]:
+    torch.set_num_threads(1)
+    ens = [MLPEnsembleRegressor(seed=s, **options) for s in seeds]
+    R, M, h = len(ens), ens[0].n_models, ens[0].hidden
+    At, yt, inits = [], [], []
+    for e, X, y in zip(ens, Xs, ys, strict=True):
+        X, y = np.asarray(X, float), np.asarray(y, float)
+        e.mu_, e.sd_ = X.mean(0), X.std(0) + 1e-9
+        e.ym_, e.ys_ = y.mean(), y.std() + 1e-9
+        At.append(torch.as_tensor((X - e.mu_) / e.sd_, dtype=torch.float32))
+        yt.append(torch.as_tensor((y - e.ym_) / e.ys_, dtype=torch.float32))
+        g = torch.Generator().manual_seed(int(e.seed))
+        d = At[-1].shape[1]
+        inits.append(
+            (torch.randn(M, d, h, generator=g) / np.sqrt(d), torch.randn(M, h, 1, generator=g) / np.sqrt(h))
+        )
+    A = torch.stack(At)  # (R, n, d)
+    Y = torch.stack(yt).unsqueeze(1)  # (R, 1, n)
+    n, d = A.shape[1], A.shape[2]
+    W1 = torch.cat([w for w, _ in inits]).requires_grad_()  # (R * M, d, h)
+    b1 = torch.zeros(R * M, 1, h, requires_grad=True)
+    W2 = torch.cat([w for _, w in inits]).requires_grad_()  # (R * M, h, 1)
+    b2 = torch.zeros(R * M, 1, 1, requires_grad=True)
+    Ab = A.unsqueeze(1).expand(R, M, n, d).reshape(R * M, n, d)
+    opt = torch.optim.Adam([W1, b1, W2, b2], lr=ens[0].lr, weight_decay=ens[0].weight_decay)
+    for _ in range(ens[0].steps):
+        out = (torch.bmm(torch.tanh(torch.bmm(Ab, W1) + b1), W2) + b2).view(R, M, n)
+        loss = ((out - Y) ** 2).mean(dim=(1, 2)).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    for r, e in enumerate(ens):
+        sl = slice(r * M, (r + 1) * M)
+        e.params_ = [W1[sl].detach(), b1[sl].detach(), W2[sl].detach(), b2[sl].detach()]
+    return ens
+
+
 def encode_raw(configs: Sequence[ArchConfig], max_depth: int = max(DEPTHS)) -> np.ndarray:
     """An unscaled description: depth, widths in units (0 where absent), one-hot activation, skip, number of
     residual connections, parameter count in units."""
@@ -211,7 +272,8 @@ def naswot_score(cfg: ArchConfig, X: torch.Tensor, seed: int = 0) -> float:
 def proxy_scores(bench: Bench, batch: int = 64, seed: int = 0, limit: int | None = None) -> pd.DataFrame:
     """Per canonical architecture: the zero-cost proxies, seed 0's final validation accuracy (the noise
     ceiling) and the target (mean validation accuracy over the other seeds). NASWOT uses the first `batch`
-    training images. `limit` keeps an evenly spaced subset of architectures (for fast runs)."""
+    training images. `limit` keeps an evenly spaced subset of architectures (for fast runs). Column `k` is the
+    architecture's position in `targets(bench)` (the order `learning_curve` draws its training sets from)."""
     torch.set_num_threads(1)
     ids, y0, configs, target = targets(bench)
     keep = np.arange(len(ids))
@@ -226,6 +288,7 @@ def proxy_scores(bench: Bench, batch: int = 64, seed: int = 0, limit: int | None
         rows.append(
             {
                 "arch": configs[k].key,
+                "k": int(k),
                 "n_params": float(bench.n_params[i]),
                 "val_acc_e2": float(bench.val_at[2][i, 0]),
                 "naswot": nw,
@@ -250,6 +313,43 @@ def proxy_table(scores: pd.DataFrame) -> pd.DataFrame:
         s = rank_scores(x, scores["target"].to_numpy())
         s.pop("mae")
         rows.append({"proxy": p, **s})
+    return pd.DataFrame(rows)
+
+
+def proxy_curve(
+    bench: Bench,
+    scores: pd.DataFrame,
+    ns: Sequence[int] = (10, 25, 50, 100, 200),
+    repeats: int = 10,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The proxies of `scores` (`proxy_scores`) scored like the predictors of `learning_curve(bench, ...,
+    ns, repeats, seed)`: for each (N, repeat), on exactly the architectures that repeat holds out (those
+    `scores` has), so that a proxy and a predictor are compared on the same set. One row per (proxy, N,
+    repeat): tau, tau_top20, spearman, n_scored."""
+    ids, _, _, _ = targets(bench)
+    bad = [n for n in ns if not 2 <= n < len(ids)]
+    if bad:
+        raise ValueError(f"ns: {bad} outside 2..{len(ids) - 1}")
+    if "k" not in scores:
+        raise ValueError("scores: need the column 'k' that proxy_scores writes")
+    pos = np.full(len(ids), -1)
+    pos[scores["k"].to_numpy(int)] = np.arange(len(scores))
+    target = scores["target"].to_numpy(float)
+    cols = {}
+    for p in PROXIES:
+        x = scores[p].to_numpy(dtype=float)
+        cols[p] = np.where(np.isfinite(x), x, np.nanmin(x[np.isfinite(x)]) - 1.0)
+    rows = []
+    for r in range(repeats):
+        perm = np.random.default_rng(seed + r).permutation(len(ids))
+        for n in ns:
+            te = pos[perm[n:]]
+            te = te[te >= 0]
+            for p in PROXIES:
+                s = rank_scores(cols[p][te], target[te])
+                s.pop("mae")
+                rows.append({"proxy": p, "n": n, "repeat": r, **s, "n_scored": len(te)})
     return pd.DataFrame(rows)
 
 

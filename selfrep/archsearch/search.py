@@ -458,7 +458,7 @@ PREDICTOR_FITS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
 }
 
 
-def predictor_guided(
+def _predictor_rounds(
     objective: TableObjective,
     budget: int,
     seed: int,
@@ -467,11 +467,9 @@ def predictor_guided(
     batch: int = 10,
     n_random: int = 200,
     n_mutants: int = 50,
-) -> SearchTrace:
-    """SMAC-like (model="rf") or BANANAS-like (model="mlp") search: random start, then rounds of fit
-    ensemble -> Thompson-sample candidates -> evaluate the top `batch`. Candidates: `n_random` random unseen
-    configs plus `n_mutants` distinct unseen mutants of the incumbent. Features: `space.encode`. Never
-    re-evaluates a config."""
+):
+    """`predictor_guided` as a generator: it yields each round's fit request (X, y, X_candidates, rs) and
+    expects (mean, sd, seconds) back; it returns the trace. Lets several runs fit their models together."""
     if model not in PREDICTOR_FITS:
         raise ValueError(f"model: unknown predictor {model!r} (known: {sorted(PREDICTOR_FITS)})")
     if n_init < 2 or batch < 1 or n_random < 0 or n_mutants < 0:
@@ -485,7 +483,6 @@ def predictor_guided(
     for i in rng.permutation(n)[: min(n_init, budget)]:
         rec.evaluate(int(i))
         seen[i] = True
-    fit = PREDICTOR_FITS[model]
     while not rec.done and not seen.all():
         unseen = np.flatnonzero(~seen)
         cand = list(rng.choice(unseen, size=min(n_random, len(unseen)), replace=False))
@@ -498,9 +495,13 @@ def predictor_guided(
             if not seen[j] and j not in mutants and j not in cand:
                 mutants.append(j)
         cand = np.asarray(cand + mutants, dtype=np.int64)
-        t0 = time.perf_counter()
-        mean, sd = fit(feats[rec.arch], np.asarray(rec.observed), feats[cand], int(rng.integers(2**31 - 1)))
-        rec.overhead += time.perf_counter() - t0
+        mean, sd, secs = yield (
+            feats[rec.arch],
+            np.asarray(rec.observed),
+            feats[cand],
+            int(rng.integers(2**31 - 1)),
+        )
+        rec.overhead += secs
         score = mean + sd * rng.standard_normal(len(cand))
         for k in np.argsort(-score, kind="stable")[:batch]:
             if rec.done:
@@ -510,17 +511,92 @@ def predictor_guided(
     return rec.trace(PREDICTOR_LABELS[model], seed)
 
 
+def predictor_guided(
+    objective: TableObjective,
+    budget: int,
+    seed: int,
+    model: str = "rf",
+    n_init: int = 10,
+    batch: int = 10,
+    n_random: int = 200,
+    n_mutants: int = 50,
+) -> SearchTrace:
+    """SMAC-like (model="rf") or BANANAS-like (model="mlp") search: random start, then rounds of fit
+    ensemble -> Thompson-sample candidates -> evaluate the top `batch`. Candidates: `n_random` random unseen
+    configs plus `n_mutants` distinct unseen mutants of the incumbent. Features: `space.encode`. Never
+    re-evaluates a config. `predictor_guided_runs` makes several runs at once."""
+    return predictor_guided_runs(objective, budget, [seed], model, n_init, batch, n_random, n_mutants)[0]
+
+
+def predictor_guided_runs(
+    objective: TableObjective,
+    budget: int,
+    seeds: Sequence[int],
+    model: str = "rf",
+    n_init: int = 10,
+    batch: int = 10,
+    n_random: int = 200,
+    n_mutants: int = 50,
+) -> list[SearchTrace]:
+    """`predictor_guided` for every seed, the runs in lockstep: each round, the MLP ensembles of all runs
+    are fitted as one batched computation (`predictors.fit_ensembles`; each fit as it would be alone, up to
+    float rounding), and a random forest is fitted per run. A run's `overhead_s` is its share of the fit
+    time (the batched fit's seconds split evenly over the runs in it)."""
+    from selfrep.archsearch.predictors import fit_ensembles
+
+    gens = [_predictor_rounds(objective, budget, s, model, n_init, batch, n_random, n_mutants) for s in seeds]
+    out: list[SearchTrace | None] = [None] * len(gens)
+    pending: dict[int, tuple] = {}
+
+    def advance(k: int, reply=None) -> None:
+        try:
+            pending[k] = gens[k].send(reply) if reply is not None else next(gens[k])
+        except StopIteration as stop:
+            out[k] = stop.value
+
+    for k in range(len(gens)):
+        advance(k)
+    while pending:
+        reqs = dict(pending)
+        pending.clear()
+        ks = list(reqs)
+        if model == "mlp":
+            t0 = time.perf_counter()
+            ens = fit_ensembles([reqs[k][0] for k in ks], [reqs[k][1] for k in ks], [reqs[k][3] for k in ks])
+            dists = [e.predict_dist(reqs[k][2]) for e, k in zip(ens, ks, strict=True)]
+            secs = (time.perf_counter() - t0) / len(ks)
+            for k, (mean, sd) in zip(ks, dists, strict=True):
+                advance(k, (mean, sd, secs))
+        else:
+            fit = PREDICTOR_FITS[model]
+            for k in ks:
+                t0 = time.perf_counter()
+                mean, sd = fit(*reqs[k])
+                advance(k, (mean, sd, time.perf_counter() - t0))
+    return out  # type: ignore[return-value]
+
+
 # --- optuna ------------------------------------------------------------------------------------------
 OPTUNA_LABELS = {"tpe": "tpe (optuna)", "random": "random (optuna)"}
+
+
+def import_optuna():
+    """The optuna module, imported quietly: its progress-bar helper warns on import when no notebook
+    widgets are installed (it draws no bar here), and its per-trial log is set to warnings only."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
 
 
 def optuna_search(objective: TableObjective, budget: int, seed: int, sampler: str = "tpe") -> SearchTrace:
     """Optuna's TPE (default settings: 10 random start-up trials, independent per-parameter densities) or
     random sampler through ask/tell on the same table objective (define-by-run: the widths of layers deeper
     than the sampled depth are not sampled). Optuna's own compute is `overhead_s`."""
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna = import_optuna()
     if sampler == "tpe":
         smp = optuna.samplers.TPESampler(seed=seed)
     elif sampler == "random":
@@ -575,9 +651,12 @@ def run_repeats(
     fn = known[method]
     if repeats < 1:
         raise ValueError(f"repeats: must be >= 1, got {repeats}")
+    if method == "predictor":  # all runs in lockstep, so that their model fits can be batched
+        runs = predictor_guided_runs(objective, budget, range(seed0, seed0 + repeats), **options)
+    else:
+        runs = [fn(objective, budget, seed0 + r, **options) for r in range(repeats)]
     out = []
-    for r in range(repeats):
-        t = fn(objective, budget, seed0 + r, **options)
+    for t in runs:
         if label is not None:
             t = SearchTrace(
                 label, t.seed, t.arch, t.seed_used, t.observed, t.incumbent, t.charged_s, t.overhead_s

@@ -263,14 +263,20 @@ def predictor_curves(
 
 
 @styled(COMPACT)
-def extrapolation_bars(summary: pd.DataFrame) -> Figure:
-    """Kendall tau and MAE of each predictor when extrapolating (shallow -> deep) vs interpolating."""
+def extrapolation_bars(rows: pd.DataFrame) -> Figure:
+    """Kendall tau and MAE of each predictor when extrapolating (shallow -> deep) vs interpolating: bars at
+    the mean over repeats, error bars one SE over repeats.
+
+    rows: one row per (model, setting, repeat) with tau and mae (`predictors.extrapolation`)."""
+    if "repeat" not in rows:
+        raise ValueError("rows: need one row per repeat (predictors.extrapolation), with a 'repeat' column")
     fig = Figure(figsize=(WIDTH, 4.0), layout="constrained")
     ax = fig.subplots(1, 2)
-    piv_t = summary.pivot(index="model", columns="setting", values="tau")
-    piv_m = summary.pivot(index="model", columns="setting", values="mae") * 100
-    piv_t.plot.bar(ax=ax[0], rot=0, color=["#d62728", "#1f77b4"])
-    piv_m.plot.bar(ax=ax[1], rot=0, color=["#d62728", "#1f77b4"])
+    g = rows.assign(mae=rows["mae"] * 100).groupby(["model", "setting"])[["tau", "mae"]]
+    mean, se = g.mean(), g.std(ddof=1) / np.sqrt(g.size().to_numpy()[:, None])
+    for a, q in zip(ax, ("tau", "mae"), strict=True):
+        m, e = mean[q].unstack("setting"), se[q].unstack("setting")
+        m.plot.bar(ax=a, rot=0, color=["#d62728", "#1f77b4"], yerr=e, capsize=3, error_kw={"lw": 1})
     ax[0].set(ylabel="Kendall tau on deep nets", title="(a) ranking")
     ax[1].set(ylabel="MAE on deep nets (pp)", title="(b) calibration")
     for a in ax:

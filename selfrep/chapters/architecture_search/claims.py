@@ -10,7 +10,7 @@ import pandas as pd
 
 from selfrep.archsearch import hpo
 from selfrep.chapters.architecture_search.config import CHAPTER
-from selfrep.claims import VERDICTS, Claim, claims_frame, verdict
+from selfrep.claims import VERDICTS, Claim, claims_frame, holm, verdict
 
 
 def expected_values() -> dict[str, str]:
@@ -56,23 +56,29 @@ A13_BUDGETS = (25, 50, 100)  # budget 10 = n_init: the predictor search is rando
 
 
 def _a13(v: Mapping[str, float]):
-    sig = {b: v[f"e1_pred_rf_minus_rs_{b}"] > 2 * v[f"e1_pred_rf_minus_rs_{b}_se"] for b in A13_BUDGETS}
+    zs = [v[f"e1_pred_rf_minus_rs_{b}_z"] for b in A13_BUDGETS]
+    sig = dict(zip(A13_BUDGETS, holm(zs), strict=True))  # one family: the three budgets
     gains = ", ".join(
-        f"{b}: {100 * v[f'e1_pred_rf_minus_rs_{b}']:+.2f}±{100 * v[f'e1_pred_rf_minus_rs_{b}_se']:.2f}"
+        f"{b}: {100 * v[f'e1_pred_rf_minus_rs_{b}']:+.2f}±{100 * v[f'e1_pred_rf_minus_rs_{b}_se']:.2f} "
+        f"({v[f'e1_pred_rf_minus_rs_{b}_z']:+.1f} SE)"
         for b in A13_BUDGETS
     )
     late = sig[50] or sig[100]
     return (
-        f"SMAC-like (RF) - RS in pp at budget {gains}",
+        f"SMAC-like (RF) - RS in pp at budget {gains}; Holm-significant at "
+        f"{', '.join(str(b) for b in A13_BUDGETS if sig[b]) or 'none'}",
         verdict(late and not sig[25], late),
     )
 
 
 def _vs_rs(key: str, name: str, budgets: tuple[int, ...]):
-    """A rule 'strategy beats random search by > 2 SE' at each of `budgets`: holds at all, partly at some."""
+    """A rule 'strategy beats random search' at each of `budgets`, the budgets one family of one-sided tests
+    decided with Holm's step-down at the level of one 2-SE test (one budget: > 2 SE): holds at all, partly
+    at some."""
 
     def decide(v: Mapping[str, float]):
-        sig = [v[f"e1_{key}_minus_rs_{b}"] > 2 * v[f"e1_{key}_minus_rs_{b}_se"] for b in budgets]
+        # one test: > 2 SE; several budgets: one family, decided with Holm's step-down at the same level
+        sig = holm([v[f"e1_{key}_minus_rs_{b}_z"] for b in budgets])
         text = "; ".join(
             f"{b}: {_pm(v[f'e1_{key}_minus_rs_{b}'], v[f'e1_{key}_minus_rs_{b}_se'])} "
             f"({v[f'e1_{key}_minus_rs_{b}_z']:+.1f} SE)"
@@ -160,11 +166,13 @@ def _a26(v: Mapping[str, float]):
 
 
 def _a31(v: Mapping[str, float]):
-    t, se, p = v["e3_rf_small_tau"], v["e3_rf_small_tau_se"], v["e3_proxy_n_params_tau"]
+    t, p = v["e3_rf_small_tau"], v["e3_proxy_n_params_small_tau"]
+    d, se = v["e3_rf_minus_params_small"], v["e3_rf_minus_params_small_se"]
     return (
-        f"Kendall tau at N = {v['e3_n_small']:.0f}: random forest {t:.3f} ± {se:.3f} "
-        f"vs parameter count {p:.3f}",
-        verdict(t - p > max(0.05, 2 * se)),
+        f"Kendall tau at N = {v['e3_n_small']:.0f}, on the same held-out architectures per repeat: random "
+        f"forest {t:.3f} vs parameter count {p:.3f}; paired gap {d:+.3f} ± {se:.3f} "
+        f"({v['e3_rf_minus_params_small_z']:+.1f} SE)",
+        verdict(d > max(0.05, 2 * se)),
     )
 
 
@@ -241,8 +249,8 @@ EXPECTED: dict[str, dict[str, str]] = {
 }
 
 
-def _claim(cid, statement, paper, uses, rule, decide):
-    return Claim(cid, CHAPTER, statement, paper, tuple(uses), rule, decide, EXPECTED[cid])
+def _claim(cid, statement, paper, uses, rule, decide, tests=()):
+    return Claim(cid, CHAPTER, statement, paper, tuple(uses), rule, decide, EXPECTED[cid], tests=tuple(tests))
 
 
 CLAIMS: list[Claim] = [
@@ -252,10 +260,11 @@ CLAIMS: list[Claim] = [
         "less than one seed SD, and not detectably worse.",
         "NAS-Bench-101, 150 evals: RS 6.341 % vs RE 6.109 % test error (0.23 pp); Q&A 001: RL-NAS 'only "
         "slightly better than random search'",
-        ["e1_re_minus_rs_100", "e1_re_minus_rs_100_se", "e0_seed_sd_top10"],
+        ["e1_re_minus_rs_100", "e1_re_minus_rs_100_se", "e0_seed_sd_top10", "e1_rs_minus_re_100_z"],
         "'only slightly better' read as: -2 SE < RE - RS < one seed SD of the top 10 %; holds if so, "
-        "differs otherwise",
+        "differs otherwise (the test: RS - RE > 2 SE would mean RE is detectably worse)",
         _a11,
+        tests=("e1_rs_minus_re_100_z",),
     ),
     _claim(
         "A1.2",
@@ -273,12 +282,13 @@ CLAIMS: list[Claim] = [
         "Model-guided search (the SMAC-like random-forest search) needs about 50 evaluations before it "
         "helps: after its 10 random start-up evaluations, 15 guided ones (budget 25) are not yet enough.",
         "BANANAS: predictor 'within one percent' after 200 training points; >100x over RS on NB-101",
-        [f"e1_pred_rf_minus_rs_{b}" for b in A13_BUDGETS]
-        + [f"e1_pred_rf_minus_rs_{b}_se" for b in A13_BUDGETS],
-        "'helps' read as gain over RS > 2 SE; budget 10 is left out (there the search is random search by "
-        "construction): holds if it helps at 50 or 100 but not at 25; partly if it helps at 50 or 100 and "
-        "already at 25; differs if it helps at neither 50 nor 100",
+        [f"e1_pred_rf_minus_rs_{b}{x}" for b in A13_BUDGETS for x in ("", "_se", "_z")],
+        "'helps' read as a gain over RS, the budgets 25, 50 and 100 one family of one-sided tests decided "
+        "with Holm's step-down at the level of one 2-SE test; budget 10 is left out (there the search is "
+        "random search by construction): holds if it helps at 50 or 100 but not at 25; partly if it helps "
+        "at 50 or 100 and already at 25; differs if it helps at neither 50 nor 100",
         _a13,
+        tests=tuple(f"e1_pred_rf_minus_rs_{b}_z" for b in A13_BUDGETS),
     ),
     _claim(
         "A1.4",
@@ -293,10 +303,17 @@ CLAIMS: list[Claim] = [
         "A1.5",
         "TPE (Optuna's default sampler) is not detectably better than random search at 100 evaluations.",
         "NAS-Bench-101 anchor (White et al.), 150 evals: TPE 6.415 % vs RS 6.341 % test error (TPE worse)",
-        ["e1_tpe_minus_rs_100", "e1_tpe_minus_rs_100_se", "e1_tpe_minus_rs_25", "e1_tpe_minus_rs_25_se"],
+        [
+            "e1_tpe_minus_rs_100",
+            "e1_tpe_minus_rs_100_se",
+            "e1_tpe_minus_rs_25",
+            "e1_tpe_minus_rs_25_se",
+            "e1_tpe_minus_rs_100_z",
+        ],
         "'no better' read as TPE - RS <= 2 SE at 100 evaluations (same budget and repeats as random "
         "search); holds if so, differs if TPE is better by more than 2 SE",
         _a15,
+        tests=("e1_tpe_minus_rs_100_z",),
     ),
     _claim(
         "A1.6",
@@ -304,10 +321,12 @@ CLAIMS: list[Claim] = [
         "cost in epochs.",
         "Li et al. 2018 (Hyperband): early stopping gives large speed-ups over random search",
         [f"e1_hb_minus_rs_{b}{x}" for b in (25, 100) for x in ("", "_se", "_z")],
-        "'beats' read as Hyperband - RS > 2 SE with budgets counted in epochs (one evaluation = 20 "
-        "epochs), at 25 and at 100 evaluations' worth; holds if at both; partly if at one; differs if at "
+        "'beats' read as Hyperband - RS > 0 with budgets counted in epochs (one evaluation = 20 epochs), "
+        "at 25 and at 100 evaluations' worth, the two budgets one family of one-sided tests decided with "
+        "Holm's step-down at the level of one 2-SE test; holds if at both; partly if at one; differs if at "
         "neither",
         _a16,
+        tests=("e1_hb_minus_rs_25_z", "e1_hb_minus_rs_100_z"),
     ),
     _claim(
         "A1.7",
@@ -317,6 +336,7 @@ CLAIMS: list[Claim] = [
         ["e1_ls_minus_rs_100", "e1_ls_minus_rs_100_se", "e1_ls_minus_rs_100_z"],
         "'beats' read as LS - RS > 2 SE at 100 evaluations; holds if so, differs otherwise",
         _a17,
+        tests=("e1_ls_minus_rs_100_z",),
     ),
     _claim(
         "A2.1",
@@ -331,19 +351,26 @@ CLAIMS: list[Claim] = [
         "A2.2",
         "Restricting the search space gains more than one seed SD over searching the full space.",
         "Q&A 001: 'the question is more how you define the search space'",
-        ["e2_space_gain", "e2_space_gain_se", "e0_seed_sd_top10"],
+        ["e2_space_gain", "e2_space_gain_se", "e0_seed_sd_top10", "e2_space_gain_z"],
         "two parts: a detectable gain (> 2 SE) that is larger than one seed SD; holds if both; partly if "
         "the gain is detectable but <= SD; differs if not detectable",
         _a22,
+        tests=("e2_space_gain_z",),
     ),
     _claim(
         "A2.3",
         "In a live search over lr, weight decay and dropout, random search beats a grid of the same size.",
         "Bergstra & Bengio 2012: random trials are more efficient than a grid",
-        ["e2_hpo_random_minus_grid_test", "e2_hpo_random_minus_grid_test_se", "e2_hpo_detectable"],
+        [
+            "e2_hpo_random_minus_grid_test",
+            "e2_hpo_random_minus_grid_test_se",
+            "e2_hpo_detectable",
+            "e2_hpo_random_minus_grid_test_z",
+        ],
         "'beats' read as random - grid > 2 SE (SDs floored at 1/360, the test-set step); holds if so, "
         "differs otherwise (a difference within 2 SE is no detectable effect)",
         _a23,
+        tests=("e2_hpo_random_minus_grid_test_z",),
     ),
     _claim(
         "A2.4",
@@ -372,18 +399,28 @@ CLAIMS: list[Claim] = [
             "e2_l2_hyper_minus_none_test_loss",
             "e2_l2_hyper_minus_none_test_loss_se",
             "e2_l2_hyper_minus_none_test_acc",
+            "e2_l2_none_minus_hyper_test_loss_z",
         ],
         "'lowers' read as lower by > 2 SE (paired by seed); holds if so, differs otherwise",
         _a26,
+        tests=("e2_l2_none_minus_hyper_test_loss_z",),
     ),
     _claim(
         "A3.1",
         "A learned predictor beats the parameter count at N = 25 training architectures.",
         "ZiCo (ICLR 2023): no zero-cost proxy works consistently better than #params",
-        ["e3_rf_small_tau", "e3_rf_small_tau_se", "e3_proxy_n_params_tau", "e3_n_small"],
-        "'beats' read as tau_RF - tau_params > 2 SE (over repeats) and > 0.05; holds if so, "
-        "differs otherwise",
+        [
+            "e3_rf_small_tau",
+            "e3_proxy_n_params_small_tau",
+            "e3_rf_minus_params_small",
+            "e3_rf_minus_params_small_se",
+            "e3_rf_minus_params_small_z",
+            "e3_n_small",
+        ],
+        "'beats' read as tau_RF - tau_params > 2 SE and > 0.05, both scored on the same held-out "
+        "architectures in each repeat and paired by repeat; holds if so, differs otherwise",
         _a31,
+        tests=("e3_rf_minus_params_small_z",),
     ),
     _claim(
         "A3.2",
@@ -426,10 +463,17 @@ CLAIMS: list[Claim] = [
         "A3.6",
         "Even on standardised inputs, sklearn's default settings rank worse than the tuned MLP ensemble.",
         "Q&A 003: the meta network has hyperparameters of its own ('meta meta')",
-        ["e3_mlp_200_tau", "e3_mlp_200_tau_se", "e3_mlp_default_200_tau", "e3_mlp_default_200_tau_se"],
+        [
+            "e3_mlp_200_tau",
+            "e3_mlp_200_tau_se",
+            "e3_mlp_default_200_tau",
+            "e3_mlp_default_200_tau_se",
+            "e3_mlp_minus_default_tau_z",
+        ],
         "'worse' read as tau_tuned - tau_default > 2 SE (over repeats) at N = 200; holds if so, differs "
         "otherwise",
         _a36,
+        tests=("e3_mlp_minus_default_tau_z",),
     ),
 ]
 

@@ -82,6 +82,7 @@ def landscape_values(bench: Bench) -> dict[str, float]:
         out[f"e0_val_{name}"] = _f(np.quantile(v, q))
     out["e0_frac_within_1sd"] = _f((v >= v.max() - out["e0_seed_sd_top10"]).mean())
     out["e0_frac_within_2sd"] = _f((v >= v.max() - 2 * out["e0_seed_sd_top10"]).mean())
+    out["e0_frac_within_1sd_pct"] = 100 * out["e0_frac_within_1sd"]
     acts = np.array([c.activation for c in bench.configs])
     for a in SPACE_ACTIVATIONS:
         out[f"e0_mean_{a}"] = _f(v[acts == a].mean())
@@ -127,7 +128,7 @@ def run_e0(bench: Bench, cfg: Chapter06Config) -> E0Result:
         ),
         (
             "share of configs within 1 / 2 top-10 % SD of the best",
-            f"{vals['e0_frac_within_1sd']:.3f} / {vals['e0_frac_within_2sd']:.3f}",
+            f"{100 * vals['e0_frac_within_1sd']:.1f} % / {100 * vals['e0_frac_within_2sd']:.1f} %",
         ),
         (
             "build: wall s / CPU s (2 single-thread workers)",
@@ -207,6 +208,8 @@ def run_e1(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E1Result:
             d, se = search.difference(ts, by["random"], bench, b)
             vals[f"e1_{METHOD_KEYS[m]}_minus_rs_{b}"], vals[f"e1_{METHOD_KEYS[m]}_minus_rs_{b}_se"] = d, se
             vals[f"e1_{METHOD_KEYS[m]}_minus_rs_{b}_z"] = _f(d / se)
+    # A1.1's significance part is "not detectably worse": signed so that z > 2 means evolution is worse
+    vals["e1_rs_minus_re_100_z"] = -vals["e1_re_minus_rs_100_z"] if "e1_re_minus_rs_100_z" in vals else np.nan
     at_b = summary[summary["budget"] == B].set_index("method")
     others = at_b.drop(index="random")
     best = others["mean"].idxmax()
@@ -234,7 +237,7 @@ def run_e1(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E1Result:
 
 def optuna_text(samplers: tuple[str, ...], repeats: int) -> str:
     """Which Optuna samplers ran in this build (optuna is a pinned dependency), for prose."""
-    import optuna
+    optuna = search.import_optuna()
 
     names = {"tpe": "TPE", "random": "its random sampler"}
     if not samplers:
@@ -292,6 +295,7 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
     vals["e2_grid_minus_rs48"], vals["e2_grid_minus_rs48_se"] = d, se
     d, se = search.difference(groups["rs48"], groups["rsfull"], bench, b_mid)
     vals["e2_space_gain"], vals["e2_space_gain_se"] = d, se
+    vals["e2_space_gain_z"] = _f(d / se)
     vals["e2_restricted_best_test"] = _f(bench.test_mean[ids].max())
     vals["e2_restricted_mean_test"] = _f(bench.test_mean[ids].mean())
     # (b) live hyperparameter search
@@ -327,6 +331,7 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
     vals["e2_hpo_cpu_s"] = _f(trials["cpu_s"].sum())
     for h in hpo.HPARAMS:
         vals[f"e2_imp_{h}"] = _f(imp[h])
+        vals[f"e2_imp_{h}_pct"] = 100 * _f(imp[h])
     # (c) trainable L2 vs hypergradient
     l2cfg = hpo.L2Config(epochs=cfg.l2_epochs)
     hist, fin = hpo.l2_experiment(cfg.l2_seeds, l2cfg)
@@ -339,6 +344,10 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
     vals["e2_l2_hyper_minus_none_test_loss"] = _f(dl.mean())
     vals["e2_l2_hyper_minus_none_test_loss_se"] = (
         _f(dl.std(ddof=1) / np.sqrt(len(dl))) if len(dl) > 1 else float("nan")
+    )
+    # signed so that z > 2 is "the hypergradient lowers the test loss by more than 2 SE" (A2.6)
+    vals["e2_l2_none_minus_hyper_test_loss_z"] = _f(
+        -vals["e2_l2_hyper_minus_none_test_loss"] / vals["e2_l2_hyper_minus_none_test_loss_se"]
     )
     df_ = (piv["fixed"] - piv["none"]).to_numpy()
     vals["e2_l2_fixed_minus_none_test_loss"] = _f(df_.mean())
@@ -436,6 +445,18 @@ def l2_path_values(hist: pd.DataFrame, lam0: float, spike: float = 2.0) -> dict[
 
 
 # --- E3 --------------------------------------------------------------------------------------------
+def extrapolation_tau_text(ratio: float, tol: float = 0.1) -> str:
+    """How the random forest's Kendall tau on deep nets compares with its interpolation tau, in words: within
+    `tol` of the same value reads "unchanged", else as a percentage kept or gained."""
+    if not np.isfinite(ratio):
+        return "its τ cannot be compared (undefined)"
+    if abs(ratio - 1) <= tol:
+        return f"its Kendall τ is unchanged (ratio {ratio:.2f})"
+    if ratio < 1:
+        return f"it keeps {100 * ratio:.0f} % of its Kendall τ"
+    return f"its Kendall τ rises by {100 * (ratio - 1):.0f} %"
+
+
 @dataclass
 class E3Result:
     curve: pd.DataFrame  # one row per (model, n, repeat)
@@ -444,6 +465,7 @@ class E3Result:
     proxy_summary: pd.DataFrame  # per proxy
     extrapolation: pd.DataFrame
     extrapolation_summary: pd.DataFrame
+    proxy_curve: pd.DataFrame  # per (proxy, N, repeat): scored on that repeat's held-out architectures
     values: dict[str, float] = field(default_factory=dict)
 
 
@@ -461,6 +483,12 @@ def run_e3(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E3Result:
     for p, r in ps.iterrows():
         vals[f"e3_proxy_{p}_tau"] = _f(r["tau"])
         vals[f"e3_proxy_{p}_tau_top20"] = _f(r["tau_top20"])
+    # the proxies scored on exactly the held-out architectures of each predictor repeat (A3.1 compares them
+    # there, paired by repeat); the table's all-architecture values above are shown beside these
+    pc = predictors.proxy_curve(bench, prox, cfg.e3_ns, cfg.e3_repeats, seed)
+    pcs = pc.groupby(["proxy", "n"])[["tau", "tau_top20"]].mean()
+    for (p, n), r in pcs.iterrows():
+        vals[f"e3_proxy_{p}_{n}_tau"] = _f(r["tau"])
     vals["e3_proxy_seed0_mae"] = _f(np.mean(np.abs(prox["seed0_val"] - prox["target"])))
     vals["e3_naswot_ms"] = _f(1000 * prox["naswot_s"].mean())
     vals["e3_proxy_n_archs"] = len(prox)
@@ -472,6 +500,7 @@ def run_e3(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E3Result:
     vals["e3_extrap_n_train"] = _f(es["n_train"].iloc[0])
     vals["e3_extrap_rf_mae_ratio"] = vals["e3_extrapolate_rf_mae"] / vals["e3_interpolate_rf_mae"]
     vals["e3_extrap_rf_tau_ratio"] = vals["e3_extrapolate_rf_tau"] / vals["e3_interpolate_rf_tau"]
+    vals["e3_extrap_tau_text"] = extrapolation_tau_text(vals["e3_extrap_rf_tau_ratio"])
     n_max = max(cfg.e3_ns)
     # "learned" = the predictors we set up; the two default-settings MLPs are the meta-meta control (A3.5)
     learned = [m for m in cfg.e3_models if m not in DEFAULT_MLPS]
@@ -485,12 +514,26 @@ def run_e3(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E3Result:
     vals["e3_n_small"] = n25
     vals["e3_rf_small_tau"] = vals[f"e3_rf_{n25}_tau"]
     vals["e3_rf_small_tau_se"] = vals[f"e3_rf_{n25}_tau_se"]
+    # A3.1: random forest minus parameter count, per repeat on the same held-out architectures
+    rf = curve[(curve["model"] == "rf") & (curve["n"] == n25)].set_index("repeat")["tau"]
+    npar = pc[(pc["proxy"] == "n_params") & (pc["n"] == n25)].set_index("repeat")["tau"]
+    diff = (rf - npar).to_numpy()
+    vals["e3_proxy_n_params_small_tau"] = _f(npar.mean())
+    vals["e3_rf_minus_params_small"] = _f(diff.mean())
+    vals["e3_rf_minus_params_small_se"] = _f(diff.std(ddof=1) / np.sqrt(len(diff)))
+    vals["e3_rf_minus_params_small_z"] = _f(
+        vals["e3_rf_minus_params_small"] / vals["e3_rf_minus_params_small_se"]
+    )
+    vals["e3_proxy_same_set_n_scored"] = int(pc["n_scored"].min())
     if "mlp" in cfg.e3_models and "mlp_default" in cfg.e3_models:
         vals["e3_mlp_minus_default_tau"] = vals[f"e3_mlp_{n_max}_tau"] - vals[f"e3_mlp_default_{n_max}_tau"]
         vals["e3_mlp_minus_default_tau_se"] = _f(
             np.hypot(vals[f"e3_mlp_{n_max}_tau_se"], vals[f"e3_mlp_default_{n_max}_tau_se"])
         )
+        vals["e3_mlp_minus_default_tau_z"] = _f(
+            vals["e3_mlp_minus_default_tau"] / vals["e3_mlp_minus_default_tau_se"]
+        )
     # smallest N at which the best learned model's MAE is <= 0.01 (0 if never)
     hits = [n for n in cfg.e3_ns if min(vals[f"e3_{m}_{n}_mae"] for m in learned) <= 0.01]
     vals["e3_n_for_1pp_mae"] = min(hits) if hits else 0
-    return E3Result(curve, cs.reset_index(), prox, ps.reset_index(), ex, es.reset_index(), vals)
+    return E3Result(curve, cs.reset_index(), prox, ps.reset_index(), ex, es.reset_index(), pc, vals)

@@ -40,10 +40,10 @@ SUMMARY_FORMATS = {
 SUMMARY_NAMES = {
     "repeats": "runs",
     "se": "SE",
-    "median_se": "SE (median)",
-    "regret": "test regret",
+    "median_se": "SE (med.)",
+    "regret": "regret",
     "ri_vs_random_avg_pct": "RI (%)",
-    "p_top1": "P(top 1 %)",
+    "p_top1": "top 1 %",
     "charged_s": "charged CPU-s",
     "overhead_s": "overhead s",
     "inc_val": "incumbent val",
@@ -53,12 +53,12 @@ SUMMARY_NAMES = {
 SUMMARY_MEANINGS = {
     "runs": "independent repeats of the strategy (its own seeds)",
     "mean, median": "of the incumbent's mean-of-seeds test accuracy over the runs",
-    "SE, SE (median)": "standard error of the mean, and bootstrap SE of the median; SDs floored at the "
+    "SE, SE (med.)": "standard error of the mean, and bootstrap SE of the median; SDs floored at the "
     "table's accuracy step",
-    "test regret": "best test accuracy in the table minus the mean",
+    "regret": "test regret: best test accuracy in the table minus the mean",
     "RI (%)": "relative improvement over the random-average architecture, 100 (mean - a) / a, with a the "
     "random-average architecture's test accuracy (Yang et al. 2020)",
-    "P(top 1 %)": "share of runs whose incumbent is among the best 1 % of configurations by test accuracy",
+    "top 1 %": "share of runs whose incumbent is among the best 1 % of configurations by test accuracy",
     "evals": "evaluations made (grid stops when exhausted); for hyperband and successive halving, full "
     "trainings' worth of epochs (20 each) spent",
     "charged CPU-s": "training CPU seconds of exactly the runs made, from the table",
@@ -88,7 +88,9 @@ def strategy_table(summary: pd.DataFrame, columns: str = "accuracy"):
         raise ValueError(f"columns: must be 'accuracy' or 'cost', got {columns!r}")
     df = summary[["method", "budget", *cols]]
     fmt = {c: f for c, f in SUMMARY_FORMATS.items() if c in cols}
-    return _padded(table(format_table(df, fmt, SUMMARY_NAMES).set_index(["method", "budget"])))
+    return _padded(
+        table(format_table(df, fmt, SUMMARY_NAMES).set_index(["method", "budget"]), font_size="0.85em")
+    )
 
 
 def _padded(sty):
@@ -105,32 +107,84 @@ def meanings_table(meanings: Mapping[str, str]):
 
 
 def hpo_incumbent_table(incumbents: pd.DataFrame):
-    """Mean and SD over repeats of each live HPO method's incumbent (validation, test, its learning rate,
-    distinct learning rates tried)."""
-    cols = ["best_val", "test_acc", "best_lr", "distinct_lr"]
-    return _padded(table(incumbents.groupby("method")[cols].agg(["mean", "std"]), precision=4))
+    """Each live HPO method's incumbent over repeats, as formatted "mean ± SD" cells: validation and test
+    accuracy (%), its learning rate, distinct learning rates tried."""
+    g = incumbents.groupby("method")
+    rows = {}
+    for m, d in g:
+
+        def pm(col, fmt, scale=1.0, d=d):
+            x = d[col].to_numpy(float) * scale
+            sd = x.std(ddof=1) if len(x) > 1 else float("nan")
+            return f"{fmt.format(x.mean())} ± {fmt.format(sd)}"
+
+        rows[m] = {
+            "repeats": f"{len(d)}",
+            "validation accuracy (%)": pm("best_val", "{:.2f}", 100),
+            "test accuracy (%)": pm("test_acc", "{:.2f}", 100),
+            "learning rate": pm("best_lr", "{:.1e}"),
+            "distinct learning rates": pm("distinct_lr", "{:.0f}"),
+        }
+    df = pd.DataFrame.from_dict(rows, orient="index")
+    df.index.name = "method"
+    return _padded(table(df))
 
 
 def l2_final_table(final: pd.DataFrame):
-    """Mean over seeds of the L2 experiment's final numbers per mode."""
+    """Mean over seeds of the L2 experiment's final numbers per mode (accuracies in %)."""
     cols = ["lam", "val_acc", "val_loss", "test_acc", "test_loss"]
     df = final.groupby("mode", sort=False)[cols].mean()
-    return _padded(table(format_table(df, {"lam": "{:.1e}"}), precision=4))
+    df[["val_acc", "test_acc"]] *= 100
+    fmt = {
+        "lam": "{:.1e}",
+        "val_acc": "{:.2f}",
+        "test_acc": "{:.2f}",
+        "val_loss": "{:.4f}",
+        "test_loss": "{:.4f}",
+    }
+    names = {
+        "lam": "final λ",
+        "val_acc": "validation accuracy (%)",
+        "val_loss": "validation loss",
+        "test_acc": "test accuracy (%)",
+        "test_loss": "test loss",
+    }
+    df = format_table(df, fmt, names)
+    df.loc[df.index == "none", "final λ"] = "–"
+    return _padded(table(df))
 
 
 def predictor_table(curve_summary: pd.DataFrame):
-    """Learning-curve summary (model x N) for display."""
+    """Learning-curve summary (model x N) for display, the MAE in percentage points."""
+    df = curve_summary.assign(mae=curve_summary["mae"] * 100)
     fmt = {c: "{:.3f}" for c in ("tau", "tau_se", "tau_top20", "spearman")} | {
-        "mae": "{:.4f}",
+        "mae": "{:.2f}",
         "fit_s": "{:.3f}",
     }
-    return _padded(table(format_table(curve_summary, fmt).set_index(["model", "n"])))
+    names = {
+        "tau": "τ",
+        "tau_se": "SE (τ)",
+        "tau_top20": "τ (top 20 %)",
+        "spearman": "Spearman",
+        "mae": "MAE (pp)",
+        "fit_s": "fit s",
+    }
+    return _padded(table(format_table(df, fmt, names).set_index(["model", "n"])))
 
 
-def proxy_display(proxy_summary: pd.DataFrame):
-    """Zero-cost proxy summary for display."""
+def proxy_display(proxy_summary: pd.DataFrame, proxy_curve: pd.DataFrame | None = None, n: int | None = None):
+    """Zero-cost proxy summary for display: Kendall τ (all, top 20 %) and Spearman over every architecture
+    and, given `proxy_curve` (`predictors.proxy_curve`) and a training-set size `n`, the mean τ on the
+    architectures the predictors were scored on at that N (the same sets, repeat by repeat)."""
+    df = proxy_summary.copy()
     fmt = {c: "{:.3f}" for c in ("tau", "tau_top20", "spearman")}
-    return _padded(table(format_table(proxy_summary, fmt).set_index("proxy")))
+    names = {"tau": "τ (all)", "tau_top20": "τ (top 20 %)", "spearman": "Spearman"}
+    if proxy_curve is not None and n is not None:
+        same = proxy_curve[proxy_curve["n"] == n].groupby("proxy")["tau"].mean()
+        col = f"τ (predictors' held-out sets, N = {n})"
+        df[col] = df["proxy"].map(same)
+        fmt[col] = "{:.3f}"
+    return _padded(table(format_table(df, fmt, names).set_index("proxy")))
 
 
 def scale_table(presets: Mapping[str, Chapter06Config] | None = None):
@@ -144,7 +198,7 @@ def scale_table(presets: Mapping[str, Chapter06Config] | None = None):
     rows = [
         {
             "parameter": n,
-            **{s: repr(getattr(c, n)) for s, c in presets.items()},
+            **{s: _plain(getattr(c, n)) for s, c in presets.items()},
             "meaning": meaning.get(n, ""),
         }
         for n in names
@@ -152,4 +206,12 @@ def scale_table(presets: Mapping[str, Chapter06Config] | None = None):
     df = pd.DataFrame(rows).set_index("parameter")
     changes = df[list(presets)].nunique(axis=1) > 1
     df.insert(0, "changes", np.where(changes, "yes", ""))
-    return _padded(table(pd.concat([df[changes], df[~changes]])))
+    widths = {"changes": "11%", **{s: "17%" for s in presets}, "meaning": "33%"}
+    return _padded(table(pd.concat([df[changes], df[~changes]]), widths=widths, font_size="0.85em"))
+
+
+def _plain(x) -> str:
+    """A preset's value as the scale table prints it: tuples as comma-separated items, no quotes."""
+    if isinstance(x, tuple):
+        return ", ".join(str(i) for i in x) if x else "none"
+    return str(x)

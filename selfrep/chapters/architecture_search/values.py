@@ -13,15 +13,18 @@ from selfrep.chapters.common import Stopwatch
 
 def with_pp(values: Mapping[str, float]) -> dict[str, float]:
     """`values` plus, for every accuracy difference or SD (numeric keys containing minus, gain, sd, curse, mae
-    optimism or detectable), a `<key>_pp` copy in percentage points, for prose."""
+    optimism or detectable; not z statistics, ratios, percentages or rank correlations), a `<key>_pp` copy
+    in percentage points, for prose."""
     out = dict(values)
     for k, v in values.items():
         if (
             isinstance(v, (int, float))
             and not isinstance(v, bool)
             and any(t in k for t in ("minus", "gain", "_sd", "curse", "mae", "optimism", "detectable"))
-            and not k.endswith(("_ratio", "_ms"))
+            and not k.endswith(("_ratio", "_ms", "_z", "_pct"))
             and "loss" not in k
+            and "tau" not in k
+            and "params_small" not in k  # a difference of Kendall taus, not of accuracies
             and "n_for" not in k
         ):
             out[f"{k}_pp"] = 100.0 * float(v)
