@@ -336,3 +336,6 @@ def test_the_whole_chapter_pipeline_on_a_synthetic_table():
     assert glued.items() <= every.items() and every["scale_label"] == "ci" and every["seed_label"] == "0"
     assert set(ch.config_values(cfg)) | set(ch.expected_values()) | {"chapter_wall_s"} <= set(every)
     assert all(isinstance(x, bool | int | float | str) for x in every.values())
+    # the claims intro counts the chapter's significance tests as one Holm family
+    n_tests = sum(len(c.tests) for c in ch.CLAIMS)
+    assert every["claims_multiplicity_text"].startswith(f"{n_tests} significance tests at 2 SE decide")

@@ -10,13 +10,21 @@ import pandas as pd
 
 from selfrep.archsearch import hpo
 from selfrep.chapters.architecture_search.config import CHAPTER
-from selfrep.claims import VERDICTS, Claim, claims_frame, holm, verdict
+from selfrep.claims import VERDICTS, Claim, claims_frame, holm, multiplicity, multiplicity_text, verdict
 
 
 def expected_values() -> dict[str, str]:
     """`expected_A1_4_ci`, `expected_A1_4_paper`, ...: the recorded verdict of each claim per scale."""
     return {
         f"expected_{c.id.replace('.', '_')}_{s}": v for c in CLAIMS for s, v in sorted(c.expected.items())
+    }
+
+
+def multiplicity_values(values: Mapping[str, float]) -> dict[str, str]:
+    """`claims_multiplicity_text`: the chapter's significance tests as one Holm family, for the claims
+    intro (the book-wide family is on the reproducibility page)."""
+    return {
+        "claims_multiplicity_text": multiplicity_text(multiplicity(CLAIMS, {CHAPTER: values}), "this chapter")
     }
 
 

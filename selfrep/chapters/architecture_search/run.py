@@ -323,6 +323,14 @@ def run_e2(bench: Bench, cfg: Chapter06Config, seed: int = 0) -> E2Result:
     vals["e2_hpo_random_minus_grid_test_z"] = _f(
         vals["e2_hpo_random_minus_grid_test"] / vals["e2_hpo_random_minus_grid_test_se"]
     )
+    z = vals["e2_hpo_random_minus_grid_test_z"]
+    # a verdict this close to the 2-SE line turns on the luck of near-tied validation winners
+    vals["e2_hpo_margin_text"] = (
+        f"At z = {z:.1f} the comparison sits within half an SE of the 2-SE line, so its verdict is fragile: "
+        "the incumbents are near-ties on validation accuracy, and another random stream can move z across it."
+        if abs(z - 2.0) < 0.5
+        else ""
+    )
     vals["e2_hpo_random_minus_grid_val"] = _f(rv.mean() - gv.mean())
     vals["e2_hpo_random_minus_grid_val_se"] = _f(
         np.hypot(search.floored_se(rv, v_step), search.floored_se(gv, v_step))

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from selfrep.chapters.architecture_search.claims import answer_values, expected_values, verdict_values
+from selfrep.chapters.architecture_search.claims import (
+    answer_values,
+    expected_values,
+    multiplicity_values,
+    verdict_values,
+)
 from selfrep.chapters.architecture_search.config import Chapter06Config, config_values
 from selfrep.chapters.architecture_search.run import E0Result, E1Result, E2Result, E3Result
 from selfrep.chapters.common import Stopwatch
@@ -58,6 +63,7 @@ def values(
     for e in (e0, e1, e2, e3):
         out.update(with_pp(e.values))
     out.update(verdict_values(m))
+    out.update(multiplicity_values(m))
     out.update(answer_values(m))
     if clock is not None:
         out["chapter_wall_s"] = clock.wall_s
