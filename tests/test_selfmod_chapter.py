@@ -290,7 +290,7 @@ def test_every_claim_has_one_verdict_at_both_scales_or_shows_both():
     t = ch.claims_table(Values(), "ci").data.set_index("id")["expected"]
     for c in differ:
         assert t[c.id] == f"ci: {c.expected['ci']}; paper: {c.expected['paper']}"
-        assert f"{c.id} {c.expected['paper']}" in ch.scale_note()
+        assert f"({c.id}) {c.expected['paper']} at paper scale" in ch.scale_note()
 
 
 def test_significance_rules_declare_their_z_values():

@@ -466,8 +466,12 @@ def scale_note() -> str:
             "Every verdict of this chapter is the same at ci and at paper scale (the claims table's "
             "'expected' column)."
         )
-    parts = ", ".join(f"{c.id} {c.expected['paper']} (ci: {c.expected['ci']})" for c in differ)
-    return (
-        "Every verdict of this chapter is the same at ci and at paper scale except "
-        f"{parts}; where an answer below rests on those, the paper-scale verdict is the one that counts."
+    parts = "; ".join(
+        f"“{c.statement}” ({c.id}) {c.expected['paper']} at paper scale, {c.expected['ci']} at ci"
+        for c in differ
     )
+    return (
+        f"Every verdict of this chapter is the same at ci and at paper scale except one: {parts}. "
+        if len(differ) == 1
+        else f"Every verdict of this chapter is the same at ci and at paper scale except these: {parts}. "
+    ) + "Below paper scale, the answer that rests on such a claim ends with its paper-scale verdict."
