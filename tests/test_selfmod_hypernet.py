@@ -29,7 +29,6 @@ TINY = GHNConfig(
     n_test=1,
     ghn_seeds=1,
     curve_steps=(0, 3),
-    finetune_steps=(0, 2),
 )
 ARCHS = [
     ArchConfig((16,), "relu", False),
@@ -111,3 +110,50 @@ def test_run_hypernet_is_a_pure_function():
         "gru",
         "mlp",
     }
+
+
+def test_no_skip_twins_in_the_space_or_across_splits():
+    from selfrep.selfmod.hypernet import arch_space, has_skip_edge
+
+    space = arch_space((1, 2, 3), (16, 32, 64), ("relu", "tanh"))
+    assert all(has_skip_edge(a) for a in space if a.skip)
+    assert ArchConfig((16,), "relu", True) not in space  # its skip adds nothing: a twin of the plain net
+    assert ArchConfig((64,), "relu", True) in space  # input (64) -> first layer (64): a real skip
+    s = split_archs(GHNConfig(n_test=10), 0)
+    train_tokens = {tuple(arch_tokens(a).flatten().tolist()) for a in s["train"]}
+    for a in s["in-distribution"]:
+        assert tuple(arch_tokens(a).flatten().tolist()) not in train_tokens
+
+
+def test_skip_edges_reach_the_message_passing():
+    from selfrep.selfmod.hypernet import arch_edges
+
+    a = ArchConfig((32, 32, 16), "relu", True)  # layer 1 (32 -> 32) adds its input: edge 0 -> 2
+    assert arch_edges(a) == [(0, 1), (1, 2), (2, 3), (0, 2)]
+    assert arch_edges(ArchConfig((32, 32, 16), "relu", False)) == [(0, 1), (1, 2), (2, 3)]
+    ghn = MiniGHN("gru", gen=generator(0))
+    toks = [arch_tokens(a)]
+    with torch.no_grad():
+        with_skip = ghn.embed_tokens(toks, [arch_edges(a)])[0]
+        chain = ghn.embed_tokens(toks, [[(0, 1), (1, 2), (2, 3)]])[0]
+        assert not torch.allclose(with_skip[2], chain[2])  # the skip's target reads another message
+        mlp = MiniGHN("mlp", gen=generator(0))
+        assert torch.equal(mlp.embed_tokens(toks, [arch_edges(a)])[0], mlp.embed_tokens(toks, None)[0])
+    with pytest.raises(ValueError, match="edges"):
+        ghn.embed_tokens(toks, [[(2, 1)]])
+
+
+def test_stacked_adam_curves_equal_training_each_net_alone():
+    from selfrep.archsearch.data import load_digits_split
+    from selfrep.selfmod.common import adam_stack_curves, init_layers, stack_layers
+
+    d = load_digits_split()
+    steps = (0, 5, 30)
+    for a in ARCHS[:2]:
+        alone = adam_curve(a, steps, generator(7))
+        g = generator(7)
+        net = init_layers(arch_sizes(a), g)
+        other = init_layers(arch_sizes(a), generator(8))
+        st = stack_layers([net, other], a.activation, a.skip)
+        both = adam_stack_curves(st, [g, generator(9)], steps, d.X_train, d.y_train, d.X_test, d.y_test)
+        assert np.allclose(both[0], alone, atol=1 / 360 + 1e-9)

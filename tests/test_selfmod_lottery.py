@@ -137,3 +137,19 @@ def test_contiguous_run_and_smallest_passing_round():
     gap = lottery_summary(_synthetic([1.0, 0.5, 0.2, 0.1], [0.97, 0.97, 0.9, 0.97], [0.9] * 4))
     assert gap["ticket_run_remaining"] == pytest.approx(0.5)
     assert gap["ticket_min_remaining"] == pytest.approx(0.1)
+
+
+def test_stacked_training_equals_training_each_net_alone():
+    from selfrep.selfmod.lottery import train_masked_stack
+
+    cfg = LotteryConfig(sizes=(64, 20, 10), epochs=2, rounds=1, seeds=1)
+    nets = [init_layers(cfg.sizes, generator(s)) for s in (3, 4)]
+    masks = [magnitude_prune(n, dense_masks(n), [0.5, 0.1]) for n in nets]
+    both = train_masked_stack(nets, masks, cfg, [generator(5), generator(6)])
+    for n, m, g, (layers, curves) in zip(nets, masks, (5, 6), both, strict=True):
+        alone, c = train_masked(n, m, cfg, generator(g))
+        for (Wa, ba), (Wb, bb) in zip(alone, layers, strict=True):
+            assert torch.allclose(Wa, Wb, atol=1e-5) and torch.allclose(ba, bb, atol=1e-5)
+        assert abs(c["val_loss"] - curves["val_loss"]).max() < 1e-4
+    with pytest.raises(ValueError, match="inits"):
+        train_masked_stack(nets, masks[:1], cfg, [generator(5)])

@@ -131,3 +131,25 @@ def test_config_validation():
         SerannConfig(trivial_genotype=int(from_bits(np.array([0, 0, 0, 0, 1, 1, 0, 0, 0, 0]))))
     with pytest.raises(ValueError, match="pop"):
         SerannConfig(pop=1)
+
+
+def test_architecture_effects_split_the_copy_error():
+    from selfrep.selfmod.serann import add_arch_split, arch_effects
+
+    # two architectures, copy error = 1 (arch A) or 3 (arch B) + 2 * (lambda - 0.5)
+    world = pd.DataFrame(
+        [
+            dict(code=c, arch=a, loss_balance=lam, viable=True, self_error=base + 2 * (lam - 0.5))
+            for c, (a, base, lam) in enumerate(
+                [("A", 1.0, 0.25), ("A", 1.0, 0.75), ("B", 3.0, 0.25), ("B", 3.0, 0.5)]
+            )
+        ]
+        + [dict(code=9, arch="invalid", loss_balance=0.5, viable=False, self_error=0.0)]
+    )
+    eff, b = arch_effects(world)
+    assert eff == pytest.approx({"A": 1.0, "B": 3.0}) and b == pytest.approx(2.0)
+    gens = pd.DataFrame({"codes": ["0 2 9", "1 1", np.nan], "self_error": [1.5, 1.5, np.nan]})
+    out = add_arch_split(gens, world)
+    assert out["self_error_arch"].iloc[0] == pytest.approx(2.0)  # viable individuals only
+    assert out["self_error_within"].iloc[1] == pytest.approx(0.5)
+    assert np.isnan(out["self_error_arch"].iloc[2])

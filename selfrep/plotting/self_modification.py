@@ -13,7 +13,9 @@ from matplotlib.ticker import MaxNLocator
 from selfrep.plotting.style import COMPACT, styled
 
 SPLITS = ("in-distribution", "deeper", "wider", "other activation")
-POLICY_COLORS = {"evolved": "C0", "gen0": "C8", "blind": "C9", "random": "C1", "noop": "C7", "rule": "C2"}
+# evolved vs blind and gen0 vs rule in hues far apart, each policy with its own marker as well
+POLICY_COLORS = {"evolved": "C0", "gen0": "C4", "blind": "C3", "random": "C1", "noop": "C7", "rule": "C2"}
+POLICY_MARKERS = {"evolved": "o", "gen0": "s", "blind": "^", "random": "v", "noop": "D", "rule": "P"}
 COND_COLORS = {
     "endogenous": "C0",
     "exogenous": "C3",
@@ -34,7 +36,7 @@ COND_LABELS = {
 
 @styled(COMPACT)
 def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
-    """E4: 0-step test accuracy per split for the chain GHN, the MLP hypernet and the token
+    """E4: 0-step test accuracy per split for the graph GHN, the MLP hypernet and the token
     ablations, each
     architecture x GHN seed a dot, the bar its mean; the random-init-trained accuracy as a line."""
     z = res["zero_shot"]
@@ -42,7 +44,7 @@ def ghn_zero_shot(res: Mapping[str, pd.DataFrame]) -> Figure:
     rnd = c[c["init"] == "random"]
     trained = rnd[rnd["step"] == rnd["step"].max()].groupby("split")["acc"].mean()
     models = [
-        ("gru", "true", "chain GHN"),
+        ("gru", "true", "graph GHN"),
         ("mlp", "true", "MLP hypernet"),
         ("gru", "shuffled", "GHN, shuffled tokens"),
         ("gru", "constant", "GHN, constant tokens"),
@@ -170,13 +172,17 @@ def edit_policies(episodes: pd.DataFrame, refs: Mapping[str, float]) -> Figure:
         ax.scatter(
             e["params"] * np.exp(rng.normal(0, 0.04, len(e))),
             e["test_acc"],
-            s=18,
+            s=22,
             color=color,
+            marker=POLICY_MARKERS.get(pol, "o"),
             alpha=0.7,
-            label=f"{pol} (mean {e['test_acc'].mean():.3f})",
+            label=f"{pol} (mean {e['test_acc'].mean():.1%})",
         )
+    # the static baselines lie within a point of each other: one line style and grey level each
+    styles = [("--", "0.0"), (":", "0.35"), ("-.", "0.6")]
     for i, (name, acc) in enumerate(refs.items()):
-        ax.axhline(acc, color=f"C{4 + i}", ls="--", lw=1, label=f"{name}: {acc:.3f}")
+        ls, grey = styles[i % len(styles)]
+        ax.axhline(acc, color=grey, ls=ls, lw=1.4, label=f"{name}: {acc:.1%}")
     ax.set_xscale("log")
     ax.set_xlabel("parameters of the final net (log scale)")
     ax.set_ylabel("test accuracy")

@@ -2,14 +2,16 @@
 004; GHN-2,
 Knyazev et al., NeurIPS 2021, reduced to chains of dense layers).
 
-- An architecture is a chain of dense layers; each layer becomes a token (fan-in, fan-out, position,
-  first/last flags, depth, activation one-hot, skip flag). Every token is embedded by a per-layer
-  MLP.
-  GHN-2's gated graph network over the computational graph reduces on a chain to a bidirectional
-  GRU over
-  these embeddings, added to them (`encoder="gru"`, the "chain GHN"); ppuda's "MLP" baseline, which
-  embeds
-  each node without message passing, is the same model without the GRU (`encoder="mlp"`).
+- An architecture is a chain of dense layers, with skip connections where a hidden layer's fan-in
+  equals its fan-out; each layer becomes a node with a token (fan-in, fan-out, position, first/last
+  flags, depth, activation one-hot, skip flag), embedded by a per-layer MLP. The graph's edges are the
+  chain l -> l+1 and the skips l-1 -> l+1 (`arch_edges`). GHN-2's gated graph network runs over them
+  (`encoder="gru"`, the "graph GHN"): a GRU cell per node reads the summed messages of its
+  predecessors in one topological sweep, then of its successors in a reverse sweep, and its state is
+  added to the per-layer path. ppuda's "MLP" baseline, which embeds each node without message passing,
+  is the same model without it (`encoder="mlp"`). Architectures whose skip flag adds nothing (no
+  equal fan-in and fan-out) are the same network as their skip-free twin and are left out of the
+  space, so no twin sits on both sides of a split.
 - The decoder maps each layer's embedding to a maximum-shape (128 x 128) weight tensor in low-rank
   form A
   B^T (rank 16) plus a bias, and slices it to the layer's real shape, then divides by sqrt(fan-in).
@@ -21,8 +23,8 @@ Knyazev et al., NeurIPS 2021, reduced to chains of dense layers).
 Evaluation splits mirror DeepNets-1M: in-distribution (held-out architectures of the training
 space),
 deeper, wider, and an activation never seen in training. Baselines: random init trained with Adam
-for k
-steps (`adam_curve`), and fine-tuning from the predicted weights (`adam_curve(init=...)`).
+for k steps, and fine-tuning from the predicted weights for as many steps (both stacked per
+architecture, `adam_stack_curves`; `adam_curve` trains one net alone).
 """
 
 from __future__ import annotations
@@ -36,16 +38,17 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from selfrep.archsearch.data import Digits, load_digits_split
 from selfrep.archsearch.space import N_IN, N_OUT, SPACE_ACTIVATIONS, ArchConfig
 from selfrep.selfmod.common import (
+    adam_stack_curves,
     batches,
     derive_seed,
     generator,
     init_layers,
     mlp_forward,
+    stack_layers,
 )
 
 E4_TAG = 4
@@ -94,14 +97,40 @@ def arch_space(
     acts: Sequence[str],
     skips: Sequence[bool] = (False, True),
 ) -> list[ArchConfig]:
-    """Every architecture with the given depths, per-layer widths, activations and skip settings."""
+    """Every architecture with the given depths, per-layer widths, activations and skip settings.
+
+    An architecture whose skip flag has no effect (no hidden layer with fan-in == fan-out, so no skip is
+    ever added) is the same network as its skip-free twin, with identical tokens: it is left out, so
+    that no twin can sit on both sides of a train/test split."""
     out = []
     for d in depths:
         for ws in itertools.product(widths, repeat=d):
             for a in acts:
                 for s in skips:
-                    out.append(ArchConfig(tuple(ws), a, s))
+                    arch = ArchConfig(tuple(ws), a, s)
+                    if s and not has_skip_edge(arch):
+                        continue
+                    out.append(arch)
     return out
+
+
+def has_skip_edge(arch: ArchConfig) -> bool:
+    """True if `arch` adds any skip: some hidden layer's fan-in equals its fan-out (`mlp_forward`'s rule,
+    the input -> first layer included)."""
+    sizes = arch_sizes(arch)
+    return arch.skip and any(sizes[l] == sizes[l + 1] for l in range(len(sizes) - 2))
+
+
+def arch_edges(arch: ArchConfig) -> list[tuple[int, int]]:
+    """Directed edges (u, v) between the layer nodes of `arch`'s computational graph: the chain l -> l+1,
+    and l-1 -> l+1 wherever hidden layer l adds its input (the skip connection carries node l-1's
+    output past layer l). The input -> first-layer skip has no node to start from; its token says it."""
+    sizes = arch_sizes(arch)
+    L = len(sizes) - 1
+    edges = [(l, l + 1) for l in range(L - 1)]
+    if arch.skip:
+        edges += [(l - 1, l + 1) for l in range(1, L - 1) if sizes[l] == sizes[l + 1]]
+    return edges
 
 
 @dataclass(frozen=True)
@@ -120,8 +149,8 @@ class GHNConfig:
     id_holdout: float = 0.2  # fraction of the training space held out as the in-distribution test split
     n_test: int = 10  # architectures per evaluation split
     ghn_seeds: int = 2  # independently trained GHNs per encoder
+    # Adam steps at which random init and the fine-tuned GHN init are both measured (the last: "trained")
     curve_steps: tuple[int, ...] = (0, 10, 25, 50, 100, 200, 400, 800)
-    finetune_steps: tuple[int, ...] = (0, 10, 25, 50, 100, 200, 400)
     adam_lr: float = 1e-3
     adam_batch: int = 64
 
@@ -133,8 +162,6 @@ class GHNConfig:
             raise ValueError(f"id_holdout: must be in (0, 1), got {self.id_holdout}")
         if self.curve_steps[0] != 0 or list(self.curve_steps) != sorted(self.curve_steps):
             raise ValueError(f"curve_steps: must be increasing and start at 0, got {self.curve_steps}")
-        if self.finetune_steps[0] != 0 or list(self.finetune_steps) != sorted(self.finetune_steps):
-            raise ValueError(f"finetune_steps: must be increasing and start at 0, got {self.finetune_steps}")
 
 
 class MiniGHN(nn.Module):
@@ -154,8 +181,11 @@ class MiniGHN(nn.Module):
         self.encoder, self.hidden, self.rank = encoder, hidden, rank
         self.embed = nn.Linear(TOKEN_DIM, hidden)
         self.mlp = nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden))
-        if encoder == "gru":  # message passing along the chain, added to the per-layer path
-            self.gru = nn.GRU(hidden, hidden // 2, batch_first=True, bidirectional=True)
+        if encoder == "gru":  # gated message passing over the graph's edges, added to the per-layer path
+            self.msg_fwd = nn.Linear(hidden, hidden)
+            self.msg_bwd = nn.Linear(hidden, hidden)
+            self.cell_fwd = nn.GRUCell(hidden, hidden)
+            self.cell_bwd = nn.GRUCell(hidden, hidden)
         self.norm = nn.LayerNorm(hidden)
         self.dec_out = nn.Linear(hidden, MAX_WIDTH * rank)  # row factors (output units)
         self.dec_in = nn.Linear(hidden, MAX_WIDTH * rank)  # column factors (input units / pixels)
@@ -171,30 +201,70 @@ class MiniGHN(nn.Module):
                 self.norm.weight.fill_(1.0)
                 self.norm.bias.zero_()
 
-    def embed_tokens(self, tokens: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-        """Per-layer embeddings (T_i, hidden) for a list of token sequences."""
-        lengths = torch.tensor([t.shape[0] for t in tokens])
+    def embed_tokens(
+        self, tokens: Sequence[torch.Tensor], edges: Sequence[Sequence[tuple[int, int]]] | None = None
+    ) -> list[torch.Tensor]:
+        """Per-layer embeddings (T_i, hidden) for a list of token sequences with the edges of each graph
+        (`arch_edges`; default: the chain)."""
+        lengths = [int(t.shape[0]) for t in tokens]
         padded = nn.utils.rnn.pad_sequence(list(tokens), batch_first=True)  # (B, T, D)
         e = torch.relu(self.embed(padded))
         h = self.mlp(e)
         if self.encoder == "gru":
-            packed = pack_padded_sequence(e, lengths, batch_first=True, enforce_sorted=False)
-            m, _ = self.gru(packed)
-            m, _ = pad_packed_sequence(m, batch_first=True, total_length=padded.shape[1])
-            h = h + m
+            B, T = padded.shape[:2]
+            if edges is None:
+                edges = [[(l, l + 1) for l in range(n - 1)] for n in lengths]
+            A = torch.zeros(B, T, T)  # A[b, v, u] = 1 for an edge u -> v
+            for i, es in enumerate(edges):
+                for u, v in es:
+                    if not 0 <= u < v < lengths[i]:
+                        raise ValueError(
+                            f"edges: ({u}, {v}) is not a forward edge of a {lengths[i]}-node graph"
+                        )
+                    A[i, v, u] = 1.0
+            h = h + self._propagate(e, A)
         h = self.norm(h)
-        return [h[i, : int(n)] for i, n in enumerate(lengths)]
+        return [h[i, :n] for i, n in enumerate(lengths)]
+
+    def _propagate(self, e: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+        """GHN-2's gated graph network: one sweep in topological order (each node's GRU cell reads the
+        sum of messages from its predecessors, already updated), then one in reverse order (from its
+        successors). Returns the node states, (B, T, hidden)."""
+        T = e.shape[1]
+        state = list(e.unbind(1))
+        sent: list[torch.Tensor] = []
+        for v in range(T):  # forward: predecessors u < v
+            if v:
+                msg = (A[:, v, :v].unsqueeze(-1) * torch.stack(sent, 1)).sum(1)
+            else:
+                msg = torch.zeros_like(state[0])
+            state[v] = self.cell_fwd(msg, state[v])
+            sent.append(self.msg_fwd(state[v]))
+        back: dict[int, torch.Tensor] = {}
+        for v in reversed(range(T)):  # backward: successors w > v
+            if v < T - 1:
+                later = torch.stack([back[w] for w in range(v + 1, T)], 1)
+                msg = (A[:, v + 1 :, v].unsqueeze(-1) * later).sum(1)
+            else:
+                msg = torch.zeros_like(state[v])
+            state[v] = self.cell_bwd(msg, state[v])
+            back[v] = self.msg_bwd(state[v])
+        return torch.stack(state, 1)
 
     def predict(
-        self, archs: Sequence[ArchConfig], tokens: Sequence[torch.Tensor] | None = None
+        self,
+        archs: Sequence[ArchConfig],
+        tokens: Sequence[torch.Tensor] | None = None,
+        edges: Sequence[Sequence[tuple[int, int]]] | None = None,
     ) -> list[Layers]:
-        """Predicted [(W, b), ...] for each architecture; `tokens` overrides the descriptions
-        (ablations)."""
+        """Predicted [(W, b), ...] for each architecture; `tokens` and `edges` override the descriptions
+        (ablations; edges default to each architecture's own graph, `arch_edges`)."""
         toks = list(tokens) if tokens is not None else [arch_tokens(a) for a in archs]
         for a, t in zip(archs, toks, strict=True):
             if t.shape[0] != a.depth + 1:
                 raise ValueError(f"tokens: {t.shape[0]} tokens for an architecture with {a.depth + 1} layers")
-        embs = self.embed_tokens(toks)
+        graph = list(edges) if edges is not None else [arch_edges(a) for a in archs]
+        embs = self.embed_tokens(toks, graph)
         out = []
         for a, h in zip(archs, embs, strict=True):
             A = self.dec_out(h).view(-1, MAX_WIDTH, self.rank)
@@ -334,30 +404,32 @@ def steps_to_match(acc: float, steps: Sequence[int], curve: np.ndarray) -> float
     return float(np.expm1(x0 + t * (x1 - x0)))
 
 
-def _shuffled_tokens(
+def _shuffled_archs(
     archs: Sequence[ArchConfig], widths: Sequence[int], rng: np.random.Generator
-) -> list[torch.Tensor]:
-    """For each arch, the tokens of another random architecture of the same depth (any
-    activation)."""
+) -> list[ArchConfig]:
+    """For each arch, another random architecture of the same depth (any activation), whose tokens and
+    graph stand in for the real ones."""
     out = []
     for a in archs:
         same = [b for b in arch_space([a.depth], widths, ACTS) if b != a]
-        out.append(arch_tokens(same[int(rng.integers(len(same)))]))
+        out.append(same[int(rng.integers(len(same)))])
     return out
 
 
 def run_hypernet(cfg: GHNConfig, seed: int = 0, data: Digits | None = None) -> dict[str, pd.DataFrame]:
-    """E4: train `ghn_seeds` GHNs (chain encoder) and MLP hypernets; evaluate on four splits with
-    baselines.
+    """E4: train `ghn_seeds` graph GHNs and MLP hypernets; evaluate on four splits with baselines.
 
     Returns tidy frames:
       "zero_shot": ghn_seed, encoder, tokens ("true", "shuffled", "constant"), split, arch, acc;
       "curves": split, arch, init ("random" or "ghn"), ghn_seed, step, acc  (Adam steps from each
-      init);
+      init, both to the last of `curve_steps`: the fine-tuned GHN init runs as long as the "trained"
+      reference);
       "train_loss": ghn_seed, encoder, step, loss;
       "archs": split, arch, depth, activation (the training architectures and every evaluation
       split).
-    A pure function of (cfg, seed).
+    A pure function of (cfg, seed). The random init and every GHN seed's prediction of every architecture
+    of one split with the same depth and activation are trained together as one zero-padded stack
+    (`adam_stack_curves`: the same updates as alone), each on its own batch order.
     """
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
@@ -365,56 +437,36 @@ def run_hypernet(cfg: GHNConfig, seed: int = 0, data: Digits | None = None) -> d
     eval_splits = [k for k in splits if k != "train"]
     wide_w = tuple(sorted(set(cfg.train_widths) | {MAX_WIDTH}))
     zero, curves, tl = [], [], []
-    # random-init Adam curves (independent of any GHN)
-    for split in eval_splits:
-        for i, a in enumerate(splits[split]):
-            c = adam_curve(
-                a,
-                cfg.curve_steps,
-                generator(E4_TAG, seed, 2, hash_arch(a)),
-                None,
-                cfg.adam_lr,
-                cfg.adam_batch,
-                d,
-            )
-            for st, acc in zip(cfg.curve_steps, c, strict=True):
-                curves.append(
-                    {
-                        "split": split,
-                        "arch": a.key,
-                        "arch_i": i,
-                        "init": "random",
-                        "ghn_seed": -1,
-                        "step": st,
-                        "acc": acc,
-                    }
-                )
+    preds: dict[tuple[int, str], list[Layers]] = {}  # (GHN seed, split) -> the graph GHN's weights
     for r in range(cfg.ghn_seeds):
         gseed = seed * 1000 + r
         for encoder in ("gru", "mlp"):
             ghn, losses = train_ghn(cfg, splits["train"], encoder, gseed, d)
             tl.append(
                 pd.DataFrame(
-                    {
-                        "ghn_seed": r,
-                        "encoder": encoder,
-                        "step": np.arange(cfg.steps),
-                        "loss": losses,
-                    }
+                    {"ghn_seed": r, "encoder": encoder, "step": np.arange(cfg.steps), "loss": losses}
                 )
             )
             rng = np.random.default_rng(derive_seed(E4_TAG, gseed, 3))
             with torch.no_grad():
                 for split in eval_splits:
                     archs = splits[split]
+                    other = _shuffled_archs(archs, wide_w, rng)
                     variants = {
-                        "true": None,
-                        "shuffled": _shuffled_tokens(archs, wide_w, rng),
-                        "constant": [torch.full_like(arch_tokens(a), 0.5) for a in archs],
+                        "true": (None, None),
+                        # another architecture's description: its tokens and its graph
+                        "shuffled": ([arch_tokens(b) for b in other], [arch_edges(b) for b in other]),
+                        # no description: constant tokens on a plain chain
+                        "constant": (
+                            [torch.full_like(arch_tokens(a), 0.5) for a in archs],
+                            [[(l, l + 1) for l in range(a.depth)] for a in archs],
+                        ),
                     }
-                    for tok_name, toks in variants.items():
-                        preds = ghn.predict(archs, toks)
-                        for i, (a, layers) in enumerate(zip(archs, preds, strict=True)):
+                    for tok_name, (toks, edges) in variants.items():
+                        layers_all = ghn.predict(archs, toks, edges)
+                        if encoder == "gru" and tok_name == "true":
+                            preds[(r, split)] = [[(W.detach(), b.detach()) for W, b in n] for n in layers_all]
+                        for i, (a, layers) in enumerate(zip(archs, layers_all, strict=True)):
                             zero.append(
                                 {
                                     "ghn_seed": r,
@@ -426,32 +478,51 @@ def run_hypernet(cfg: GHNConfig, seed: int = 0, data: Digits | None = None) -> d
                                     "acc": eval_accuracy(layers, a, d),
                                 }
                             )
-            if encoder == "gru":  # fine-tune the chain GHN's predictions with Adam
-                for split in eval_splits:
-                    with torch.no_grad():
-                        preds = ghn.predict(splits[split])
-                    for i, (a, layers) in enumerate(zip(splits[split], preds, strict=True)):
-                        c = adam_curve(
-                            a,
-                            cfg.finetune_steps,
-                            generator(E4_TAG, gseed, 4, hash_arch(a)),
-                            layers,
-                            cfg.adam_lr,
-                            cfg.adam_batch,
-                            d,
-                        )
-                        for st, acc in zip(cfg.finetune_steps, c, strict=True):
-                            curves.append(
-                                {
-                                    "split": split,
-                                    "arch": a.key,
-                                    "arch_i": i,
-                                    "init": "ghn",
-                                    "ghn_seed": r,
-                                    "step": st,
-                                    "acc": acc,
-                                }
-                            )
+    # Adam from random init and fine-tuning from each graph GHN's prediction, to the same step count:
+    # every net of one split with the same depth and activation in one stack (zero-padded to the widest)
+    inits = [("random", -1)] + [("ghn", r) for r in range(cfg.ghn_seeds)]
+    for split in eval_splits:
+        groups: dict[tuple[int, str], list[int]] = {}
+        for i, a in enumerate(splits[split]):
+            groups.setdefault((a.depth, a.activation), []).append(i)
+        for (_, act), idx in groups.items():
+            nets, gens, skips, tags = [], [], [], []
+            for i in idx:
+                a = splits[split][i]
+                g0 = generator(E4_TAG, seed, 2, hash_arch(a))
+                nets += [init_layers(arch_sizes(a), g0)] + [
+                    preds[(r, split)][i] for r in range(cfg.ghn_seeds)
+                ]
+                gens += [g0] + [
+                    generator(E4_TAG, seed * 1000 + r, 4, hash_arch(a)) for r in range(cfg.ghn_seeds)
+                ]
+                skips += [a.skip] * len(inits)
+                tags += [(i, init, r) for init, r in inits]
+            acc = adam_stack_curves(
+                stack_layers(nets, act, skips),
+                gens,
+                cfg.curve_steps,
+                d.X_train,
+                d.y_train,
+                d.X_test,
+                d.y_test,
+                cfg.adam_lr,
+                cfg.adam_batch,
+            )
+            for (i, init, r), row in zip(tags, acc, strict=True):
+                for st, x in zip(cfg.curve_steps, row, strict=True):
+                    curves.append(
+                        {
+                            "split": split,
+                            "arch": splits[split][i].key,
+                            "arch_i": i,
+                            "init": init,
+                            "ghn_seed": r,
+                            "step": st,
+                            "acc": float(x),
+                        }
+                    )
+    curves_df = pd.DataFrame(curves).sort_values(["split", "arch_i", "ghn_seed", "step"], kind="stable")
     archs = pd.DataFrame(
         [
             {"split": k, "arch": a.key, "depth": a.depth, "activation": a.activation}
@@ -461,7 +532,7 @@ def run_hypernet(cfg: GHNConfig, seed: int = 0, data: Digits | None = None) -> d
     )
     return {
         "zero_shot": pd.DataFrame(zero),
-        "curves": pd.DataFrame(curves),
+        "curves": curves_df.reset_index(drop=True),
         "train_loss": pd.concat(tl, ignore_index=True),
         "archs": archs,
     }
@@ -486,7 +557,7 @@ def hypernet_table(res: dict[str, pd.DataFrame], cfg: GHNConfig) -> pd.DataFrame
     rows = []
     for split in z["split"].unique():
         for (enc, tok), g in z[z["split"] == split].groupby(["encoder", "tokens"]):
-            name = {"gru": "chain GHN", "mlp": "MLP hypernet"}[enc] + (
+            name = {"gru": "graph GHN", "mlp": "MLP hypernet"}[enc] + (
                 "" if tok == "true" else f", {tok} tokens"
             )
             matched = []
@@ -507,7 +578,7 @@ def hypernet_table(res: dict[str, pd.DataFrame], cfg: GHNConfig) -> pd.DataFrame
             )
     t = pd.DataFrame(rows)
     ft = c[c["init"] == "ghn"]
-    for k in (100, max(cfg.finetune_steps)):
+    for k in (100, max(cfg.curve_steps)):
         a = ft[ft["step"] == k].groupby("split")["acc"].mean()
         b = rnd[rnd["step"] == k].groupby("split")["acc"].mean()
         sel = (t["encoder"] == "gru") & (t["tokens"] == "true")

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from selfrep.archsearch.data import Digits, load_digits_split
-from selfrep.selfmod.common import batches, generator, init_layers, mlp_forward
+from selfrep.selfmod.common import epoch_batches, generator, init_layers, stack_layers, stack_losses
 
 E6_TAG = 6  # experiment tag mixed into every derived seed
 
@@ -108,41 +108,57 @@ def train_masked(
     data: Digits | None = None,
 ) -> tuple[Layers, dict[str, np.ndarray]]:
     """Adam-train the masked net from `init`; return trained (masked) layers and per-epoch
-    curves."""
+    curves (`train_masked_stack` with one net)."""
+    return train_masked_stack([init], [masks], cfg, [gen], data)[0]
+
+
+def train_masked_stack(
+    inits: list[Layers],
+    masks: list[list[torch.Tensor]],
+    cfg: LotteryConfig,
+    gens: list[torch.Generator],
+    data: Digits | None = None,
+) -> list[tuple[Layers, dict[str, np.ndarray]]]:
+    """Adam-train P masked nets of `cfg.sizes` at once (one stacked tensor per layer), net p from
+    `inits[p]` under `masks[p]` on the batch order of `gens[p]`: the same updates as training each
+    alone. Returns, per net, its trained (masked) layers and per-epoch curves (val_loss, val_acc,
+    test_acc, train_loss; test_at_init: the mask applied to the initial weights)."""
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
-    params = [(W.clone().requires_grad_(True), b.clone().requires_grad_(True)) for W, b in init]
-    flat = [p for pair in params for p in pair]
-    opt = torch.optim.Adam(flat, lr=cfg.lr)
-
-    def masked() -> Layers:
-        return [(W * m, b) for (W, b), m in zip(params, masks, strict=True)]
-
-    curves = {k: np.zeros(cfg.epochs) for k in ("val_loss", "val_acc", "test_acc", "train_loss")}
-    with torch.no_grad():  # before any training: what the mask alone does to theta_0 (a "supermask")
-        curves["test_at_init"] = np.array(
-            [(mlp_forward(masked(), d.X_test).argmax(1) == d.y_test).float().mean().item()]
+    if not len(inits) == len(masks) == len(gens):
+        raise ValueError(
+            f"inits, masks, gens: need one of each per net, got {len(inits)}, {len(masks)}, {len(gens)}"
         )
+    st = stack_layers(inits, "relu", False, masks)
+    P = st.P
+    opt = torch.optim.Adam(st.params(), lr=cfg.lr)
+    curves = {k: np.zeros((P, cfg.epochs)) for k in ("val_loss", "val_acc", "test_acc", "train_loss")}
+    with torch.no_grad():  # before any training: what the mask alone does to theta_0 (a "supermask")
+        at_init = (st.forward(d.X_test).argmax(-1) == d.y_test).float().mean(1).numpy()
     n = d.X_train.shape[0]
+    yv = d.y_val.unsqueeze(0).expand(P, -1)
     for e in range(cfg.epochs):
-        tot = 0.0
-        for idx in batches(n, cfg.batch_size, gen):
-            loss = F.cross_entropy(mlp_forward(masked(), d.X_train[idx]), d.y_train[idx])
+        tot = torch.zeros(P)
+        for idx in epoch_batches(n, cfg.batch_size, gens):
+            per = stack_losses(st, d.X_train[idx], d.y_train[idx])
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            per.sum().backward()
             opt.step()
-            tot += loss.item() * len(idx)
+            tot += per.detach() * idx.shape[1]
         with torch.no_grad():
-            net = masked()
-            lv = mlp_forward(net, d.X_val)
-            curves["train_loss"][e] = tot / n
-            curves["val_loss"][e] = F.cross_entropy(lv, d.y_val).item()
-            curves["val_acc"][e] = (lv.argmax(1) == d.y_val).float().mean().item()
-            lt = mlp_forward(net, d.X_test)
-            curves["test_acc"][e] = (lt.argmax(1) == d.y_test).float().mean().item()
-    with torch.no_grad():
-        trained = [(W.detach() * m, b.detach().clone()) for (W, b), m in zip(params, masks, strict=True)]
-    return trained, curves
+            lv = st.forward(d.X_val)
+            curves["train_loss"][:, e] = (tot / n).numpy()
+            curves["val_loss"][:, e] = (
+                F.cross_entropy(lv.transpose(1, 2), yv, reduction="none").mean(1).numpy()
+            )
+            curves["val_acc"][:, e] = (lv.argmax(-1) == d.y_val).float().mean(1).numpy()
+            curves["test_acc"][:, e] = (st.forward(d.X_test).argmax(-1) == d.y_test).float().mean(1).numpy()
+    out = []
+    for p in range(P):
+        c = {k: v[p].copy() for k, v in curves.items()}
+        c["test_at_init"] = np.array([at_init[p]])
+        out.append((st.unstack(p), c))
+    return out
 
 
 SPEED_ACC = 0.95  # "learning speed": the first epoch whose validation accuracy reaches this
@@ -171,37 +187,61 @@ def run_lottery_seed(cfg: LotteryConfig, seed: int, data: Digits | None = None) 
     """IMP with rewinding plus both controls for one seed: one row per (round, condition).
 
     Round 0 is the dense net; it is reported once per condition (they coincide there). A pure
-    function of
-    (cfg, seed).
+    function of (cfg, seed): the rows `run_lottery` gives for this seed.
     """
+    return _run_lottery_seeds(cfg, [seed], data)
+
+
+def _run_lottery_seeds(cfg: LotteryConfig, seeds: list[int], data: Digits | None = None) -> pd.DataFrame:
+    """IMP with rewinding and both controls for every seed, each round's trainings (every seed's
+    ticket, re-initialised ticket and random mask) run as one stack."""
     torch.set_num_threads(1)  # tiny models: one thread is 8-20x faster on a shared 2-core machine
     d = data or load_digits_split()
-    theta0 = init_layers(cfg.sizes, generator(E6_TAG, seed, 0))
-    masks = dense_masks(theta0)
-    rates = [cfg.prune_rate] * (len(theta0) - 1) + [cfg.prune_rate_out]
+    theta0 = {s: init_layers(cfg.sizes, generator(E6_TAG, s, 0)) for s in seeds}
+    masks = {s: dense_masks(theta0[s]) for s in seeds}
+    rates = [cfg.prune_rate] * (len(cfg.sizes) - 2) + [cfg.prune_rate_out]
     rows = []
-    trained, curves = train_masked(theta0, masks, cfg, generator(E6_TAG, seed, 1, 0), d)
-    for cond in CONDITIONS:
-        rows.append(_row(seed, 0, cond, masks, curves))
+    dense = train_masked_stack(
+        [theta0[s] for s in seeds],
+        [masks[s] for s in seeds],
+        cfg,
+        [generator(E6_TAG, s, 1, 0) for s in seeds],
+        d,
+    )
+    trained = {}
+    for s, (layers, curves) in zip(seeds, dense, strict=True):
+        trained[s] = layers
+        for cond in CONDITIONS:
+            rows.append(_row(s, 0, cond, masks[s], curves))
     for rnd in range(1, cfg.rounds + 1):
-        masks = magnitude_prune(trained, masks, rates)
-        # the ticket: surviving weights rewound to theta_0
-        trained, curves = train_masked(theta0, masks, cfg, generator(E6_TAG, seed, 1, rnd), d)
-        rows.append(_row(seed, rnd, "ticket", masks, curves))
-        # control 1: the same mask, a fresh initialisation
-        reinit = init_layers(cfg.sizes, generator(E6_TAG, seed, 2, rnd))
-        _, c = train_masked(reinit, masks, cfg, generator(E6_TAG, seed, 3, rnd), d)
-        rows.append(_row(seed, rnd, "reinit", masks, c))
-        # control 2: a random mask of the same per-layer sparsity, on theta_0
-        rmask = random_masks_like(masks, generator(E6_TAG, seed, 4, rnd))
-        _, c = train_masked(theta0, rmask, cfg, generator(E6_TAG, seed, 5, rnd), d)
-        rows.append(_row(seed, rnd, "random_mask", rmask, c))
-    return pd.DataFrame(rows)
+        inits, ms, gens, tags = [], [], [], []
+        for s in seeds:
+            masks[s] = magnitude_prune(trained[s], masks[s], rates)
+            rmask = random_masks_like(masks[s], generator(E6_TAG, s, 4, rnd))
+            reinit = init_layers(cfg.sizes, generator(E6_TAG, s, 2, rnd))
+            # the ticket (survivors rewound to theta_0); control 1: the same mask on a fresh
+            # initialisation; control 2: a random mask of the same per-layer sparsity on theta_0
+            for cond, init, m, g in (
+                ("ticket", theta0[s], masks[s], generator(E6_TAG, s, 1, rnd)),
+                ("reinit", reinit, masks[s], generator(E6_TAG, s, 3, rnd)),
+                ("random_mask", theta0[s], rmask, generator(E6_TAG, s, 5, rnd)),
+            ):
+                inits.append(init)
+                ms.append(m)
+                gens.append(g)
+                tags.append((s, cond))
+        done = train_masked_stack(inits, ms, cfg, gens, d)
+        for (s, cond), m, (layers, curves) in zip(tags, ms, done, strict=True):
+            if cond == "ticket":
+                trained[s] = layers
+            rows.append(_row(s, rnd, cond, m, curves))
+    return pd.DataFrame(rows).sort_values(["seed", "round"], kind="stable").reset_index(drop=True)
 
 
 def run_lottery(cfg: LotteryConfig, seed: int = 0) -> pd.DataFrame:
-    """`run_lottery_seed` for repeats seed, seed+1, ..., seed+cfg.seeds-1, concatenated."""
-    return pd.concat([run_lottery_seed(cfg, seed + r) for r in range(cfg.seeds)], ignore_index=True)
+    """IMP with both controls for seeds seed, seed+1, ..., seed+cfg.seeds-1: one row per (seed, round,
+    condition), every round's trainings of all seeds stacked."""
+    return _run_lottery_seeds(cfg, [seed + r for r in range(cfg.seeds)])
 
 
 def lottery_table(df: pd.DataFrame) -> pd.DataFrame:

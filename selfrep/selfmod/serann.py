@@ -278,13 +278,19 @@ def run_population(
                 "hamming": _mean_pairwise_hamming(pop),
                 "loss_balance": float(lam[viable].mean()) if viable.any() else float("nan"),
                 "val_acc_viable": float(fert[viable].mean()) if viable.any() else float("nan"),
+                "codes": " ".join(str(int(c)) for c in pop),
             }
         )
         if t == cfg.generations:
             break
         if fert.sum() <= 0:
             for t2 in range(t + 1, cfg.generations + 1):
-                rows.append({"generation": t2, **{k: float("nan") for k in rows[-1] if k != "generation"}})
+                rows.append(
+                    {
+                        "generation": t2,
+                        **{k: float("nan") for k in rows[-1] if k not in ("generation", "codes")},
+                    }
+                )
             break
         counts = rng.multinomial(cfg.pop, fert / fert.sum())
         parents = np.repeat(np.arange(cfg.pop), counts)
@@ -361,7 +367,45 @@ def run_serann(cfg: SerannConfig, seed: int = 0, data: Digits | None = None) -> 
                 "n_params": p.n_params,
             }
         )
-    return {"generations": pd.concat(frames, ignore_index=True), "world": pd.DataFrame(wrows)}
+    world_df = pd.DataFrame(wrows)
+    gens = pd.concat(frames, ignore_index=True)
+    gens = add_arch_split(gens, world_df)
+    return {"generations": gens, "world": world_df}
+
+
+def arch_effects(world: pd.DataFrame) -> tuple[dict[str, float], float]:
+    """Least squares on every viable phenotype of the world: self_error = a[architecture] + b * lambda.
+    Returns the architecture effects a (one per architecture) and the loss-balance slope b: how much
+    of a genotype's self-copy error its architecture explains, with the heritable lambda held fixed."""
+    w = world[world["viable"]]
+    archs = sorted(w["arch"].unique())
+    if not archs:
+        return {}, float("nan")
+    col = {a: i for i, a in enumerate(archs)}
+    X = np.zeros((len(w), len(archs) + 1))
+    X[np.arange(len(w)), [col[a] for a in w["arch"]]] = 1.0
+    X[:, -1] = w["loss_balance"].to_numpy() - 0.5  # centred, so a[arch] is the error at lambda 0.5
+    coef, *_ = np.linalg.lstsq(X, w["self_error"].to_numpy(), rcond=None)
+    return {a: float(coef[col[a]]) for a in archs}, float(coef[-1])
+
+
+def add_arch_split(gens: pd.DataFrame, world: pd.DataFrame) -> pd.DataFrame:
+    """Split each generation's mean self-copy error into the part its architectures explain
+    (`self_error_arch`: the mean architecture effect of `arch_effects` over viable individuals) and the
+    rest (`self_error_within` = self_error - self_error_arch: lambda and what the architecture does not
+    fix). A fall of `self_error_within` is a fall of copy error at fixed architecture."""
+    eff, _ = arch_effects(world)
+    info = world.set_index("code")
+    arch_err = []
+    for codes in gens["codes"]:
+        vals = []
+        if isinstance(codes, str):
+            for c in map(int, codes.split()):
+                if c in info.index and bool(info.at[c, "viable"]):
+                    vals.append(eff[info.at[c, "arch"]])
+        arch_err.append(float(np.mean(vals)) if vals else float("nan"))
+    out = gens.assign(self_error_arch=arch_err)
+    return out.assign(self_error_within=out["self_error"] - out["self_error_arch"])
 
 
 def slopes(gens: pd.DataFrame, metric: str, start: int = 1) -> pd.DataFrame:

@@ -21,8 +21,10 @@ claims (claims and verdicts), text (answers and phrases for prose), tables (tabl
 from selfrep.chapters.common import Stopwatch
 from selfrep.chapters.self_modification.claims import (
     CLAIMS,
+    SCALE_REASONS,
     claims_table,
     scale_dependent_claims,
+    scale_note,
     verdict_values,
 )
 from selfrep.chapters.self_modification.config import (
@@ -66,6 +68,7 @@ __all__ = [
     "PRESETS",
     "QUESTIONS",
     "SCALE_MEANINGS",
+    "SCALE_REASONS",
     "Result",
     "SelfModConfig",
     "Stopwatch",
@@ -89,6 +92,7 @@ __all__ = [
     "run_e6",
     "run_e7",
     "scale_dependent_claims",
+    "scale_note",
     "scale_table",
     "values",
     "verdict_values",

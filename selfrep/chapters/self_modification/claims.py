@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from selfrep.chapters.self_modification.config import CHAPTER
-from selfrep.claims import Claim, verdict
+from selfrep.claims import Claim, holm, verdict
 from selfrep.claims import claims_table as styled_claims_table
 
 
@@ -17,13 +17,13 @@ def _fmt(x: float, f: str = ".3f") -> str:
 
 
 def _c41(v: Mapping[str, float]) -> tuple[str, str]:
-    gap, se = v["e4_gap_ghn_mlp_id"], v["e4_gap_ghn_mlp_id_se"]
+    gap, se, z = v["e4_gap_ghn_mlp_id"], v["e4_gap_ghn_mlp_id_se"], v["e4_gap_ghn_mlp_id_z"]
     m = (
-        f"chain GHN {_fmt(v['e4_ghn_id_acc0'])} vs MLP hypernet {_fmt(v['e4_mlp_id_acc0'])} "
-        f"(gap {gap:+.3f} ± {se:.3f} SE)"
+        f"graph GHN {_fmt(v['e4_ghn_id_acc0'])} vs MLP hypernet {_fmt(v['e4_mlp_id_acc0'])} "
+        f"(gap {gap:+.3f} ± {se:.3f} SE, z = {z:.1f})"
     )
     # partly: significant but smaller than half a point
-    return m, verdict(gap > max(2 * se, 0.005), gap > 2 * se)
+    return m, verdict(z > 2 and gap > 0.005, z > 2)
 
 
 def _c42(v: Mapping[str, float]) -> tuple[str, str]:
@@ -33,24 +33,25 @@ def _c42(v: Mapping[str, float]) -> tuple[str, str]:
     m = f"ID {_fmt(idv)}; drop below ID: " + ", ".join(
         f"{k} {d:+.3f} ± {se_:.3f} SE" for k, (d, se_) in drop.items()
     )
-    lower = [k for k, (d, se_) in drop.items() if d > 2 * se_]
-    return m, verdict(len(lower) == len(drop), bool(lower))
+    lower = holm([v[f"e4_drop_{k}_z"] for k in splits])  # three tests: Holm's step-down
+    return m, verdict(all(lower), any(lower))
 
 
 def _c43(v: Mapping[str, float]) -> tuple[str, str]:
     ds, dss = v["e4_drop_shuffled_id"], v["e4_drop_shuffled_id_se"]
     dc, dcs = v["e4_drop_constant_id"], v["e4_drop_constant_id_se"]
     m = f"drop with shuffled tokens {ds:+.3f} ± {dss:.3f} SE; with constant tokens {dc:+.3f} ± {dcs:.3f} SE"
-    ok = [ds > 2 * dss, dc > 2 * dcs]
+    ok = holm([v["e4_drop_shuffled_id_z"], v["e4_drop_constant_id_z"]])  # two tests: Holm
     return m, verdict(all(ok), any(ok))
 
 
 def _c44(v: Mapping[str, float]) -> tuple[str, str]:
     k, worse, cells = v["e4_matched_steps_id"], v["e4_ft_worse_cells"], v["e4_ft_cells"]
+    g, gse = v["e4_ft_gap_final"], v["e4_ft_gap_final_se"]
     m = (
         f"0-step GHN = {k:.0f} Adam steps from random init (ID median); GHN init significantly "
-        "worse than "
-        f"random init in {worse:.0f}/{cells:.0f} (split, steps) cells"
+        f"worse than random init in {worse:.0f}/{cells:.0f} (split, steps) cells (Holm); after "
+        f"{v['e4_finetune_max_steps']:.0f} steps, GHN init - random init {g:+.3f} ± {gse:.3f} SE"
     )
     return m, verdict(k >= 50 and worse == 0, k >= 10 or worse <= 1)
 
@@ -62,8 +63,12 @@ def _c51(v: Mapping[str, float]) -> tuple[str, str]:
 
 def _c52(v: Mapping[str, float]) -> tuple[str, str]:
     d, se, w = v["e5_gain_fit_vs_random"], v["e5_gain_fit_vs_random_se"], v["e5_wins_vs_random"]
-    m = f"fitness gain over random edits {d:+.4f} ± {se:.4f} SE (paired), wins {w:.0%} of episodes"
-    return m, verdict(d > 2 * se)
+    z = v["e5_gain_fit_vs_random_z"]
+    m = (
+        f"fitness gain over random edits {d:+.4f} ± {se:.4f} SE (paired per body seed, z = {z:.1f}), "
+        f"wins {w:.0%} of episodes"
+    )
+    return m, verdict(z > 2)
 
 
 def _c53(v: Mapping[str, float]) -> tuple[str, str]:
@@ -79,11 +84,12 @@ def _c53(v: Mapping[str, float]) -> tuple[str, str]:
 
 def _c54(v: Mapping[str, float]) -> tuple[str, str]:
     same, d, se = v["e5_blind_same_arch"], v["e5_gain_fit_vs_blind"], v["e5_gain_fit_vs_blind_se"]
+    z = v["e5_gain_fit_vs_blind_z"]
     m = (
         f"blind (open-loop) head ends in the same architecture in {same:.0%} of episodes; "
-        f"fitness gain of reading itself {d:+.4f} ± {se:.4f} SE"
+        f"fitness gain of reading itself {d:+.4f} ± {se:.4f} SE (per body seed, z = {z:.1f})"
     )
-    return m, verdict(d > 2 * se and same < 0.5, d > 2 * se)
+    return m, verdict(z > 2 and same < 0.5, z > 2)
 
 
 def _c61(v: Mapping[str, float]) -> tuple[str, str]:
@@ -97,8 +103,9 @@ def _c62(v: Mapping[str, float]) -> tuple[str, str]:
     # cannot give a zero SE
     d, sd, n = v["e6_reinit_gap_small"], v["e6_reinit_gap_small_sd"], v["e6_n_seeds"]
     se = sd / np.sqrt(n) if n > 1 else float("nan")
-    m = f"ticket - reinit at {v['e6_small_remaining']:.1%} remaining: {d:+.3f} ± {se:.3f} SE"
-    return m, verdict(d > 2 * se)
+    z = v["e6_reinit_gap_small_z"]
+    m = f"ticket - reinit at {v['e6_small_remaining']:.1%} remaining: {d:+.4f} ± {se:.4f} SE (z = {z:.1f})"
+    return m, verdict(z > 2)
 
 
 def _c63(v: Mapping[str, float]) -> tuple[str, str]:
@@ -111,7 +118,8 @@ def _c63(v: Mapping[str, float]) -> tuple[str, str]:
         f"{v['e6_speed_ticket_small']:.1f} vs {v['e6_speed_dense']:.1f} (gap {sg:+.1f} ± "
         f"{sgse:.1f} SE)"
     )
-    return m, verdict(g > 2 * gse, sg > 2 * sgse)
+    stop, speed = holm([v["e6_stop_gap_small_z"], v["e6_speed_gap_small_z"]])  # two tests: Holm
+    return m, verdict(stop, speed)
 
 
 def _c71(v: Mapping[str, float]) -> tuple[str, str]:
@@ -133,15 +141,13 @@ def _c72(v: Mapping[str, float]) -> tuple[str, str]:
 
 
 def _c73(v: Mapping[str, float]) -> tuple[str, str]:
-    endo, exo, low = (
-        v["e7_endo_self_error_slope"],
-        v["e7_exo_self_error_slope"],
-        v["e7_exlo_self_error_slope"],
-    )
+    endo, exo, low = v["e7_endo_within_slope"], v["e7_exo_within_slope"], v["e7_exlo_within_slope"]
     ratio = min(exo, low) / endo if endo < 0 else float("nan")  # the arm that falls most
     m = (
-        f"self-copy error slope: endogenous {endo:+.4f}; fixed external mutation at the initial rate "
-        f"{exo:+.4f}, at the final rate {low:+.4f} bits/generation (largest ratio {ratio:.2f})"
+        f"self-copy error slope at fixed architecture: endogenous {endo:+.4f}; fixed external mutation "
+        f"at the initial rate {exo:+.4f}, at the final rate {low:+.4f} bits/generation (largest ratio "
+        f"{ratio:.2f}); raw slopes {v['e7_endo_self_error_slope']:+.4f}, "
+        f"{v['e7_exo_self_error_slope']:+.4f}, {v['e7_exlo_self_error_slope']:+.4f}"
     )
     return m, verdict(endo < 0 and ratio < 0.25, endo < 0 and ratio < 0.5)
 
@@ -184,10 +190,18 @@ CLAIMS: list[Claim] = [
         "A4.1",
         "A chain (message-passing) encoder predicts better weights than an MLP hypernetwork.",
         "GHN-2 66.9 % vs MLP hypernet 42.2 % (CIFAR-10, 0 steps)",
-        ("e4_gap_ghn_mlp_id", "e4_gap_ghn_mlp_id_se", "e4_ghn_id_acc0", "e4_mlp_id_acc0"),
-        "holds if the paired gap > max(2 SE, 0.005); partly if > 2 SE; otherwise differs",
+        (
+            "e4_gap_ghn_mlp_id",
+            "e4_gap_ghn_mlp_id_se",
+            "e4_gap_ghn_mlp_id_z",
+            "e4_ghn_id_acc0",
+            "e4_mlp_id_acc0",
+        ),
+        "holds if the paired gap (graph GHN - MLP hypernet, same architecture and seed) > 2 SE and > "
+        "0.005; partly if only > 2 SE; otherwise differs",
         _c41,
         {"ci": "differs", "paper": "differs"},
+        tests=("e4_gap_ghn_mlp_id_z",),
     ),
     _claim(
         "A4.2",
@@ -201,11 +215,16 @@ CLAIMS: list[Claim] = [
             "e4_drop_wider_se",
             "e4_drop_otheract",
             "e4_drop_otheract_se",
+            "e4_drop_deeper_z",
+            "e4_drop_wider_z",
+            "e4_drop_otheract_z",
         ),
         "'lose accuracy' read as: mean 0-step accuracy below ID by > 2 SE (unpaired, architectures "
-        "x GHN seeds); holds if every OOD split is, partly if some are, differs if none",
+        "x GHN seeds), the three splits' tests corrected by Holm's step-down; holds if every OOD split "
+        "is, partly if some are, differs if none",
         _c42,
         {"ci": "partly", "paper": "partly"},
+        tests=("e4_drop_deeper_z", "e4_drop_wider_z", "e4_drop_otheract_z"),
     ),
     _claim(
         "A4.3",
@@ -216,22 +235,32 @@ CLAIMS: list[Claim] = [
             "e4_drop_shuffled_id_se",
             "e4_drop_constant_id",
             "e4_drop_constant_id_se",
+            "e4_drop_shuffled_id_z",
+            "e4_drop_constant_id_z",
         ),
-        "holds if both drops > 2 SE; partly if one",
+        "holds if both drops (paired) > 2 SE, the two tests corrected by Holm's step-down; partly if one",
         _c43,
         {"ci": "holds", "paper": "holds"},
+        tests=("e4_drop_shuffled_id_z", "e4_drop_constant_id_z"),
     ),
     _claim(
         "A4.4",
         "0-step predicted weights are worth K training steps, and never fine-tune worse.",
         "GHN-2 66.9 % at 0 steps vs 69.2 % after 2,500 iterations (article 004)",
-        ("e4_matched_steps_id", "e4_ft_worse_cells", "e4_ft_cells"),
-        "holds if K >= 50 Adam steps and no significantly worse fine-tuning cell; partly if K >= "
-        "10 or "
-        "<= 1 worse cell",
+        (
+            "e4_matched_steps_id",
+            "e4_ft_worse_cells",
+            "e4_ft_cells",
+            "e4_ft_gap_final",
+            "e4_ft_gap_final_se",
+            "e4_finetune_max_steps",
+        ),
+        "fine-tuning runs as many Adam steps as the 'trained' reference; a (split, steps) cell is "
+        "worse if GHN init - random init (paired) < -2 SE, the cells' tests corrected by Holm's "
+        "step-down; holds if K >= 50 Adam steps and no cell is worse; partly if K >= 10 or <= 1 "
+        "worse cell",
         _c44,
         {"ci": "holds", "paper": "holds"},
-        seed_dependent={"ci": {"holds": 1, "partly": 2}},  # selfrep sweep --seeds 0-2 --scale ci
     ),
     _claim(
         "A5.1",
@@ -246,11 +275,13 @@ CLAIMS: list[Claim] = [
         "A5.2",
         "An evolved self-edit head beats random edits (paired over body seeds).",
         "seeds 000/001: a CPPN-like net emits its own edits, fitness from the task",
-        ("e5_gain_fit_vs_random", "e5_gain_fit_vs_random_se", "e5_wins_vs_random"),
-        "'beats' read as: paired fitness gain (evolved - random, same body seed) > 2 SE; "
-        "otherwise differs (no detectable gain)",
+        ("e5_gain_fit_vs_random", "e5_gain_fit_vs_random_se", "e5_gain_fit_vs_random_z", "e5_wins_vs_random"),
+        "'beats' read as: paired fitness gain (evolved - random, same body seed) > 2 SE, the SE over "
+        "body seeds of the per-seed gain (mean over evolved heads; the seed's one random run is "
+        "reused by every head); otherwise differs (no detectable gain)",
         _c52,
         {"ci": "holds", "paper": "holds"},
+        tests=("e5_gain_fit_vs_random_z",),
     ),
     _claim(
         "A5.3",
@@ -267,14 +298,17 @@ CLAIMS: list[Claim] = [
         "A5.4",
         "The evolved head's edits depend on what it reads about itself.",
         "Q&A 001 (nbro): the selection is external; is the edit computed by the net?",
-        ("e5_blind_same_arch", "e5_gain_fit_vs_blind", "e5_gain_fit_vs_blind_se"),
+        ("e5_blind_same_arch", "e5_gain_fit_vs_blind", "e5_gain_fit_vs_blind_se", "e5_gain_fit_vs_blind_z"),
         "'depend on' read as: the evolved head beats its blind (open-loop) twin by > 2 SE "
-        "fitness (paired); holds if so and the blind head ends in another architecture in > 50 % "
-        "of episodes; partly if only the fitness gain passes; differs if there is no detectable "
+        "fitness (paired; SE over body seeds of the per-seed mean gain); holds if so and the blind "
+        "head ends in another architecture in > 50 % of episodes; partly if only the fitness gain "
+        "passes; differs if there is no detectable "
         "gain (different architectures alone are no evidence: any change of input changes them)",
         _c54,
-        {"ci": "differs", "paper": "differs"},
-        seed_dependent={"ci": {"holds": 2, "differs": 1}},  # selfrep sweep --seeds 0-2 --scale ci
+        # ci: the blind twin does better (z = -3.8); paper: the evolved head does (z = +2.5, SE per body
+        # seed; the SE over all head x seed pairs gave z < 2, "differs", before)
+        {"ci": "differs", "paper": "holds"},
+        tests=("e5_gain_fit_vs_blind_z",),
     ),
     _claim(
         "A6.1",
@@ -291,14 +325,22 @@ CLAIMS: list[Claim] = [
         "Randomly re-initialised tickets are worse at <= 20 % remaining (read at the first "
         "pruning round with <= 20 % of the weights).",
         "Frankle & Carbin: re-initialised tickets 'drop significantly'",
-        ("e6_reinit_gap_small", "e6_reinit_gap_small_sd", "e6_n_seeds", "e6_small_remaining"),
+        (
+            "e6_reinit_gap_small",
+            "e6_reinit_gap_small_sd",
+            "e6_reinit_gap_small_z",
+            "e6_n_seeds",
+            "e6_small_remaining",
+        ),
         "'drop significantly' read as: ticket - re-init > 2 SE (paired by seed; seed SD floored at "
         "one test digit, 1/360) at the first pruning round with <= 20 % of the weights remaining "
         "(the sparsest round if none reaches 20 %); otherwise differs",
         _c62,
-        # measured: ci +0.0111 ± 0.0016 SE at 17.3 % (3 seeds); paper +0.0044 ± 0.0024 SE at
-        # 17.3 % (5 seeds, 1.8 SE), so no detectable drop at the paper's sizes
-        {"ci": "holds", "paper": "differs"},
+        # ci runs the paper's first 8 rounds exactly (same seeds, epochs, rates), so the two scales
+        # read the same numbers: +0.0056 ± 0.0025 SE at 17.3 % (5 seeds, z = 2.2, on the 2-SE edge;
+        # the one-net-at-a-time trainer of earlier versions measured +0.0044 ± 0.0024, z = 1.8)
+        {"ci": "holds", "paper": "holds"},
+        tests=("e6_reinit_gap_small_z",),
     ),
     _claim(
         "A6.3",
@@ -314,13 +356,16 @@ CLAIMS: list[Claim] = [
             "e6_speed_ticket_small",
             "e6_speed_dense",
             "e6_small_remaining",
+            "e6_stop_gap_small_z",
+            "e6_speed_gap_small_z",
         ),
         "'learn faster' read, as in the paper, as an earlier early-stop epoch (min val loss) by "
         "> 2 SE (paired; seed SD floored at 1 epoch) at the first pruning round with <= 20 % of "
         "the weights remaining: holds; partly if only the second measure, the first epoch at 95 % "
-        "validation accuracy, is earlier by > 2 SE",
+        "validation accuracy, is earlier by > 2 SE (the two tests corrected by Holm's step-down)",
         _c63,
         {"ci": "partly", "paper": "partly"},
+        tests=("e6_stop_gap_small_z", "e6_speed_gap_small_z"),
     ),
     _claim(
         "A7.1",
@@ -344,15 +389,23 @@ CLAIMS: list[Claim] = [
         "A7.3",
         "The fall of the copy error is absent under fixed external mutation.",
         "design control (no paper number)",
-        ("e7_endo_self_error_slope", "e7_exo_self_error_slope", "e7_exlo_self_error_slope"),
-        "'absent' read as: under both external rates (the endogenous runs' initial and final "
-        "mutation rates) the self-copy error slope is < 25 % of the endogenous one (holds); "
-        "< 50 % (partly); otherwise differs",
+        (
+            "e7_endo_within_slope",
+            "e7_exo_within_slope",
+            "e7_exlo_within_slope",
+            "e7_endo_self_error_slope",
+            "e7_exo_self_error_slope",
+            "e7_exlo_self_error_slope",
+        ),
+        "the copy error is read at fixed architecture (each architecture's effect on it removed by "
+        "least squares over the world's phenotypes, with lambda), so that a drift towards "
+        "architectures that copy well cannot pass for selection on copying; 'absent' read as: under "
+        "both external rates (the endogenous runs' initial and final mutation rates) that slope is "
+        "< 25 % of the endogenous one, which must fall (holds); < 50 % (partly); otherwise differs",
         _c73,
-        # paper: "partly" on the machine CI runs on (slopes -0.0463 endogenous, -0.0078 / -0.0146 fixed,
-        # ratio 0.31, 2026-12-07); an earlier machine measured "differs" with the same code (issue 15)
-        {"ci": "holds", "paper": "partly"},
-        seed_dependent={"ci": {"holds": 1, "partly": 2}},  # selfrep sweep --seeds 0-2 --scale ci
+        # at fixed architecture, paper: -0.0124 endogenous, -0.0026 / +0.0074 fixed (ratio 0.21); the raw
+        # slopes (-0.0463, -0.0078, -0.0146, ratio 0.31) gave "partly" there and "holds" at ci
+        {"ci": "holds", "paper": "holds"},
     ),
     _claim(
         "A7.4",
@@ -364,6 +417,15 @@ CLAIMS: list[Claim] = [
         {"ci": "holds", "paper": "holds"},
     ),
 ]
+
+
+# Why a claim's recorded verdict differs between the scales, for each claim where it does (a test requires
+# one entry per such claim and no other).
+SCALE_REASONS: dict[str, str] = {
+    "A5.4": "the ci head is evolved for 4 generations of 6 heads (paper: 15 of 8); so little evolution "
+    "leaves a head that does no better than its blind twin, and only the paper budget (about 5 times the "
+    "episodes) evolves one that uses what it reads",
+}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -378,11 +440,38 @@ def verdict_values(v: Mapping[str, float]) -> dict[str, str]:
 
 def claims_table(v: Mapping[str, float], scale: str):
     """Every claim of the chapter with its verdict and the verdict recorded for this scale, styled like
-    every chapter's claims table (`selfrep.claims.claims_table`; the DataFrame is its `.data`)."""
-    return styled_claims_table(CLAIMS, v, scale)
+    every chapter's claims table (`selfrep.claims.claims_table`; the DataFrame is its `.data`). A claim
+    whose recorded verdicts differ between the scales shows both in its `expected` cell."""
+    styled = styled_claims_table(CLAIMS, v, scale)
+    t = styled.data
+    if "expected" in t.columns:
+        both = {c.id: f"ci: {c.expected['ci']}; paper: {c.expected['paper']}" for c in CLAIMS}
+        differ = {c.id for c in CLAIMS if c.expected.get("ci") != c.expected.get("paper")}
+        t["expected"] = [both[i] if i in differ else e for i, e in zip(t["id"], t["expected"], strict=True)]
+    return styled
 
 
 def scale_dependent_claims() -> str:
     """Ids of the claims whose recorded verdict differs between the ci and paper scales."""
     ids = [c.id for c in CLAIMS if c.expected.get("ci") != c.expected.get("paper")]
     return ", ".join(ids) if ids else "none"
+
+
+def scale_note() -> str:
+    """One sentence for the answer box: every verdict is the same at both scales, or which are not and
+    their paper-scale verdicts (the ones the answers stand on)."""
+    differ = [c for c in CLAIMS if c.expected.get("ci") != c.expected.get("paper")]
+    if not differ:
+        return (
+            "Every verdict of this chapter is the same at ci and at paper scale (the claims table's "
+            "'expected' column)."
+        )
+    parts = "; ".join(
+        f"“{c.statement}” ({c.id}) {c.expected['paper']} at paper scale, {c.expected['ci']} at ci"
+        for c in differ
+    )
+    return (
+        f"Every verdict of this chapter is the same at ci and at paper scale except one: {parts}. "
+        if len(differ) == 1
+        else f"Every verdict of this chapter is the same at ci and at paper scale except these: {parts}. "
+    ) + "Below paper scale, the answer that rests on such a claim ends with its paper-scale verdict."

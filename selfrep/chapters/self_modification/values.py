@@ -9,13 +9,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from selfrep.chapters.self_modification.claims import scale_dependent_claims, verdict_values
+from selfrep.chapters.self_modification.claims import (
+    CLAIMS,
+    SCALE_REASONS,
+    scale_dependent_claims,
+    scale_note,
+    verdict_values,
+)
 from selfrep.chapters.self_modification.config import ANCHORS
-from selfrep.chapters.self_modification.text import prose_words
+from selfrep.chapters.self_modification.text import QUESTIONS, answer_values, prose_words
+from selfrep.claims import holm
 from selfrep.selfmod.editnet import EditConfig
 from selfrep.selfmod.hypernet import GHNConfig, steps_to_match
 from selfrep.selfmod.lottery import lottery_summary
-from selfrep.selfmod.serann import BITS, SerannConfig, slopes
+from selfrep.selfmod.serann import BITS, SerannConfig, arch_effects, slopes
 
 if TYPE_CHECKING:  # run.py calls the e*_values below
     from selfrep.chapters.common import Stopwatch
@@ -33,6 +40,27 @@ class Result:
 def _se(x: np.ndarray) -> float:
     x = np.asarray(x, dtype=float)
     return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
+
+
+def _z(effect: float, se: float) -> float:
+    """effect / SE (NaN when the SE is zero or undefined): the statistic of a "> 2 SE" rule."""
+    return float(effect / se) if se == se and se > 0 else float("nan")
+
+
+def _by_seed(a: pd.DataFrame, b: pd.DataFrame, col: str = "fitness") -> np.ndarray:
+    """Per body seed, the mean over evolved heads of a[col] minus the mean of b[col] (both indexed by
+    rows with a `test_seed`): one paired difference per seed, so that runs reused by several heads (the
+    random policy's, one per seed) or sharing a seed are counted once."""
+    ma = a.groupby("test_seed")[col].mean()
+    mb = b.groupby("test_seed")[col].mean()
+    return (ma - mb.loc[ma.index]).to_numpy(dtype=float)
+
+
+def _ft_diff(ft: pd.DataFrame, rnd: pd.DataFrame, split: str, step: int) -> np.ndarray:
+    """GHN init - random init test accuracy after `step` Adam steps, one per (GHN seed, architecture)."""
+    a = ft[(ft["split"] == split) & (ft["step"] == step)].sort_values(["ghn_seed", "arch_i"])
+    b = rnd[(rnd["split"] == split) & (rnd["step"] == step)].set_index("arch_i")["acc"]
+    return a["acc"].to_numpy() - b.loc[a["arch_i"]].to_numpy()
 
 
 def e4_values(res: dict[str, pd.DataFrame], cfg: GHNConfig) -> dict[str, float]:
@@ -81,40 +109,50 @@ def e4_values(res: dict[str, pd.DataFrame], cfg: GHNConfig) -> dict[str, float]:
         a = sel("gru", "true", split)["acc"].to_numpy()
         v[f"e4_drop_{s}"] = float(gid.mean() - a.mean())
         v[f"e4_drop_{s}_se"] = float(np.hypot(_se(gid), _se(a)))
+        v[f"e4_drop_{s}_z"] = _z(v[f"e4_drop_{s}"], v[f"e4_drop_{s}_se"])
     gi, mi = sel("gru", "true", "in-distribution"), sel("mlp", "true", "in-distribution")
     d = gi["acc"].to_numpy() - mi["acc"].to_numpy()  # paired by (GHN seed, architecture)
     v["e4_gap_ghn_mlp_id"] = float(d.mean())
     v["e4_gap_ghn_mlp_id_se"] = _se(d)
+    v["e4_gap_ghn_mlp_id_z"] = _z(v["e4_gap_ghn_mlp_id"], v["e4_gap_ghn_mlp_id_se"])
     for tok in ("shuffled", "constant"):
         t = sel("gru", tok, "in-distribution")
         v[f"e4_ghn_id_{tok}_acc0"] = float(t["acc"].mean())
         dd = gi["acc"].to_numpy() - t["acc"].to_numpy()
         v[f"e4_drop_{tok}_id"] = float(dd.mean())
         v[f"e4_drop_{tok}_id_se"] = _se(dd)
-    # fine-tuning from the GHN init vs random init at equal steps: paired per (split, arch, GHN
-    # seed)
-    worse, gains = 0, []
+        v[f"e4_drop_{tok}_id_z"] = _z(v[f"e4_drop_{tok}_id"], v[f"e4_drop_{tok}_id_se"])
+    # fine-tuning from the GHN init vs random init at equal steps (up to the "trained" reference's
+    # count): paired per (split, arch, GHN seed); a cell is worse if Holm's step-down over all cells
+    # (z = -gain / SE) keeps it at the 2-SE level
+    gains, zs = [], []
     for split in short:
-        for st in cfg.finetune_steps[1:]:
-            a = ft[(ft["split"] == split) & (ft["step"] == st)].sort_values(["ghn_seed", "arch_i"])
-            b = rnd[(rnd["split"] == split) & (rnd["step"] == st)].set_index("arch_i")["acc"]
-            diff = a["acc"].to_numpy() - b.loc[a["arch_i"]].to_numpy()
+        for st in cfg.curve_steps[1:]:
+            diff = _ft_diff(ft, rnd, split, st)
             gains.append(diff.mean())
-            if diff.mean() < -2 * _se(diff):
-                worse += 1
-    v["e4_ft_worse_cells"] = float(worse)
+            zs.append(-diff.mean() / _se(diff) if _se(diff) > 0 else float("nan"))
+    v["e4_ft_worse_cells"] = float(sum(holm(zs)))
+    v["e4_ft_worse_cells_2se"] = float(sum(z > 2 for z in zs))
     v["e4_ft_cells"] = float(len(gains))
     v["e4_ft_min_gain"] = float(np.min(gains))
-    for st in (100, max(cfg.finetune_steps)):
+    top_ft = max(cfg.curve_steps)
+    final = np.concatenate([_ft_diff(ft, rnd, split, top_ft) for split in short])
+    v["e4_ft_gap_final"] = float(final.mean())
+    v["e4_ft_gap_final_se"] = _se(final)
+    idf = _ft_diff(ft, rnd, "in-distribution", top_ft)
+    v["e4_ft_gap_final_id"] = float(idf.mean())
+    v["e4_ft_gap_final_id_se"] = _se(idf)
+    for st in (100, top_ft):
+        key = "final" if st == top_ft else str(st)
         a = ft[ft["step"] == st]["acc"].mean()
         b = rnd[rnd["step"] == st]["acc"].mean()
-        v[f"e4_ft_ghn_{st}"] = float(a)
-        v[f"e4_ft_random_{st}"] = float(b)
+        v[f"e4_ft_ghn_{key}"] = float(a)
+        v[f"e4_ft_random_{key}"] = float(b)
         # the in-distribution split alone (the values above average all four splits)
         idx = "in-distribution"
-        v[f"e4_ft_ghn_id_{st}"] = float(ft[(ft["step"] == st) & (ft["split"] == idx)]["acc"].mean())
-        v[f"e4_ft_random_id_{st}"] = float(rnd[(rnd["step"] == st) & (rnd["split"] == idx)]["acc"].mean())
-    v["e4_finetune_max_steps"] = float(max(cfg.finetune_steps))
+        v[f"e4_ft_ghn_id_{key}"] = float(ft[(ft["step"] == st) & (ft["split"] == idx)]["acc"].mean())
+        v[f"e4_ft_random_id_{key}"] = float(rnd[(rnd["step"] == st) & (rnd["split"] == idx)]["acc"].mean())
+    v["e4_finetune_max_steps"] = float(top_ft)
     v["e4_curve_max_steps"] = float(top)
     v["e4_n_test"] = float(cfg.n_test)
     v["e4_ghn_seeds"] = float(cfg.ghn_seeds)
@@ -143,19 +181,23 @@ def e5_values(res: dict[str, pd.DataFrame], cfg: EditConfig, bench, max_dlogit: 
     rd = ep[ep["policy"] == "random"].set_index("test_seed")
     d_fit = ev["fitness"].to_numpy() - rd.loc[ev["test_seed"], "fitness"].to_numpy()
     d_test = ev["test_acc"].to_numpy() - rd.loc[ev["test_seed"], "test_acc"].to_numpy()
+    # SE from the per-seed differences (mean over evolved heads minus the seed's one random run): the
+    # random run of a seed is reused by every head, so the head x seed pairs are not independent
+    d_seed = _by_seed(ev, ep[ep["policy"] == "random"])
     v["e5_gain_fit_vs_random"] = float(d_fit.mean())
-    v["e5_gain_fit_vs_random_se"] = _se(d_fit)
-    v["e5_gain_fit_vs_random_z"] = v["e5_gain_fit_vs_random"] / v["e5_gain_fit_vs_random_se"]
+    v["e5_gain_fit_vs_random_se"] = _se(d_seed)
+    v["e5_gain_fit_vs_random_se_naive"] = _se(d_fit)  # as if every (head, seed) pair were independent
+    v["e5_gain_fit_vs_random_z"] = _z(v["e5_gain_fit_vs_random"], v["e5_gain_fit_vs_random_se"])
     v["e5_gain_test_vs_random"] = float(d_test.mean())
     v["e5_wins_vs_random"] = float((d_fit > 0).mean())
     nz = ep[ep["policy"] == "noop"].set_index("test_seed")
     d_noop = ev["fitness"].to_numpy() - nz.loc[ev["test_seed"], "fitness"].to_numpy()
     v["e5_gain_fit_vs_noop"] = float(d_noop.mean())
-    v["e5_gain_fit_vs_noop_se"] = _se(d_noop)
+    v["e5_gain_fit_vs_noop_se"] = _se(_by_seed(ev, ep[ep["policy"] == "noop"]))
     ru = ep[ep["policy"] == "rule"].set_index("test_seed")
     d_rule = ev["fitness"].to_numpy() - ru.loc[ev["test_seed"], "fitness"].to_numpy()
     v["e5_gain_fit_vs_rule"] = float(d_rule.mean())
-    v["e5_gain_fit_vs_rule_se"] = _se(d_rule)
+    v["e5_gain_fit_vs_rule_se"] = _se(_by_seed(ev, ep[ep["policy"] == "rule"]))
     # do the evolved heads react to the body, or replay one schedule? distinct edit sequences
     # (the round-by-round widths of each test seed, one sequence per episode, per evolution run)
     tr = res["trajectories"]
@@ -169,7 +211,7 @@ def e5_values(res: dict[str, pd.DataFrame], cfg: EditConfig, bench, max_dlogit: 
     m0 = ev.merge(g0, on=["evo_run", "test_seed"], suffixes=("", "_gen0"))
     d_g0 = m0["fitness"].to_numpy() - m0["fitness_gen0"].to_numpy()
     v["e5_gain_fit_vs_gen0"] = float(d_g0.mean())
-    v["e5_gain_fit_vs_gen0_se"] = _se(d_g0)
+    v["e5_gain_fit_vs_gen0_se"] = _se(_by_seed(ev, g0))
     # does the head read itself? blind (open-loop) twin of each evolved episode
     bl = ep[ep["policy"] == "blind"]
     key = ["evo_run", "test_seed"]
@@ -177,7 +219,9 @@ def e5_values(res: dict[str, pd.DataFrame], cfg: EditConfig, bench, max_dlogit: 
     v["e5_blind_same_arch"] = float((m["widths"] == m["widths_blind"]).mean())
     d_blind = m["fitness"].to_numpy() - m["fitness_blind"].to_numpy()
     v["e5_gain_fit_vs_blind"] = float(d_blind.mean())
-    v["e5_gain_fit_vs_blind_se"] = _se(d_blind)
+    # clustered by body seed, like the comparisons above (heads of one seed share its body)
+    v["e5_gain_fit_vs_blind_se"] = _se(_by_seed(ev, bl))
+    v["e5_gain_fit_vs_blind_z"] = _z(v["e5_gain_fit_vs_blind"], v["e5_gain_fit_vs_blind_se"])
     # grown architectures vs the same architecture trained from scratch (bench look-up, 20 epochs)
     diffs, sds, ratios = [], [], []
     for _, row in ev.iterrows():
@@ -224,6 +268,9 @@ def e6_values(df: pd.DataFrame) -> dict[str, float]:
     summary = lottery_summary(df, small=ANCHORS["lth_ticket_size_max"], resolution=res)
     v = {f"e6_{k}": float(x) for k, x in summary.items()}
     v["e6_reinit_gap_small_se"] = float(v["e6_reinit_gap_small_sd"] / np.sqrt(v["e6_n_seeds"]))
+    v["e6_reinit_gap_small_z"] = _z(v["e6_reinit_gap_small"], v["e6_reinit_gap_small_se"])
+    v["e6_stop_gap_small_z"] = _z(v["e6_stop_gap_small"], v["e6_stop_gap_small_se"])
+    v["e6_speed_gap_small_z"] = _z(v["e6_speed_gap_small"], v["e6_speed_gap_small_se"])
     return v
 
 
@@ -277,6 +324,14 @@ def e7_values(res: dict[str, pd.DataFrame], cfg: SerannConfig) -> dict[str, floa
     v["e7_exo_self_error_slope"] = mean(se, "exogenous")
     v["e7_exo_self_error_down_frac"] = frac(se, "exogenous", -1)
     v["e7_exlo_self_error_slope"] = mean(se, "exogenous_low")
+    # the same at fixed architecture: architecture effects removed by regression over the world's
+    # phenotypes (serann.add_arch_split), and the part the architectures explain
+    sw = slopes(g, "self_error_within")
+    sa = slopes(g, "self_error_arch")
+    for cond, c in (("endogenous", "endo"), ("exogenous", "exo"), ("exogenous_low", "exlo")):
+        v[f"e7_{c}_within_slope"] = mean(sw, cond)
+        v[f"e7_{c}_arch_slope"] = mean(sa, cond)
+    _, v["e7_lambda_effect"] = arch_effects(res["world"])
     v["e7_exlo_fitness_slope"] = mean(sf, "exogenous_low")
     v["e7_exlo_fitness_up_frac"] = frac(sf, "exogenous_low", 1)
     for cond, c in (("exogenous", "exo"), ("exogenous_low", "exlo")):
@@ -291,6 +346,23 @@ def e7_values(res: dict[str, pd.DataFrame], cfg: SerannConfig) -> dict[str, floa
     v["e7_world_size"] = float(len(res["world"]))
     v["e7_bits"] = float(BITS)
     return v
+
+
+def paper_answers(answers: dict[str, str], scale: str) -> dict[str, str]:
+    """The answers, each followed, below paper scale, by the paper-scale verdict of every claim it rests on
+    whose recorded verdict differs between the scales (with the reason), so that the answer a reader takes
+    away is the paper one."""
+    out = dict(answers)
+    if scale == "paper":
+        return out
+    for _, key, ids in QUESTIONS:
+        for c in CLAIMS:
+            if c.id in SCALE_REASONS and c.id in ids and c.expected.get(scale) != c.expected["paper"]:
+                out[key] += (
+                    f" At paper scale, which this answer stands on, the verdict on “{c.statement}” is "
+                    f"{c.expected['paper']} (here {c.expected.get(scale, '?')}): {SCALE_REASONS[c.id]}."
+                )
+    return out
 
 
 def values(
@@ -311,7 +383,9 @@ def values(
     out: dict[str, float | int | str] = {"scale_06b": scale, "seed_06b": seed, **measured}
     out.update(verdict_values(measured))
     out.update(prose_words(measured))
+    out.update(paper_answers(answer_values(measured), scale))
     out["claims_scale_dependent"] = scale_dependent_claims()
+    out["claims_scale_note"] = scale_note()
     if clock is not None:
         out["chapter_wall_s"] = clock.wall_s
     return out
