@@ -16,9 +16,9 @@ from selfrep.chapters.self_modification.claims import (
     scale_note,
     verdict_values,
 )
-from selfrep.chapters.self_modification.config import ANCHORS
+from selfrep.chapters.self_modification.config import ANCHORS, CHAPTER
 from selfrep.chapters.self_modification.text import QUESTIONS, answer_values, prose_words
-from selfrep.claims import holm
+from selfrep.claims import holm, multiplicity, multiplicity_text
 from selfrep.selfmod.editnet import EditConfig
 from selfrep.selfmod.hypernet import GHNConfig, steps_to_match
 from selfrep.selfmod.lottery import lottery_summary
@@ -386,6 +386,10 @@ def values(
     out.update(paper_answers(answer_values(measured), scale))
     out["claims_scale_dependent"] = scale_dependent_claims()
     out["claims_scale_note"] = scale_note()
+    # the chapter's significance tests as one Holm family, for the claims intro
+    out["claims_multiplicity_text"] = multiplicity_text(
+        multiplicity(CLAIMS, {CHAPTER: measured}), "this chapter"
+    )
     if clock is not None:
         out["chapter_wall_s"] = clock.wall_s
     return out
