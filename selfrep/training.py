@@ -187,6 +187,24 @@ def learn_from(
     return state
 
 
+def _learn_backend(config: TrainConfig, reduction: Reduction, weights: torch.Tensor) -> str:
+    """Which backend a learn-from step runs on ("compiled" or "eager"), noted with the reason for a
+    fallback: the compiled learn step takes plain SGD epoch steps with one learning rate."""
+    from selfrep import kernels
+
+    why = None
+    if config.backend == "compiled":
+        if config.step != "epoch":
+            why = "the compiled learn step takes epoch steps only"
+        elif config.momentum_on or config.per_network:
+            why = "the compiled learn step takes plain SGD with one lr"
+        else:
+            why = kernels.fallback_reason(reduction, weights)
+    ran = "compiled" if config.backend == "compiled" and why is None else "eager"
+    kernels.note_backend(config.backend, ran, why or "")
+    return ran
+
+
 def learn_step(
     state: torch.Tensor | TrainState,
     teachers: torch.Tensor,
@@ -210,16 +228,7 @@ def learn_step(
         raise ValueError(
             f"teachers: shape {tuple(teachers.shape)} differs from the learners' {tuple(state.weights.shape)}"
         )
-    why = None
-    if config.backend == "compiled":
-        if config.step != "epoch":
-            why = "the compiled learn step takes epoch steps only"
-        elif config.momentum_on or config.per_network:
-            why = "the compiled learn step takes plain SGD with one lr"
-        else:
-            why = kernels.fallback_reason(reduction, state.weights)
-    ran = "compiled" if config.backend == "compiled" and why is None else "eager"
-    kernels.note_backend(config.backend, ran, why or "")
+    ran = _learn_backend(config, reduction, state.weights)
     if ran == "compiled":
         return kernels.learn_step(state, teachers.to(state.weights.dtype), reduction, config, generator)
     x, y = reduction.training_pairs(teachers)
@@ -258,16 +267,7 @@ def learn_steps(
     check_generator(generator)
     if P == 0 or int(steps.max()) == 0:
         return weights.clone()
-    why = None
-    if config.backend == "compiled":
-        if config.step != "epoch":
-            why = "the compiled learn step takes epoch steps only"
-        elif config.momentum_on or config.per_network:
-            why = "the compiled learn step takes plain SGD with one lr"
-        else:
-            why = kernels.fallback_reason(reduction, weights)
-    ran = "compiled" if config.backend == "compiled" and why is None else "eager"
-    kernels.note_backend(config.backend, ran, why or "")
+    ran = _learn_backend(config, reduction, weights)
     if ran == "compiled":
         return kernels.learn_steps(weights, teachers, steps, own, reduction, config, generator)
     order = torch.sort(steps, descending=True, stable=True).indices
