@@ -484,10 +484,12 @@ def claims_table(claims: Iterable[Claim], values: Mapping[str, object], scale: s
     # `selfrep sweep` (selfrep.book.stability.fill_seed_cells), so that it is never older than the sweep.
     frame.insert(frame.columns.get_loc("verdict") + 1, "seeds", [seeds_placeholder(i) for i in frame.index])
     # ids such as "P14.3" and the one-word columns wide enough for their header, also in print
-    widths = {"id": "6%", "claim": "20%", "paper": "14%", "measured": "20%", "verdict": "10%", "seeds": "8%"}
-    widths["rule"] = "22%"
+    # (at 0.8em a 7 % column holds "P14.3" and 8 % "seeds" on one line; 12 % holds "expected" and a
+    # two-scale record such as "partly (paper: holds)" on two)
+    widths = {"id": "7%", "claim": "19%", "paper": "13%", "measured": "20%", "verdict": "9%", "seeds": "8%"}
+    widths["rule"] = "24%"
     if "expected" in frame.columns:
-        widths.update(claim="18%", paper="12%", measured="19%", rule="17%", expected="10%")
+        widths.update(claim="16%", paper="12%", measured="18%", rule="18%", expected="12%")
     return table(frame.reset_index(), index=False, widths=widths, font_size="0.8em")
 
 
