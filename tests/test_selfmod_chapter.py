@@ -289,7 +289,7 @@ def test_every_claim_has_one_verdict_at_both_scales_or_shows_both():
     assert set(ch.SCALE_REASONS) <= {c.id for c in differ}, "a reason for a claim that does not differ"
     t = ch.claims_table(Values(), "ci").data.set_index("id")["expected"]
     for c in differ:
-        assert t[c.id] == f"ci: {c.expected['ci']}; paper: {c.expected['paper']}"
+        assert t[c.id] == f"{c.expected['ci']} (paper: {c.expected['paper']})"
         assert f"({c.id}) {c.expected['paper']} at paper scale" in ch.scale_note()
 
 

@@ -444,15 +444,9 @@ def verdict_values(v: Mapping[str, float]) -> dict[str, str]:
 
 def claims_table(v: Mapping[str, float], scale: str):
     """Every claim of the chapter with its verdict and the verdict recorded for this scale, styled like
-    every chapter's claims table (`selfrep.claims.claims_table`; the DataFrame is its `.data`). A claim
-    whose recorded verdicts differ between the scales shows both in its `expected` cell."""
-    styled = styled_claims_table(CLAIMS, v, scale)
-    t = styled.data
-    if "expected" in t.columns:
-        both = {c.id: f"ci: {c.expected['ci']}; paper: {c.expected['paper']}" for c in CLAIMS}
-        differ = {c.id for c in CLAIMS if c.expected.get("ci") != c.expected.get("paper")}
-        t["expected"] = [both[i] if i in differ else e for i, e in zip(t["id"], t["expected"], strict=True)]
-    return styled
+    every chapter's claims table (`selfrep.claims.claims_table`; the DataFrame is its `.data`), which
+    shows a claim whose records differ between the scales with both ("differs (paper: holds)")."""
+    return styled_claims_table(CLAIMS, v, scale)
 
 
 def scale_dependent_claims() -> str:
