@@ -3,12 +3,11 @@
 `selfrep run` does not look a kernel up by name: whatever kernels the machine has installed (the
 notebooks declare the kernel `selfrep` that `make install` registers, for JupyterLab), a chapter
 executes in a kernel started with the interpreter running `selfrep` itself (`SelfrepKernelManager`),
-as `python -m selfrep.book.kernel -f CONNECTION_FILE`. That launcher starts an ordinary IPython kernel
-(ipykernel's IPKernelApp) whose log drops exactly two expected messages, which a reader of the build
-log would take for failures:
+as `python -m selfrep.book.kernel -f CONNECTION_FILE`, and reached over Unix-domain sockets (see
+`kernel_manager_class` for why not TCP). That launcher starts an ordinary IPython kernel (ipykernel's
+IPKernelApp) whose log drops exactly one expected message, which a reader of the build log would
+take for a failure:
 
-  * "Kernel is running over TCP without encryption ...": the kernel listens on localhost, for the
-    runner only (ipykernel warns on every start);
   * "KeyboardInterrupt caught in kernel": jupyter_client interrupts every kernel it shuts down
     (KernelManager.shutdown_kernel), and the kernel logs that interrupt as an error when it arrives
     while a message is being handled.
@@ -28,10 +27,7 @@ from typing import Any
 
 KERNEL_NAME = "selfrep"
 DISPLAY_NAME = "Python (selfrep)"
-EXPECTED_MESSAGES = (
-    "Kernel is running over TCP without encryption",
-    "KeyboardInterrupt caught in kernel",
-)
+EXPECTED_MESSAGES = ("KeyboardInterrupt caught in kernel",)
 
 
 class ExpectedMessages(logging.Filter):
@@ -59,15 +55,48 @@ def kernel_spec() -> Any:
 
 
 def kernel_manager_class() -> type:
-    """A jupyter_client KernelManager that always starts `kernel_argv()` (never an installed kernelspec)."""
+    """A jupyter_client KernelManager that always starts `kernel_argv()` (never an installed kernelspec),
+    and talks to its kernel over Unix-domain sockets in a folder of its own (`transport="ipc"`).
+
+    Over TCP, jupyter_client picks a kernel's five ports by binding port 0 and closing the socket; the
+    kernel binds them a moment later. Two kernels started at once by two processes (the workers of
+    `selfrep sweep`, or `selfrep run --jobs 2`) can be handed the same port in that gap: the second
+    kernel dies with "Address already in use" and the runner waits 60 s for it ("Kernel didn't
+    respond"). Socket files under a fresh `mkdtemp` folder cannot collide, whoever starts kernels."""
+    import shutil
+    import tempfile
+
     from jupyter_client.manager import KernelManager
+    from jupyter_core.utils import run_sync
 
     class SelfrepKernelManager(KernelManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.transport = "ipc"
+            self._ipc_dir: str | None = None  # made when the kernel starts, removed when it is shut down
+
         @property
         def kernel_spec(self):  # type: ignore[override]
             if self._kernel_spec is None:
                 self._kernel_spec = kernel_spec()
             return self._kernel_spec
+
+        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+            if self._ipc_dir is None:
+                self._ipc_dir = tempfile.mkdtemp(prefix="selfrep-kernel-")
+                # socket files are `<ip>-<n>`: a short path stays within the 107 bytes a socket path may have
+                self.ip = os.path.join(self._ipc_dir, "k")
+            return await super()._async_pre_start_kernel(**kw)
+
+        pre_start_kernel = run_sync(_async_pre_start_kernel)
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart and self._ipc_dir is not None:
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
+                self._ipc_dir = None
+
+        cleanup_resources = run_sync(_async_cleanup_resources)
 
     return SelfrepKernelManager
 
