@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,23 @@ import pytest
 from selfrep.book.layout import Layout, chapter_stems
 from selfrep.book.run import ChapterFailed, ChapterRun, run_chapter, run_chapters
 from tests.book_helpers import REPO, make_fixture_root
+
+BOOK_FIXTURE = "book_run"
+BOOK_WANTED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(trylast=True)  # after `-m`/`-k` deselected what will not run
+def pytest_collection_modifyitems(session, config, items):
+    """The modules whose tests need the real book (the `book_run` fixture) run last, whole, in their
+    own order: the chapters then execute in the background (`_book_in_background`) while every other
+    test runs, instead of leaving a core idle under the one-process unit tests afterwards."""
+    book_modules = {
+        item.module.__name__
+        for item in items
+        if BOOK_FIXTURE in getattr(item, "fixturenames", ()) and getattr(item, "module", None) is not None
+    }
+    items.sort(key=lambda item: getattr(getattr(item, "module", None), "__name__", None) in book_modules)
+    config.stash[BOOK_WANTED] = bool(book_modules)
 
 
 class BookRun:
@@ -35,30 +56,47 @@ class BookRun:
     def all(self) -> list[ChapterRun]:
         return [self.chapter(s) for s in chapter_stems(self.layout.book)]
 
-    def prefetch(self, jobs: int) -> None:
-        """Execute every chapter up front, `jobs` at a time (selfrep run --jobs). On a failure the
-        failing chapter is remembered; chapters that did not run are executed lazily later."""
-        try:
-            for run in run_chapters(
-                self.layout, None, scale="ci", seed=0, progress=False, log=lambda line: None, jobs=jobs
-            ):
-                self._done[run.chapter] = run
-        except ChapterFailed as exc:
-            self._done[exc.chapter] = exc
+
+@pytest.fixture(scope="session")
+def book_build(tmp_path_factory) -> Path:
+    """The real book's build folder: $SELFREP_TEST_BUILD_DIR (.ci/run sets it to _build, so that the
+    later `selfrep build --scale ci` finds every chapter cached), else a temp folder."""
+    env = os.environ.get("SELFREP_TEST_BUILD_DIR")
+    return Path(env).resolve() if env else tmp_path_factory.mktemp("book") / "_build"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _book_in_background(request, book_build) -> Iterator[subprocess.Popen | None]:
+    """When any collected test needs the real book, `selfrep run --scale ci --seed 0 --jobs N` (N =
+    $SELFREP_TEST_JOBS, default 2) starts with the session, in its own process, into `book_build`.
+    `book_run` waits for it and then finds every chapter in the cache; a chapter it failed is executed
+    again where a test needs it, and fails that test with the chapter's own error."""
+    jobs = int(os.environ.get("SELFREP_TEST_JOBS", "2"))  # chapters are single-threaded
+    if not request.config.stash.get(BOOK_WANTED, False) or jobs < 2:
+        yield None
+        return
+    book_build.mkdir(parents=True, exist_ok=True)
+    log = (book_build / "test-session-run.log").open("w")
+    path = [str(REPO), *([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    argv = [sys.executable, "-m", "selfrep", "run", "--scale", "ci", "--seed", "0", "--jobs", str(jobs)]
+    argv += ["--root", str(REPO), "--build-dir", str(book_build)]
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:  # the session ended first (interrupted, or no book test was reached)
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+        log.close()
 
 
 @pytest.fixture(scope="session")
-def book_run(tmp_path_factory) -> BookRun:
-    """The real book at ci scale. Builds into a temp folder, or into $SELFREP_TEST_BUILD_DIR
-    (.ci/run sets it to _build, so that the later `selfrep build --scale ci` finds every chapter
-    cached)."""
-    env = os.environ.get("SELFREP_TEST_BUILD_DIR")
-    build = Path(env).resolve() if env else tmp_path_factory.mktemp("book") / "_build"
-    run = BookRun(Layout(REPO, build))
-    jobs = int(os.environ.get("SELFREP_TEST_JOBS", "2"))  # chapters are single-threaded
-    if jobs > 1:
-        run.prefetch(jobs)
-    return run
+def book_run(book_build, _book_in_background) -> BookRun:
+    """The real book at ci scale, every chapter executed at most once per session."""
+    if _book_in_background is not None:
+        _book_in_background.wait()
+    return BookRun(Layout(REPO, book_build))
 
 
 @pytest.fixture(scope="session")

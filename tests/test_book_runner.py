@@ -8,13 +8,13 @@ import os
 import pytest
 
 from selfrep.book.cache import chapter_key
-from selfrep.book.layout import Layout, check_toc, resolve_chapters
+from selfrep.book.layout import Layout, chapter_stems, check_toc, resolve_chapters
 from selfrep.book.outputs import GLUE_PREFIX, figure_count, glued_values
 from selfrep.book.parameters import chapter_parameters
 from selfrep.book.results import REQUIRED_KEYS, load_results
 from selfrep.book.run import ChapterFailed, run_chapter, run_chapters
 from selfrep.cli import main
-from tests.book_helpers import make_fixture_root
+from tests.book_helpers import REPO, make_fixture_root
 
 # ---------------------------------------------------------------------------- pure functions
 
@@ -536,6 +536,17 @@ def test_workers_start_the_longest_chapters_first(tmp_path):
     (layout.results / "e.json").write_text("{not json")
     # no record (d) or an unreadable one (e) first, then by the last wall time; ties keep the book's order
     assert longest_first(layout, ["a", "b", "c", "d", "e"]) == ["d", "e", "b", "a", "c"]
+
+
+def test_a_fresh_build_starts_the_real_books_longest_chapters_first(tmp_path):
+    """With no record at all (a fresh checkout, as in CI), the real book's chapters are ordered by the
+    committed hint: 06b, the longest, must not start last and leave a worker idle."""
+    from selfrep.book.run import FRESH_BUILD_WALL_S, longest_first
+
+    stems = chapter_stems(Layout.at(REPO).book)
+    assert set(FRESH_BUILD_WALL_S) == set(stems)  # a chapter added or renamed needs its hint
+    order = longest_first(Layout.at(tmp_path), stems)
+    assert order[:2] == ["06b_self_modification", "06_architecture_search"]
 
 
 def test_banner_names_chapters_executed_from_an_earlier_commit():
